@@ -1,0 +1,64 @@
+import type { Image, Task } from '../model/types.js';
+
+/** What a driver needs to start one task. */
+export interface StartRequest {
+  task: Task;
+  /** Service name (for SWARMLET_SERVICE and the task name `<service>.<slot>`). */
+  serviceName: string;
+  /** The display task name: `<service>.<slot>` (replicated) or `<service>.<nodeID>` (global). */
+  taskName: string;
+  node: { id: string; hostname: string; addr: string };
+  /** The catalog entry resolved from `task.Spec.ContainerSpec.Image` (process driver). */
+  image: Image | undefined;
+  /** Extra environment (service env already merged in, KEY=VALUE). */
+  env: string[];
+}
+
+export interface ExitInfo {
+  /** Exit code when the process exited by itself; undefined when killed by a signal. */
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** True when the exit was caused by `stop()`. */
+  stopped: boolean;
+  /** A short reason when the task could not run at all (spawn failure …). */
+  error?: string;
+}
+
+export interface RunningTask {
+  /** Where the task listens: node address + host port allocated by the driver. */
+  endpoint: { addr: string; port: number } | undefined;
+  pid: number | undefined;
+  /** Resolves once when the task's process has gone, for whatever reason. */
+  exited: Promise<ExitInfo>;
+  /** SIGTERM (or the spec's stop signal), then SIGKILL after graceMs. Resolves when gone. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** Milliseconds since the epoch, when the line was read. */
+  time: number;
+  /** One line without its trailing newline. */
+  text: string;
+}
+
+export interface LogQuery {
+  follow?: boolean;
+  /** Last N lines per task; undefined = all. */
+  tail?: number;
+  /** Drop lines older than this (ms since epoch). */
+  since?: number;
+  signal?: AbortSignal;
+}
+
+/** Runs tasks on one node. The process driver is the embedded default; docker comes later. */
+export interface TaskDriver {
+  readonly name: string;
+  /** Starts the task. Throws a SwarmletError (code invalid_argument/failed_precondition) to reject it. */
+  start(req: StartRequest): Promise<RunningTask>;
+  /** A task's logs; with follow, keeps yielding until the signal aborts or the task's log ends. */
+  logs(taskId: string, query: LogQuery): AsyncIterable<LogLine>;
+  /** Removes what the driver keeps for a task (log files …) once the task is deleted. */
+  forget(taskId: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import type { Image, Node, NodeSpec, Service, Task } from '../model/types.js';
+import type { LogQuery } from '../agent/task-driver.js';
+
+/** Docker-style list filters: key → accepted values (ORed within a key, ANDed across keys). */
+export type Filters = Record<string, string[]>;
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  time: number;
+  text: string;
+  taskId: string;
+  serviceId: string;
+  nodeId: string;
+}
+
+export interface ClusterInfo {
+  /** The node the manager treats as "self" (the `*` in node ls, `node ps` without argument). */
+  nodeId: string;
+  nodeAddr: string;
+  clusterId: string;
+  createdAt: string;
+  nodes: number;
+  managers: number;
+  heartbeatPeriodMs: number;
+  taskHistoryLimit: number;
+}
+
+/**
+ * The manager's control surface: what the HTTP API, the library and the CLI (through the API)
+ * can do. Every reference (`ref`) is a full ID, a full name (hostname for nodes) or a unique ID
+ * prefix. Errors are SwarmletErrors with Docker's texts (not_found → 404, …).
+ * Specs arriving here are untrusted JSON: they are validated and normalised inside.
+ */
+export interface Control {
+  info(): ClusterInfo;
+
+  listServices(filters?: Filters, withStatus?: boolean): Service[];
+  getService(ref: string, insertDefaults?: boolean): Service;
+  createService(spec: unknown): { ID: string; Warnings: string[] | null };
+  /** `version` is the Version.Index the caller read; a stale one is "update out of sequence". */
+  updateService(ref: string, version: number, spec: unknown, opts?: { rollback?: boolean }): { Warnings: string[] | null };
+  removeService(ref: string): void;
+
+  listTasks(filters?: Filters): Task[];
+  getTask(ref: string): Task;
+
+  listNodes(filters?: Filters): Node[];
+  getNode(ref: string): Node;
+  updateNode(ref: string, version: number, spec: NodeSpec): void;
+
+  /** Lines of every task of the service (history included), ordered by time per task. */
+  serviceLogs(ref: string, query: LogQuery): AsyncIterable<LogEntry>;
+  taskLogs(ref: string, query: LogQuery): AsyncIterable<LogEntry>;
+
+  listImages(): Image[];
+  addImage(image: { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] }): Image;
+  removeImage(name: string): void;
+}

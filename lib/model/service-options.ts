@@ -1,0 +1,54 @@
+/**
+ * The friendly input shape shared by the CLI flags and the library
+ * (`cluster.createService({ name, image, replicas, publish: ['9000:8080'], … })`).
+ * Durations are strings like "3s", "1m30s", "500ms" or numbers of milliseconds.
+ */
+export type Duration = string | number;
+
+export interface ServiceOptions {
+  name?: string;
+  image?: string;
+  /** Command (replaces the image's command) and args. */
+  command?: string[];
+  args?: string[];
+  mode?: 'replicated' | 'global';
+  replicas?: number;
+  replicasMaxPerNode?: number;
+  /** "9000:8080", "9000:8080/tcp", "published=9000,target=8080,mode=ingress" */
+  publish?: string[];
+  env?: string[];                    // KEY=VALUE
+  labels?: Record<string, string> | string[];          // service labels
+  containerLabels?: Record<string, string> | string[];
+  constraints?: string[];
+  placementPrefs?: string[];
+  reserveCpu?: number;               // CPUs, e.g. 0.5
+  reserveMemory?: string | number;   // "64MiB", "1g" or bytes
+  limitCpu?: number;
+  limitMemory?: string | number;
+  workdir?: string;
+  stopGracePeriod?: Duration;
+  stopSignal?: string;
+  restartCondition?: 'none' | 'on-failure' | 'any';
+  restartDelay?: Duration;
+  restartMaxAttempts?: number;
+  restartWindow?: Duration;
+  updateParallelism?: number;
+  updateDelay?: Duration;
+  updateMonitor?: Duration;
+  updateFailureAction?: 'pause' | 'continue' | 'rollback';
+  updateMaxFailureRatio?: number;
+  updateOrder?: 'stop-first' | 'start-first';
+  rollbackParallelism?: number;
+  rollbackDelay?: Duration;
+  rollbackMonitor?: Duration;
+  rollbackFailureAction?: 'pause' | 'continue';
+  rollbackMaxFailureRatio?: number;
+  rollbackOrder?: 'stop-first' | 'start-first';
+  healthCmd?: string;
+  healthHttp?: string;
+  healthInterval?: Duration;
+  healthTimeout?: Duration;
+  healthRetries?: number;
+  healthStartPeriod?: Duration;
+  noHealthcheck?: boolean;
+}

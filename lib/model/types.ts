@@ -1,0 +1,187 @@
+/**
+ * Docker's Swarm objects (Engine API v1.41), the one data model of swarmlet.
+ * Durations are int64 nanoseconds, times are RFC 3339 strings.
+ */
+import type { TaskState } from './task-state.js';
+
+export interface ObjectVersion { Index: number }
+
+export type RestartCondition = 'none' | 'on-failure' | 'any';
+export type FailureAction = 'pause' | 'continue' | 'rollback';
+export type UpdateOrder = 'stop-first' | 'start-first';
+
+export interface UpdateConfig {
+  Parallelism?: number;
+  Delay?: number;
+  FailureAction?: FailureAction;
+  Monitor?: number;
+  MaxFailureRatio?: number;
+  Order?: UpdateOrder;
+}
+
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  Retries?: number;
+  StartPeriod?: number;
+}
+
+export interface ContainerSpec {
+  Image: string;
+  Labels?: Record<string, string>;
+  Command?: string[];
+  Args?: string[];
+  Env?: string[];
+  Dir?: string;
+  TTY?: boolean;
+  StopSignal?: string;
+  StopGracePeriod?: number;
+  HealthCheck?: HealthConfig;
+  Init?: boolean;
+  DNSConfig?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export interface ResourceSet { NanoCPUs?: number; MemoryBytes?: number; Pids?: number }
+
+export interface Placement {
+  Constraints?: string[];
+  Preferences?: Array<{ Spread?: { SpreadDescriptor: string } }>;
+  MaxReplicas?: number;
+  Platforms?: Array<{ Architecture?: string; OS?: string }>;
+}
+
+export interface RestartPolicy {
+  Condition?: RestartCondition;
+  Delay?: number;
+  MaxAttempts?: number;
+  Window?: number;
+}
+
+export interface TaskSpec {
+  ContainerSpec: ContainerSpec;
+  Resources?: { Limits?: ResourceSet; Reservations?: ResourceSet };
+  RestartPolicy?: RestartPolicy;
+  Placement?: Placement;
+  ForceUpdate?: number;
+  Runtime?: string;
+  [extra: string]: unknown;
+}
+
+export interface ServiceMode {
+  Replicated?: { Replicas?: number };
+  Global?: Record<string, never>;
+  ReplicatedJob?: { MaxConcurrent?: number; TotalCompletions?: number };
+  GlobalJob?: Record<string, never>;
+}
+
+export type PortProtocol = 'tcp' | 'udp' | 'sctp';
+export type PublishMode = 'ingress' | 'host';
+
+export interface PortConfig {
+  Name?: string;
+  Protocol?: PortProtocol;
+  TargetPort: number;
+  PublishedPort?: number;
+  PublishMode?: PublishMode;
+}
+
+export interface EndpointSpec { Mode?: 'vip' | 'dnsrr'; Ports?: PortConfig[] }
+
+export interface ServiceSpec {
+  Name: string;
+  Labels?: Record<string, string>;
+  TaskTemplate: TaskSpec;
+  Mode: ServiceMode;
+  UpdateConfig?: UpdateConfig;
+  RollbackConfig?: UpdateConfig;
+  EndpointSpec?: EndpointSpec;
+  [extra: string]: unknown;
+}
+
+export type UpdateState =
+  | 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
+
+export interface UpdateStatus { State: UpdateState; StartedAt?: string; CompletedAt?: string; Message?: string }
+
+export interface Service {
+  ID: string;
+  Version: ObjectVersion;
+  CreatedAt: string;
+  UpdatedAt: string;
+  Spec: ServiceSpec;
+  PreviousSpec?: ServiceSpec;
+  Endpoint: { Spec: EndpointSpec; Ports?: PortConfig[] };
+  UpdateStatus?: UpdateStatus;
+  ServiceStatus?: { RunningTasks: number; DesiredTasks: number; CompletedTasks: number };
+  /** swarmlet: bumped on every TaskTemplate/EndpointSpec change; tasks record the one they were made from. */
+  SpecVersion?: ObjectVersion;
+}
+
+export interface TaskStatus {
+  Timestamp: string;
+  State: TaskState;
+  Message?: string;
+  Err?: string;
+  ContainerStatus?: { ContainerID?: string; PID?: number; ExitCode?: number };
+  PortStatus?: { Ports?: PortConfig[] };
+}
+
+export interface Task {
+  ID: string;
+  Version: ObjectVersion;
+  CreatedAt: string;
+  UpdatedAt: string;
+  Name?: string;
+  Labels?: Record<string, string>;
+  Spec: TaskSpec;
+  ServiceID: string;
+  Slot: number;
+  NodeID: string;
+  Status: TaskStatus;
+  DesiredState: TaskState;
+  /** swarmlet: the service SpecVersion this task was made from. */
+  SpecVersion?: ObjectVersion;
+  /** swarmlet: endpoint published by the agent: node address + host port. */
+  Endpoint?: { Addr: string; Port: number };
+}
+
+export type NodeAvailability = 'active' | 'pause' | 'drain';
+export type NodeRole = 'worker' | 'manager';
+export type NodeState = 'unknown' | 'down' | 'ready' | 'disconnected';
+
+export interface NodeSpec {
+  Name?: string;
+  Labels?: Record<string, string>;
+  Role: NodeRole;
+  Availability: NodeAvailability;
+}
+
+export interface Node {
+  ID: string;
+  Version: ObjectVersion;
+  CreatedAt: string;
+  UpdatedAt: string;
+  Spec: NodeSpec;
+  Description: {
+    Hostname: string;
+    Platform?: { Architecture?: string; OS?: string };
+    Resources?: { NanoCPUs?: number; MemoryBytes?: number };
+    Engine?: { EngineVersion?: string; Labels?: Record<string, string>; Plugins?: Array<{ Type: string; Name: string }> };
+    /** swarmlet: which task driver runs tasks here. */
+    Driver?: string;
+  };
+  Status: { State: NodeState; Message?: string; Addr?: string };
+  ManagerStatus?: { Leader: boolean; Reachability: 'unknown' | 'unreachable' | 'reachable'; Addr: string };
+}
+
+/** swarmlet image catalog entry (process driver): a name:tag mapped to a command line. */
+export interface Image {
+  Name: string;          // "whoami:1" (always with a tag)
+  Cmd: string[];         // argv, e.g. ["node", "server.js"]
+  Cwd?: string;
+  Env?: string[];
+  BuiltIn?: boolean;
+  CreatedAt: string;
+}

@@ -1,0 +1,25 @@
+import type { Image, Node, Service, Task } from '../model/types.js';
+import type { ObjectKind } from './store.js';
+
+export type JournalOp =
+  | { op: 'put'; kind: ObjectKind; id: string; object: unknown; version: number }
+  | { op: 'delete'; kind: ObjectKind; id: string; version: number };
+
+export interface StoreSnapshot {
+  version: number;
+  services: Service[];
+  tasks: Task[];
+  nodes: Node[];
+  images: Image[];
+}
+
+/** Durable backing for the store: a snapshot plus the batches committed after it. */
+export interface Journal {
+  load(): { snapshot: StoreSnapshot | undefined; ops: JournalOp[][] };
+  /** Appends one committed transaction; durable on return. */
+  append(ops: JournalOp[]): void;
+  wantsSnapshot(): boolean;
+  /** Writes a snapshot atomically and truncates the journal. */
+  snapshot(s: StoreSnapshot): void;
+  close(): void;
+}

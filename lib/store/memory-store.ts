@@ -1,0 +1,192 @@
+import type { Image, Node, Service, Task } from '../model/types.js';
+import type { Clock } from '../clock.js';
+import { isoTime } from '../clock.js';
+import type { KindMap, ObjectKind, ReadTx, Store, StoreEvent, WriteTx } from './store.js';
+import type { Journal, JournalOp, StoreSnapshot } from './journal.js';
+
+interface Tables {
+  service: Map<string, Service>;
+  task: Map<string, Task>;
+  node: Map<string, Node>;
+  image: Map<string, Image>;
+}
+
+function emptyTables(): Tables {
+  return { service: new Map(), task: new Map(), node: new Map(), image: new Map() };
+}
+
+/** Secondary index: parent id → set of task ids. */
+class TaskIndex {
+  private readonly by = new Map<string, Set<string>>();
+  add(key: string, id: string): void {
+    if (!key) return;
+    let s = this.by.get(key);
+    if (!s) this.by.set(key, (s = new Set()));
+    s.add(id);
+  }
+  remove(key: string, id: string): void {
+    if (!key) return;
+    const s = this.by.get(key);
+    if (!s) return;
+    s.delete(id);
+    if (s.size === 0) this.by.delete(key);
+  }
+  ids(key: string): Iterable<string> { return this.by.get(key) ?? []; }
+}
+
+export interface MemoryStoreOptions { clock: Clock; journal?: Journal }
+
+/** In-memory store with an optional durable journal. */
+export class MemoryStore implements Store {
+  private t: Tables = emptyTables();
+  private byService = new TaskIndex();
+  private byNode = new TaskIndex();
+  private version = 0;
+  private watchers = new Set<(e: StoreEvent[]) => void>();
+  private readonly clock: Clock;
+  private readonly journal: Journal | undefined;
+  private closed = false;
+
+  constructor(opts: MemoryStoreOptions) {
+    this.clock = opts.clock;
+    this.journal = opts.journal;
+    const loaded = this.journal?.load();
+    if (loaded) this.restore(loaded.snapshot, loaded.ops);
+  }
+
+  private restore(snapshot: StoreSnapshot | undefined, ops: JournalOp[][]): void {
+    if (snapshot) {
+      this.version = snapshot.version;
+      for (const s of snapshot.services) this.raw('service', s.ID, s);
+      for (const x of snapshot.tasks) this.raw('task', x.ID, x);
+      for (const n of snapshot.nodes) this.raw('node', n.ID, n);
+      for (const i of snapshot.images) this.raw('image', i.Name, i);
+    }
+    for (const batch of ops) {
+      for (const op of batch) {
+        if (op.op === 'put') this.raw(op.kind, op.id, op.object as KindMap[typeof op.kind]);
+        else this.raw(op.kind, op.id, undefined);
+        this.version = Math.max(this.version, op.version);
+      }
+    }
+  }
+
+  private raw<K extends ObjectKind>(kind: K, id: string, obj: KindMap[K] | undefined): KindMap[K] | undefined {
+    const table = this.t[kind] as Map<string, KindMap[K]>;
+    const old = table.get(id);
+    if (kind === 'task' && old) {
+      const t = old as Task;
+      this.byService.remove(t.ServiceID, id);
+      this.byNode.remove(t.NodeID, id);
+    }
+    if (obj === undefined) table.delete(id);
+    else {
+      table.set(id, obj);
+      if (kind === 'task') {
+        const t = obj as Task;
+        this.byService.add(t.ServiceID, id);
+        this.byNode.add(t.NodeID, id);
+      }
+    }
+    return old;
+  }
+
+  private reader(): ReadTx {
+    const t = this.t;
+    const pick = (ids: Iterable<string>) => {
+      const out: Task[] = [];
+      for (const id of ids) { const x = t.task.get(id); if (x) out.push(x); }
+      return out;
+    };
+    return {
+      getService: (id) => t.service.get(id),
+      listServices: () => [...t.service.values()],
+      getTask: (id) => t.task.get(id),
+      listTasks: () => [...t.task.values()],
+      tasksOfService: (id) => pick(this.byService.ids(id)),
+      tasksOfNode: (id) => pick(this.byNode.ids(id)),
+      getNode: (id) => t.node.get(id),
+      listNodes: () => [...t.node.values()],
+      getImage: (name) => t.image.get(name),
+      listImages: () => [...t.image.values()],
+      index: () => this.version,
+    };
+  }
+
+  view<T>(fn: (tx: ReadTx) => T): T {
+    return fn(this.reader());
+  }
+
+  update<T>(fn: (tx: WriteTx) => T): T {
+    if (this.closed) throw new Error('store is closed');
+    const events: StoreEvent[] = [];
+    const ops: JournalOp[] = [];
+    const undo: Array<() => void> = [];
+    const startVersion = this.version;
+    const now = isoTime(this.clock.now());
+    const put = <K extends ObjectKind>(kind: K, id: string, obj: KindMap[K]): KindMap[K] => {
+      const copy = structuredClone(obj) as KindMap[K] & { Version?: { Index: number }; UpdatedAt?: string };
+      this.version += 1;
+      if (kind !== 'image') { copy.Version = { Index: this.version }; copy.UpdatedAt = now; }
+      const old = this.raw(kind, id, copy);
+      undo.push(() => { this.raw(kind, id, old); });
+      ops.push({ op: 'put', kind, id, object: copy, version: this.version });
+      events.push(old ? { kind, action: 'update', id, object: copy, old } : { kind, action: 'create', id, object: copy });
+      return copy;
+    };
+    const del = <K extends ObjectKind>(kind: K, id: string): void => {
+      const old = this.raw(kind, id, undefined);
+      if (!old) return;
+      this.version += 1;
+      undo.push(() => { this.raw(kind, id, old); });
+      ops.push({ op: 'delete', kind, id, version: this.version });
+      events.push({ kind, action: 'delete', id, object: old });
+    };
+    const tx: WriteTx = {
+      ...this.reader(),
+      putService: (s) => put('service', s.ID, s),
+      deleteService: (id) => del('service', id),
+      putTask: (x) => put('task', x.ID, x),
+      deleteTask: (id) => del('task', id),
+      putNode: (n) => put('node', n.ID, n),
+      deleteNode: (id) => del('node', id),
+      putImage: (i) => put('image', i.Name, i),
+      deleteImage: (name) => del('image', name),
+    };
+    let result: T;
+    try {
+      result = fn(tx);
+      if (ops.length > 0 && this.journal) this.journal.append(ops);
+    } catch (e) {
+      for (const u of undo.reverse()) u();
+      this.version = startVersion;
+      throw e;
+    }
+    if (ops.length > 0 && this.journal?.wantsSnapshot()) this.journal.snapshot(this.snapshot());
+    if (events.length > 0) for (const w of [...this.watchers]) w(events);
+    return result;
+  }
+
+  snapshot(): StoreSnapshot {
+    return {
+      version: this.version,
+      services: [...this.t.service.values()],
+      tasks: [...this.t.task.values()],
+      nodes: [...this.t.node.values()],
+      images: [...this.t.image.values()],
+    };
+  }
+
+  watch(fn: (events: StoreEvent[]) => void, onSnapshot?: (tx: ReadTx) => void): () => void {
+    onSnapshot?.(this.reader());
+    this.watchers.add(fn);
+    return () => { this.watchers.delete(fn); };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    if (this.journal) { this.journal.snapshot(this.snapshot()); this.journal.close(); }
+    this.closed = true;
+    this.watchers.clear();
+  }
+}

@@ -1,0 +1,53 @@
+import type { Image, Node, Service, Task } from '../model/types.js';
+
+export type ObjectKind = 'service' | 'task' | 'node' | 'image';
+export type KindMap = { service: Service; task: Task; node: Node; image: Image };
+
+export interface StoreEvent<K extends ObjectKind = ObjectKind> {
+  kind: K;
+  action: 'create' | 'update' | 'delete';
+  id: string;
+  object: KindMap[K];
+  old?: KindMap[K];
+}
+
+/** Read access inside `view`/`update`. Returned objects are the stored ones: never mutate them. */
+export interface ReadTx {
+  getService(id: string): Service | undefined;
+  listServices(): Service[];
+  getTask(id: string): Task | undefined;
+  listTasks(): Task[];
+  tasksOfService(serviceId: string): Task[];
+  tasksOfNode(nodeId: string): Task[];
+  getNode(id: string): Node | undefined;
+  listNodes(): Node[];
+  getImage(name: string): Image | undefined;
+  listImages(): Image[];
+  /** The store's last committed version index. */
+  index(): number;
+}
+
+/** Write access inside `update`. `put*` stores a copy and stamps Version.Index/UpdatedAt. */
+export interface WriteTx extends ReadTx {
+  putService(s: Service): Service;
+  deleteService(id: string): void;
+  putTask(t: Task): Task;
+  deleteTask(id: string): void;
+  putNode(n: Node): Node;
+  deleteNode(id: string): void;
+  putImage(i: Image): Image;
+  deleteImage(name: string): void;
+}
+
+/**
+ * The transactional store. `update` runs its callback synchronously; if it throws nothing is
+ * changed, otherwise the changes are durable (when the backend is) before `update` returns and
+ * watchers get the events after commit.
+ */
+export interface Store {
+  view<T>(fn: (tx: ReadTx) => T): T;
+  update<T>(fn: (tx: WriteTx) => T): T;
+  /** Calls `fn` with the current snapshot (atomically) and then with every later batch of events. */
+  watch(fn: (events: StoreEvent[]) => void, onSnapshot?: (tx: ReadTx) => void): () => void;
+  close(): void;
+}
