@@ -11,7 +11,6 @@ export function systemClock(): Clock {
     now: () => Date.now(),
     setTimeout(fn, ms) {
       const h = setTimeout(fn, ms);
-      h.unref?.();
       return { cancel: () => clearTimeout(h) };
     },
   };

@@ -145,6 +145,10 @@ export interface Task {
   SpecVersion?: ObjectVersion;
   /** swarmlet: endpoint published by the agent: node address + host port. */
   Endpoint?: { Addr: string; Port: number };
+  /** swarmlet: a task with DesiredState 'ready' is started (desired → running) once this time (ms) has passed. */
+  StartAfter?: number;
+  /** swarmlet: when the task first reported running (the update monitor window starts there). */
+  RunningAt?: string;
 }
 
 export type NodeAvailability = 'active' | 'pause' | 'drain';

@@ -1,0 +1,78 @@
+/** `service ps` / `node ps` rows: naming, ordering, the ` \_ ` history tree, truncation. */
+import type { Task } from '../../lib/model/types.js';
+import { taskDisplayName } from '../../lib/model/naming.js';
+import { ago, capitalize } from './human-duration.js';
+import { displayImage, ellipsis, naturalCompare, truncateId } from './text.js';
+
+/** Docker's `--format json` field names for a task row. */
+export interface TaskRow {
+  ID: string;
+  Name: string;
+  Image: string;
+  Node: string;
+  DesiredState: string;
+  CurrentState: string;
+  Error: string;
+  Ports: string;
+}
+
+export interface TaskRowOptions {
+  /** Service ID → name (falls back to the ID). */
+  serviceNames: ReadonlyMap<string, string>;
+  /** Node ID → name (Spec.Name, else hostname; falls back to the ID). */
+  nodeNames: ReadonlyMap<string, string>;
+  now: number;
+  noTrunc: boolean;
+  /** Indent older tasks of a slot as ` \_ name` (table output only). */
+  tree: boolean;
+}
+
+export const TASK_HEADER = ['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS'];
+const MAX_ERROR = 30;
+
+/** PORTS: the task's published ports; swarmlet tasks carry their real endpoint (Addr:Port). */
+export function taskPorts(task: Pick<Task, 'Status' | 'Endpoint'>): string {
+  const ports = task.Status.PortStatus?.Ports ?? [];
+  const ep = task.Endpoint;
+  if (ports.length === 0) return ep ? `${ep.Addr}:${ep.Port}` : '';
+  return ports
+    .map((p) => {
+      const proto = p.Protocol ?? 'tcp';
+      return ep ? `${ep.Addr}:${ep.Port}->${p.TargetPort}/${proto}` : `*:${p.PublishedPort ?? 0}->${p.TargetPort}/${proto}`;
+    })
+    .join(',');
+}
+
+export function taskError(err: string | undefined, noTrunc: boolean): string {
+  const text = noTrunc ? (err ?? '') : ellipsis(err ?? '', MAX_ERROR);
+  return text === '' ? '' : `"${text}"`;
+}
+
+/** Sorted like docker: display name naturally, then newest first within a name. */
+export function sortTasks(tasks: Task[], serviceNames: ReadonlyMap<string, string>): Array<{ task: Task; name: string }> {
+  const named = tasks.map((task) => ({ task, name: taskDisplayName(serviceNames.get(task.ServiceID) ?? task.ServiceID, task) }));
+  return named.sort((a, b) => naturalCompare(a.name, b.name) || Date.parse(b.task.CreatedAt) - Date.parse(a.task.CreatedAt));
+}
+
+export function buildTaskRows(tasks: Task[], opts: TaskRowOptions): TaskRow[] {
+  let previous: string | undefined;
+  return sortTasks(tasks, opts.serviceNames).map(({ task, name }) => {
+    const indented = opts.tree && name === previous;
+    previous = name;
+    const image = task.Spec?.ContainerSpec?.Image ?? '';
+    return {
+      ID: opts.noTrunc ? task.ID : truncateId(task.ID),
+      Name: indented ? ` \\_ ${name}` : name,
+      Image: opts.noTrunc ? image : displayImage(image),
+      Node: task.NodeID === '' ? '' : (opts.nodeNames.get(task.NodeID) ?? task.NodeID),
+      DesiredState: capitalize(task.DesiredState),
+      CurrentState: `${capitalize(task.Status.State)} ${ago(task.Status.Timestamp, opts.now)}`.trim(),
+      Error: taskError(task.Status.Err, opts.noTrunc),
+      Ports: taskPorts(task),
+    };
+  });
+}
+
+export function taskRowCells(row: TaskRow): string[] {
+  return [row.ID, row.Name, row.Image, row.Node, row.DesiredState, row.CurrentState, row.Error, row.Ports];
+}

@@ -1,0 +1,85 @@
+import type { Logger } from '../logger.js';
+import { isSwarmletError } from '../errors.js';
+import { stopGraceMs } from '../model/defaults.js';
+import type { Task } from '../model/types.js';
+import type { TaskReport } from '../manager/manager.js';
+import type { Clock } from '../clock.js';
+import type { ExitInfo, RunningTask, StartRequest, TaskDriver } from './task-driver.js';
+import { waitListening } from './wait-listening.js';
+
+/** Turns a driver's exit into the task's final state, with Docker's error texts. */
+export function exitReport(exit: ExitInfo): TaskReport {
+  if (exit.stopped) return { State: 'shutdown', Message: 'shutdown', ContainerStatus: { ExitCode: exit.exitCode ?? 0 } };
+  if (exit.error) return { State: 'failed', Message: 'started', Err: exit.error };
+  if (exit.exitCode === 0) return { State: 'complete', Message: 'finished', ContainerStatus: { ExitCode: 0 } };
+  if (exit.exitCode !== undefined) {
+    return { State: 'failed', Message: 'started', Err: `task: non-zero exit (${exit.exitCode})`, ContainerStatus: { ExitCode: exit.exitCode } };
+  }
+  return { State: 'failed', Message: 'started', Err: `task: killed by signal ${exit.signal ?? 'unknown'}` };
+}
+
+/** Runs one task on a driver and reports each state change. */
+export class TaskRunner {
+  private running: RunningTask | undefined;
+  private stopping: Promise<void> | undefined;
+  private stopRequested = false;
+  private onStop!: () => void;
+  private readonly stopSignal = new Promise<void>((r) => { this.onStop = r; });
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly task: Task,
+    private readonly driver: TaskDriver,
+    private readonly req: StartRequest,
+    private readonly report: (r: TaskReport) => void,
+    private readonly logger: Logger,
+    private readonly targetPort: number | undefined,
+    private readonly clock: Clock,
+  ) {
+    this.done = this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.report({ State: 'accepted', Message: 'accepted' });
+    this.report({ State: 'preparing', Message: 'preparing' });
+    this.report({ State: 'starting', Message: 'starting' });
+    let rt: RunningTask;
+    try {
+      rt = await this.driver.start(this.req);
+    } catch (e) {
+      const msg = isSwarmletError(e) || e instanceof Error ? e.message : String(e);
+      this.logger.warn({ task: this.task.ID, err: msg }, 'task rejected');
+      this.report({ State: 'rejected', Message: 'rejected', Err: msg });
+      return;
+    }
+    this.running = rt;
+    if (this.stopRequested) void this.stop();
+    const ep = rt.endpoint;
+    const target = this.targetPort;
+    const report: TaskReport = { State: 'running', Message: 'started', ContainerStatus: { ...(rt.pid ? { PID: rt.pid } : {}) } };
+    if (ep) {
+      report.Endpoint = { Addr: ep.addr, Port: ep.port };
+      if (target !== undefined) {
+        report.PortStatus = { Ports: [{ Protocol: 'tcp', TargetPort: target, PublishedPort: ep.port, PublishMode: 'host' }] };
+      }
+    }
+    // A task that publishes a port is running once it accepts connections, not merely once spawned:
+    // the update engine and the gateway must never count or route to a task that cannot answer.
+    let ready = true;
+    if (ep && target !== undefined && !this.stopRequested) {
+      ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]));
+    }
+    if (ready && !this.stopRequested) this.report(report);
+    const exit = await rt.exited;
+    this.report(exitReport({ ...exit, stopped: exit.stopped || this.stopRequested }));
+  }
+
+  /** Stops the task (stop signal, then SIGKILL after its grace period). Idempotent. */
+  stop(): Promise<void> {
+    this.stopRequested = true;
+    this.onStop();
+    if (!this.running) return this.done;
+    this.stopping ??= this.running.stop(stopGraceMs(this.task.Spec));
+    return this.stopping.then(() => this.done);
+  }
+}

@@ -1,0 +1,27 @@
+import type { ApiContext } from './context.js';
+import type { Route } from './router.js';
+import { sendJson, sendText } from './reply.js';
+import { infoBody, versionBody } from './system-info.js';
+
+function ping(ctx: ApiContext): void {
+  const { res } = ctx;
+  res.setHeader('Swarm', 'active/manager');
+  res.setHeader('Docker-Experimental', 'false');
+  res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
+  res.setHeader('Pragma', 'no-cache');
+  sendText(res, 200, 'OK');
+}
+
+/** Registry digest lookup: the "silent no-op" answer (no pinning, no warning, no platforms). */
+const NO_DIGEST = { Descriptor: { mediaType: '', digest: '', size: 0 }, Platforms: [] };
+
+/** /_ping, /version, /info and /distribution/{name}/json. */
+export function systemRoutes(): Route[] {
+  return [
+    { method: 'HEAD', pattern: /^\/_ping$/, handler: ping },
+    { method: 'GET', pattern: /^\/_ping$/, handler: ping },
+    { method: 'GET', pattern: /^\/version$/, handler: (ctx) => sendJson(ctx.res, 200, versionBody(ctx.serverVersion)) },
+    { method: 'GET', pattern: /^\/info$/, handler: (ctx) => sendJson(ctx.res, 200, infoBody(ctx.serverVersion, ctx.control.info())) },
+    { method: 'GET', pattern: /^\/distribution\/(.+)\/json$/, handler: (ctx) => sendJson(ctx.res, 200, NO_DIGEST) },
+  ];
+}

@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { Control } from '../manager/control.js';
+import type { ApiContext } from './context.js';
+import { DEFAULT_MAX_BODY_BYTES } from './read-body.js';
+import { sendError } from './reply.js';
+import { createRouter, stripVersionPrefix, type RouteMatch } from './router.js';
+import { imageRoutes } from './routes-images.js';
+import { nodeRoutes } from './routes-nodes.js';
+import { serviceRoutes } from './routes-services.js';
+import { systemRoutes } from './routes-system.js';
+import { taskRoutes } from './routes-tasks.js';
+import { API_VERSION } from './system-info.js';
+
+export interface ApiServerOptions {
+  control: Control;
+  logger?: Logger;
+  /** swarmlet's version, shown by `docker version` and in the Server header. */
+  version?: string;
+  /** Request body cap in bytes (default 1 MiB); larger bodies get 413. */
+  maxBodyBytes?: number;
+}
+
+export interface ApiServer {
+  server: http.Server;
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  /** Stops accepting, ends open log streams, resolves when every connection has closed. */
+  close(): Promise<void>;
+}
+
+type Base = Omit<ApiContext, 'req' | 'res' | 'params' | 'query' | 'apiVersion'>;
+
+/** The manager's Engine-API-shaped HTTP server (plain node:http), served with and without /vX.Y. */
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const closing = new AbortController();
+  const base: Base = {
+    control: opts.control,
+    logger: (opts.logger ?? silentLogger()).child({ component: 'api' }),
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    serverVersion: opts.version ?? '0.0.0-dev',
+    closing: closing.signal,
+  };
+  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...imageRoutes()]);
+  const server = http.createServer((req, res) => { void handle(base, route, req, res); });
+  return {
+    server,
+    listen: (host, port) => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const a = server.address() as AddressInfo;
+        resolve({ host: a.address, port: a.port });
+      });
+    }),
+    close: () => new Promise((resolve) => {
+      closing.abort();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+  };
+}
+
+async function handle(
+  base: Base, route: (method: string, path: string) => RouteMatch,
+  req: http.IncomingMessage, res: http.ServerResponse,
+): Promise<void> {
+  res.setHeader('Api-Version', API_VERSION);
+  res.setHeader('Ostype', 'linux');
+  res.setHeader('Server', `swarmlet/${base.serverVersion} (linux)`);
+  if (base.closing.aborted) res.setHeader('Connection', 'close');
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const method = req.method ?? 'GET';
+  res.on('close', () => base.logger.debug({ method, path: rawPath, status: res.statusCode }, 'api request'));
+  try {
+    const { version, path } = stripVersionPrefix(rawPath);
+    const match = route(method, path);
+    if (match.kind === 'not_found') return sendError(res, 404, 'page not found');
+    if (match.kind === 'method_not_allowed') {
+      res.setHeader('Allow', match.allow.join(', '));
+      return sendError(res, 405, `method ${method} not allowed on ${path}`);
+    }
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    await match.handler({ ...base, req, res, params: match.params.map(decodeParam), query, apiVersion: version });
+  } catch (e) {
+    fail(base.logger, req, res, e);
+  }
+}
+
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw invalid(`invalid path segment '${p}': malformed URL escape`, 'path');
+  }
+}
+
+function fail(logger: Logger, req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
+  const status = httpStatusOf(e);
+  const message = e instanceof Error ? e.message : String(e);
+  if (!isSwarmletError(e) || e.code === 'internal') logger.error({ err: e, method: req.method }, 'api handler failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // The rest of an oversized body is not read: close the connection after answering.
+  if (isSwarmletError(e) && e.code === 'too_large') res.setHeader('Connection', 'close');
+  sendError(res, status, message);
+}

@@ -1,0 +1,123 @@
+/**
+ * An Engine-API client for a swarmlet manager (also speaks to a Docker Swarm manager for
+ * the Engine-API routes). Errors: ApiError (the server's message + HTTP status) or ConnectionError.
+ */
+import type { Image, Node, NodeSpec, Service, ServiceSpec, Task } from '../model/types.js';
+import { encodeFilters, type Filters } from './filters.js';
+import { Http, segment } from './http.js';
+import { decodeLogStream, type LogRecord } from './log-frames.js';
+import { normalizeHost } from './host.js';
+import type { PingResult, SystemInfo, SystemVersion } from './system-info.js';
+
+export interface ClientOptions {
+  /** `http://host:port`, `tcp://host:port` or `host:port`; default http://127.0.0.1:2377. */
+  host?: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines per task, or 'all' (default). */
+  tail?: number | 'all';
+  /** Unix seconds (`"1700000000"` or `"1700000000.5"`). */
+  since?: string;
+  timestamps?: boolean;
+  /** Ask for the details prefix (the task/service/node IDs); false = `--raw`. Default true. */
+  details?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface NewImage { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] }
+
+export interface SwarmletClient {
+  readonly host: string;
+  ping(): Promise<PingResult>;
+  info(): Promise<SystemInfo>;
+  version(): Promise<SystemVersion>;
+  services: {
+    list(opts?: { filters?: Filters; status?: boolean }): Promise<Service[]>;
+    get(ref: string, opts?: { insertDefaults?: boolean }): Promise<Service>;
+    create(spec: ServiceSpec): Promise<{ ID: string; Warnings: string[] | null }>;
+    update(ref: string, version: number, spec: ServiceSpec, opts?: { rollback?: boolean }): Promise<{ Warnings: string[] | null }>;
+    remove(ref: string): Promise<void>;
+  };
+  tasks: { list(filters?: Filters): Promise<Task[]>; get(ref: string): Promise<Task> };
+  nodes: {
+    list(filters?: Filters): Promise<Node[]>;
+    get(ref: string): Promise<Node>;
+    update(ref: string, version: number, spec: NodeSpec): Promise<void>;
+  };
+  images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
+  serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
+  taskLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
+  close(): Promise<void>;
+}
+
+/** Path of the swarmlet image catalog extension. */
+export const IMAGES_PATH = '/swarmlet/v1/images';
+
+function logQuery(opts: LogOptions) {
+  const details = opts.details ?? true;
+  return {
+    stdout: opts.stdout === false ? undefined : 1,
+    stderr: opts.stderr === false ? undefined : 1,
+    details: details ? 1 : undefined,
+    follow: opts.follow ? 1 : undefined,
+    timestamps: opts.timestamps ? 1 : undefined,
+    since: opts.since,
+    tail: opts.tail === undefined ? 'all' : String(opts.tail),
+  };
+}
+
+async function* streamLogs(http: Http, path: string, opts: LogOptions): AsyncGenerator<LogRecord> {
+  const res = await http.send({ method: 'GET', path, query: logQuery(opts), signal: opts.signal });
+  yield* decodeLogStream(res.body, { details: opts.details ?? true, timestamps: opts.timestamps ?? false });
+}
+
+export function createClient(options: ClientOptions = {}): SwarmletClient {
+  const http = new Http(normalizeHost(options.host));
+  const filtersQuery = (filters?: Filters) => ({ filters: filters ? encodeFilters(filters) : undefined });
+  return {
+    host: http.origin,
+    async ping() {
+      const res = await http.send({ method: 'GET', path: '/_ping' });
+      await res.body.dump();
+      const h = (k: string) => { const v = res.headers[k]; return Array.isArray(v) ? v[0] : v; };
+      return { apiVersion: h('api-version'), swarm: h('swarm'), osType: h('ostype') };
+    },
+    info: () => http.json<SystemInfo>({ method: 'GET', path: '/info' }),
+    version: () => http.json<SystemVersion>({ method: 'GET', path: '/version' }),
+    services: {
+      list: (opts = {}) => http.json<Service[]>({
+        method: 'GET', path: '/services', query: { ...filtersQuery(opts.filters), status: opts.status ? 'true' : undefined },
+      }),
+      get: (ref, opts = {}) => http.json<Service>({
+        method: 'GET', path: `/services/${segment(ref)}`, query: { insertDefaults: opts.insertDefaults ? 'true' : 'false' },
+      }),
+      create: (spec) => http.json({ method: 'POST', path: '/services/create', body: spec }),
+      update: async (ref, version, spec, opts = {}) => (await http.json<{ Warnings: string[] | null } | undefined>({
+        method: 'POST', path: `/services/${segment(ref)}/update`, body: spec,
+        query: { version, rollback: opts.rollback ? 'previous' : undefined },
+      })) ?? { Warnings: null },
+      remove: (ref) => http.empty({ method: 'DELETE', path: `/services/${segment(ref)}` }),
+    },
+    tasks: {
+      list: (filters) => http.json<Task[]>({ method: 'GET', path: '/tasks', query: filtersQuery(filters) }),
+      get: (ref) => http.json<Task>({ method: 'GET', path: `/tasks/${segment(ref)}` }),
+    },
+    nodes: {
+      list: (filters) => http.json<Node[]>({ method: 'GET', path: '/nodes', query: filtersQuery(filters) }),
+      get: (ref) => http.json<Node>({ method: 'GET', path: `/nodes/${segment(ref)}` }),
+      update: (ref, version, spec) => http.empty({ method: 'POST', path: `/nodes/${segment(ref)}/update`, query: { version }, body: spec }),
+    },
+    images: {
+      list: () => http.json<Image[]>({ method: 'GET', path: IMAGES_PATH }),
+      add: (image) => http.json<Image>({ method: 'POST', path: IMAGES_PATH, body: image }),
+      remove: (name) => http.empty({ method: 'DELETE', path: `${IMAGES_PATH}/${segment(name)}` }),
+    },
+    serviceLogs: (ref, opts = {}) => streamLogs(http, `/services/${segment(ref)}/logs`, opts),
+    taskLogs: (ref, opts = {}) => streamLogs(http, `/tasks/${segment(ref)}/logs`, opts),
+    close: () => http.close(),
+  };
+}

@@ -1,0 +1,36 @@
+import { cpus, totalmem } from 'node:os';
+import { isoTime } from '../clock.js';
+import type { IdGenerator } from '../ids.js';
+import type { Node } from '../model/types.js';
+import type { WriteTx } from '../store/store.js';
+
+export interface NodeSeed { hostname: string; addr: string; role: 'manager' | 'worker'; driver: string; managerAddr: string }
+
+export const ENGINE_VERSION = 'swarmlet-0.1.0';
+
+/** Finds the node by hostname (restart with the same data) or registers it; either way it is ready. */
+export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now: number): Node {
+  const existing = tx.listNodes().find((n) => n.Description.Hostname === seed.hostname);
+  const ts = isoTime(now);
+  const base: Node = existing ?? {
+    ID: ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
+    Spec: { Labels: {}, Role: seed.role, Availability: 'active' },
+    Description: { Hostname: seed.hostname },
+    Status: { State: 'ready', Addr: seed.addr },
+  };
+  const node: Node = {
+    ...base,
+    Description: {
+      ...base.Description,
+      Hostname: seed.hostname,
+      Platform: { Architecture: 'x86_64', OS: 'linux' },
+      Resources: { NanoCPUs: cpus().length * 1e9, MemoryBytes: totalmem() },
+      Engine: { EngineVersion: ENGINE_VERSION, Plugins: [] },
+      Driver: seed.driver,
+    },
+    Status: { State: 'ready', Addr: seed.addr },
+  };
+  if (base.Spec.Role === 'manager') node.ManagerStatus = { Leader: true, Reachability: 'reachable', Addr: seed.managerAddr };
+  else delete node.ManagerStatus;
+  return tx.putNode(node);
+}

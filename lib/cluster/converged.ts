@@ -1,0 +1,30 @@
+import { desiredReplicas, isGlobal } from '../model/naming.js';
+import type { Node, Service, Task } from '../model/types.js';
+
+export type Convergence =
+  | { state: 'converged'; running: number; desired: number }
+  | { state: 'progressing'; running: number; desired: number }
+  | { state: 'failed'; message: string };
+
+/**
+ * Has the service converged? Like the docker CLI's progress check: every wanted slot (or node)
+ * has an up-to-date running task on a node that is not down, and no update is in progress.
+ */
+export function checkConvergence(service: Service, tasks: Task[], nodes: Node[]): Convergence {
+  const st = service.UpdateStatus?.State;
+  if (st === 'paused' || st === 'rollback_paused') {
+    return { state: 'failed', message: `service ${st === 'paused' ? 'update' : 'rollback'} paused: ${service.UpdateStatus?.Message ?? ''}` };
+  }
+  const up = new Set(nodes.filter((n) => n.Status.State !== 'down').map((n) => n.ID));
+  const version = service.SpecVersion?.Index ?? 0;
+  const current = tasks.filter((t) => (t.SpecVersion?.Index ?? 0) === version && up.has(t.NodeID)
+    && (t.DesiredState === 'running' || t.DesiredState === 'ready'));
+  const running = new Set(current.filter((t) => t.Status.State === 'running').map((t) => (t.Slot > 0 ? `s${t.Slot}` : t.NodeID))).size;
+  const desired = isGlobal(service)
+    ? new Set(tasks.filter((t) => t.DesiredState === 'running' || t.DesiredState === 'ready').map((t) => t.NodeID)).size
+    : desiredReplicas(service);
+  const updating = st === 'updating' || st === 'rollback_started';
+  const stale = tasks.some((t) => (t.SpecVersion?.Index ?? 0) !== version && (t.DesiredState === 'running') && t.Status.State === 'running');
+  if (running >= desired && !updating && !stale && (!isGlobal(service) || desired > 0)) return { state: 'converged', running, desired };
+  return { state: 'progressing', running, desired };
+}

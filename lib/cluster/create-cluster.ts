@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import { randomIds, type IdGenerator } from '../ids.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { Agent } from '../agent/agent.js';
+import { createLocalLink } from '../agent/local-link.js';
+import type { TaskDriver } from '../agent/task-driver.js';
+import { createApiServer, type ApiServer } from '../api/server.js';
+import { createProcessDriver } from '../drivers/process-driver.js';
+import { createControl } from '../manager/create-control.js';
+import type { Control } from '../manager/control.js';
+import { findImage } from '../manager/image-catalog.js';
+import { Manager } from '../manager/manager.js';
+import { FileJournal } from '../store/file-journal.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
+import { loadOrCreateMeta } from './cluster-meta.js';
+import { registerNode } from './cluster-nodes.js';
+import { ClusterClient } from './cluster-client.js';
+import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+
+export interface ClusterOptions {
+  /** Number of nodes (default 3): node-K at 127.0.0.K. */
+  nodes?: number;
+  /** Node addresses; default 127.0.0.1 … 127.0.0.N. */
+  addresses?: string[];
+  /** Durable state (journal + snapshot) and task logs. Default: a fresh temporary directory, not durable across runs. */
+  dataDir?: string;
+  /** Where the Engine-API server listens ("127.0.0.1:2377"); false for no HTTP server. Default false. */
+  listen?: string | false;
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Replace the task driver (tests). Called once per node. */
+  driverFactory?: (node: { hostname: string; addr: string; dataDir: string }) => TaskDriver;
+  taskHistoryLimit?: number;
+}
+
+export interface Cluster extends ClusterClient {
+  readonly control: Control;
+  readonly store: Store;
+  readonly manager: Manager;
+  readonly agents: ReadonlyArray<Agent>;
+  /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377). */
+  readonly url: string | undefined;
+  readonly dataDir: string;
+  /** Stops every task (no orphan processes), the API and the store. */
+  close(): Promise<void>;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:tcp:\/\/|http:\/\/)?([^:]+):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`invalid listen address "${listen}": expected HOST:PORT`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** Starts a local cluster in this process: a manager, an API server (optional) and N node agents. */
+export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const clock = opts.clock ?? systemClock();
+  const ids = opts.ids ?? randomIds();
+  const logger = opts.logger ?? silentLogger();
+  const count = opts.addresses?.length ?? opts.nodes ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > 254) throw new Error(`invalid node count ${count}: expected 1-254`);
+  const addresses = opts.addresses ?? Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'swarmlet-'));
+  const durable = opts.dataDir !== undefined;
+  const meta = loadOrCreateMeta(dataDir, ids, clock.now());
+  const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
+  const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
+  const listen = opts.listen ? parseListen(opts.listen) : undefined;
+  const managerAddr = listen ? `${listen.host}:${listen.port}` : '127.0.0.1:2377';
+  const nodes = store.update((tx) => addresses.map((addr, i) => registerNode(tx, {
+    hostname: `node-${i + 1}`, addr, role: i === 0 ? 'manager' : 'worker', driver: 'process', managerAddr,
+  }, ids, clock.now())));
+  const manager = new Manager({
+    store, clock, ids, logger: logger.child({ component: 'manager' }),
+    ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
+    imageAvailable: (tx, _node, image) => findImage(tx, image, clock.now()) !== undefined,
+  });
+  const link = createLocalLink(store, manager, clock);
+  const agents = nodes.map((n) => {
+    const nodeDir = join(dataDir, 'nodes', n.Description.Hostname);
+    const driver = opts.driverFactory?.({ hostname: n.Description.Hostname, addr: n.Status.Addr!, dataDir: nodeDir })
+      ?? createProcessDriver({ dataDir: nodeDir, clock, logger });
+    return new Agent({ nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, driver, link, clock, logger });
+  });
+  const byNode = new Map(agents.map((a) => [a.nodeId, a]));
+  const control = createControl({
+    store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, selfNodeId: () => nodes[0]!.ID,
+    ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
+    logs: (nodeId, taskId, query) => {
+      const agent = byNode.get(nodeId);
+      return agent ? agent.driver.logs(taskId, query) : (async function* () { /* node unknown: no logs */ })();
+    },
+  });
+  manager.start();
+  for (const a of agents) a.start();
+  let api: ApiServer | undefined;
+  let url: string | undefined;
+  if (listen) {
+    api = createApiServer({ control, logger, version: '0.1.0' });
+    try {
+      const bound = await api.listen(listen.host, listen.port);
+      url = `http://${bound.host}:${bound.port}`;
+    } catch (e) {
+      manager.stop();
+      await Promise.all(agents.map((a) => a.close()));
+      store.close();
+      throw e;
+    }
+  }
+  let closing: Promise<void> | undefined;
+  const client = new ClusterClient(control, store, clock);
+  return Object.assign(client, {
+    control, store, manager, agents, url, dataDir,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        manager.stop();
+        await api?.close();
+        await Promise.all(agents.map((a) => a.close()));
+        store.close();
+      })();
+      return closing;
+    },
+  });
+}

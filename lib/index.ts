@@ -1,0 +1,22 @@
+/** swarmlet: a Docker-Swarm-style orchestrator for Node.js — the embedding API. */
+export { createCluster, type Cluster, type ClusterOptions } from './cluster/create-cluster.js';
+export { ClusterClient, type ClusterEvent, type NodeUpdate } from './cluster/cluster-client.js';
+export { checkConvergence } from './cluster/converged.js';
+export type { Control, Filters, LogEntry, ClusterInfo } from './manager/control.js';
+export { createControl } from './manager/create-control.js';
+export { Manager } from './manager/manager.js';
+export { Agent } from './agent/agent.js';
+export type { TaskDriver, RunningTask, StartRequest, LogLine, LogQuery } from './agent/task-driver.js';
+export { createProcessDriver } from './drivers/process-driver.js';
+export { createApiServer } from './api/server.js';
+export { MemoryStore } from './store/memory-store.js';
+export { FileJournal } from './store/file-journal.js';
+export type { Store, StoreEvent } from './store/store.js';
+export { specFromOptions, applyUpdateOptions, type ServiceUpdateOptions } from './model/spec-from-options.js';
+export type { ServiceOptions } from './model/service-options.js';
+export * from './model/types.js';
+export { TASK_STATES, type TaskState } from './model/task-state.js';
+export { SwarmletError, type ErrorCode } from './errors.js';
+export { systemClock, FakeClock, type Clock } from './clock.js';
+export { randomIds, sequentialIds, type IdGenerator } from './ids.js';
+export type { Logger } from './logger.js';

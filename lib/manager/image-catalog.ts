@@ -1,0 +1,47 @@
+import { isoTime } from '../clock.js';
+import { SwarmletError, invalid, notFound } from '../errors.js';
+import { builtinImage, imageRef } from '../drivers/builtin-images.js';
+import type { Image } from '../model/types.js';
+import type { ReadTx, WriteTx } from '../store/store.js';
+
+/** The process driver's images: built-in `whoami` (any tag) plus the entries users registered. */
+export function findImage(tx: ReadTx, name: string, now: number): Image | undefined {
+  const ref = imageRef(name);
+  return tx.getImage(ref) ?? builtinImage(ref, isoTime(now));
+}
+
+export function listImages(tx: ReadTx, now: number): Image[] {
+  const builtin = builtinImage('whoami:latest', isoTime(now));
+  const own = tx.listImages();
+  return [...(builtin ? [builtin] : []), ...own].sort((a, b) => a.Name.localeCompare(b.Name));
+}
+
+export interface ImageInput { Name: unknown; Cmd: unknown; Cwd?: unknown; Env?: unknown }
+
+export function addImage(tx: WriteTx, input: ImageInput, now: number): Image {
+  if (typeof input.Name !== 'string' || input.Name.trim() === '' || /\s/.test(input.Name)) {
+    throw invalid('invalid image: Name must be a non-empty NAME:TAG without spaces', 'Name');
+  }
+  const name = imageRef(input.Name);
+  if (builtinImage(name, '')) throw new SwarmletError('conflict', `image ${name} is built in and cannot be replaced`, 'Name');
+  if (!Array.isArray(input.Cmd) || input.Cmd.length === 0 || !input.Cmd.every((c) => typeof c === 'string' && c !== '')) {
+    throw invalid('invalid image: Cmd must be a non-empty array of strings (e.g. ["node", "server.js"])', 'Cmd');
+  }
+  if (input.Cwd !== undefined && typeof input.Cwd !== 'string') throw invalid('invalid image: Cwd must be a string', 'Cwd');
+  if (input.Env !== undefined && (!Array.isArray(input.Env) || !input.Env.every((e) => typeof e === 'string' && /^[^=\s]+=/.test(e)))) {
+    throw invalid('invalid image: Env must be an array of KEY=VALUE strings', 'Env');
+  }
+  const image: Image = { Name: name, Cmd: input.Cmd as string[], CreatedAt: isoTime(now) };
+  if (typeof input.Cwd === 'string') image.Cwd = input.Cwd;
+  if (Array.isArray(input.Env)) image.Env = input.Env as string[];
+  return tx.putImage(image);
+}
+
+export function removeImage(tx: WriteTx, name: string): void {
+  const ref = imageRef(name);
+  if (builtinImage(ref, '')) throw new SwarmletError('conflict', `image ${ref} is built in and cannot be removed`);
+  if (!tx.getImage(ref)) throw notFound('image', ref);
+  const user = tx.listServices().find((s) => imageRef(s.Spec.TaskTemplate.ContainerSpec.Image) === ref);
+  if (user) throw new SwarmletError('conflict', `image ${ref} is used by service ${user.Spec.Name} (${user.ID})`);
+  tx.deleteImage(ref);
+}

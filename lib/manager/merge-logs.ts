@@ -1,0 +1,37 @@
+import type { LogEntry } from './control.js';
+
+/**
+ * Merges several log streams. Without follow, every line is read first and yielded in time order;
+ * with follow, lines are yielded as they arrive from any stream until all end or the signal aborts.
+ */
+export async function* mergeLogs(sources: AsyncIterable<LogEntry>[], follow: boolean, signal?: AbortSignal): AsyncGenerator<LogEntry> {
+  if (!follow) {
+    const all: LogEntry[] = [];
+    for (const s of sources) for await (const e of s) all.push(e);
+    all.sort((a, b) => a.time - b.time);
+    yield* all;
+    return;
+  }
+  const queue: LogEntry[] = [];
+  let wake: (() => void) | undefined;
+  let open = sources.length;
+  const notify = () => { const w = wake; wake = undefined; w?.(); };
+  const errors: unknown[] = [];
+  for (const s of sources) {
+    void (async () => {
+      try { for await (const e of s) { queue.push(e); notify(); } } catch (e) { errors.push(e); } finally { open--; notify(); }
+    })();
+  }
+  const onAbort = () => notify();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (errors.length > 0) throw errors[0];
+      if (open === 0 || signal?.aborted) return;
+      await new Promise<void>((r) => { wake = r; });
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

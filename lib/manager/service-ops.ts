@@ -1,0 +1,83 @@
+import { isoTime } from '../clock.js';
+import { SwarmletError, invalid } from '../errors.js';
+import type { IdGenerator } from '../ids.js';
+import { serviceModeName } from '../model/naming.js';
+import { taskTemplateChanged } from '../model/normalize-spec.js';
+import type { Service, ServiceSpec } from '../model/types.js';
+import { validateServiceSpec } from '../model/validate-spec.js';
+import { isLive } from '../orchestrator/slots.js';
+import type { WriteTx } from '../store/store.js';
+import { resolvePublishedPorts } from './published-ports.js';
+
+export interface ServiceOpsContext {
+  now: number;
+  ids: IdGenerator;
+  /** Throws when no node can run the image (e.g. `image X not found`). */
+  checkImage: (tx: WriteTx, image: string) => void;
+}
+
+function endpointOf(spec: ServiceSpec, others: Service[], previous?: Service) {
+  const ports = resolvePublishedPorts(spec, others, previous?.Endpoint.Ports);
+  return { Spec: spec.EndpointSpec ?? { Mode: 'vip' as const }, ...(ports.length > 0 ? { Ports: ports } : {}) };
+}
+
+export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsContext): Service {
+  const spec = validateServiceSpec(input);
+  const others = tx.listServices();
+  const taken = others.find((s) => s.Spec.Name === spec.Name);
+  if (taken) throw new SwarmletError('conflict', `name conflicts with an existing object: service ${spec.Name} already exists`, 'Name');
+  ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
+  const ts = isoTime(ctx.now);
+  const service: Service = {
+    ID: ctx.ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
+    Spec: spec, Endpoint: endpointOf(spec, others), SpecVersion: { Index: 1 },
+  };
+  return tx.putService(service);
+}
+
+export function updateServiceTx(tx: WriteTx, current: Service, version: number, input: unknown, rollback: boolean, ctx: ServiceOpsContext): Service {
+  if (!Number.isInteger(version) || version !== current.Version.Index) {
+    throw new SwarmletError('out_of_sequence', 'update out of sequence');
+  }
+  const others = tx.listServices().filter((s) => s.ID !== current.ID);
+  const ts = isoTime(ctx.now);
+  if (rollback) {
+    if (!current.PreviousSpec) {
+      throw new SwarmletError('failed_precondition', `service ${current.ID} does not have a previous spec`);
+    }
+    const spec = current.PreviousSpec;
+    return tx.putService({
+      ...current, Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+      SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + 1 },
+      UpdateStatus: { State: 'rollback_started', StartedAt: ts, Message: 'manually requested rollback' },
+    });
+  }
+  const spec = validateServiceSpec(input);
+  if (spec.Name !== current.Spec.Name) throw new SwarmletError('unimplemented', 'renaming services is not supported', 'Name');
+  if (serviceModeName({ Spec: spec }) !== serviceModeName(current)) {
+    throw new SwarmletError('unimplemented', 'service mode change is not allowed', 'Mode');
+  }
+  if (spec.TaskTemplate.ContainerSpec.Image !== current.Spec.TaskTemplate.ContainerSpec.Image) {
+    ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
+  }
+  const changed = taskTemplateChanged(current.Spec, spec);
+  const { UpdateStatus: _old, ...rest } = current;
+  void _old;
+  return tx.putService({
+    ...rest, Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+    SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + (changed ? 1 : 0) },
+  });
+}
+
+/** Removes the service at once; its tasks are told to stop and are reaped once stopped. */
+export function removeServiceTx(tx: WriteTx, service: Service): void {
+  tx.deleteService(service.ID);
+  for (const t of tx.tasksOfService(service.ID)) {
+    if (isLive(t)) tx.putTask({ ...t, DesiredState: 'remove' });
+    else if (t.DesiredState !== 'remove') tx.putTask({ ...t, DesiredState: 'remove' });
+  }
+}
+
+export function checkVersion(version: number): void {
+  if (!Number.isInteger(version) || version < 0) throw invalid(`invalid version '${version}'`, 'version');
+}

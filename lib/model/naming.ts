@@ -1,0 +1,27 @@
+import type { Service, Task } from './types.js';
+
+/** `service ps` display name: `<service>.<slot>`, or `<service>.<nodeID>` for global tasks (slot 0). */
+export function taskDisplayName(serviceName: string, task: Pick<Task, 'Slot' | 'NodeID'>): string {
+  return task.Slot > 0 ? `${serviceName}.${task.Slot}` : `${serviceName}.${task.NodeID}`;
+}
+
+/** Swarm's internal task name (also the container name): `<service>.<slot|nodeID>.<taskID>`. */
+export function taskFullName(serviceName: string, task: Pick<Task, 'Slot' | 'NodeID' | 'ID'>): string {
+  return `${taskDisplayName(serviceName, task)}.${task.ID}`;
+}
+
+export function serviceModeName(service: Pick<Service, 'Spec'>): 'replicated' | 'global' | 'replicated-job' | 'global-job' {
+  const m = service.Spec.Mode;
+  if (m.Global) return 'global';
+  if (m.ReplicatedJob) return 'replicated-job';
+  if (m.GlobalJob) return 'global-job';
+  return 'replicated';
+}
+
+export function isGlobal(service: Pick<Service, 'Spec'>): boolean {
+  return serviceModeName(service) === 'global';
+}
+
+export function desiredReplicas(service: Pick<Service, 'Spec'>): number {
+  return service.Spec.Mode.Replicated?.Replicas ?? 1;
+}

@@ -1,0 +1,115 @@
+import { effectiveRestartPolicy } from '../model/defaults.js';
+import { desiredReplicas } from '../model/naming.js';
+import type { Node, Service, Task } from '../model/types.js';
+import { emptyPlan, type OrchestratorPlan } from './plan.js';
+import { decideRestart } from './restart-policy.js';
+import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
+
+export interface ReplicatedInput {
+  service: Service;
+  /** Every task of the service. */
+  tasks: Task[];
+  nodes: ReadonlyMap<string, Node>;
+  now: number;
+}
+
+/**
+ * One reconcile pass for a replicated service: replace tasks on invalid nodes, restart ended tasks
+ * per the restart policy, then scale to `Replicas` (lowest free slots up; most crowded nodes down).
+ * Pure: applying the plan and planning again gives an empty plan.
+ */
+export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
+  const { service, nodes, now } = input;
+  const plan = emptyPlan();
+  const policy = effectiveRestartPolicy(service.Spec.TaskTemplate);
+  const bySlot = new Map<number, Task[]>();
+  for (const t of input.tasks) {
+    if (t.Slot <= 0) continue;
+    const list = bySlot.get(t.Slot) ?? [];
+    list.push(t);
+    bySlot.set(t.Slot, list);
+  }
+  /** Slot → the live task that will occupy it after this plan ('new' for a planned replacement). */
+  const occupied = new Map<number, Task | 'new'>();
+  for (const [slot, history] of bySlot) {
+    history.sort(newestFirst);
+    const live = history.filter(isLive);
+    let keep: Task | 'new' | undefined;
+    for (const t of live) {
+      const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
+      if (keep !== undefined) {
+        // Several live tasks in one slot (e.g. left over from an update): keep the newest.
+        continue;
+      }
+      if (t.NodeID && isInvalidNode(node)) {
+        const drained = node !== undefined && node.Spec.Availability === 'drain';
+        plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: drained ? 'node drained' : 'node is down' });
+        const delay = drained ? 0 : Math.round((policy.Delay ?? 0) / 1e6);
+        plan.create.push(replacement(service, slot, now, delay, 'replaces a task on an unavailable node'));
+        keep = 'new';
+      } else if (endedWhileDesired(t)) {
+        const d = decideRestart(t, history, policy, now);
+        if (d.restart) {
+          plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'restarting' });
+          // A task the system shut down (agent stopped, node restarted) did not crash: no back-off.
+          const delay = t.Status.State === 'shutdown' ? 0 : d.delayMs;
+          plan.create.push(replacement(service, slot, now, delay, `restart of ${t.ID}`));
+          keep = 'new';
+        } else {
+          keep = t; // the slot stays as it is until the next spec change
+        }
+      } else {
+        keep = t;
+      }
+    }
+    if (keep !== undefined) occupied.set(slot, keep);
+  }
+  const replicas = desiredReplicas(service);
+  if (occupied.size < replicas) {
+    let slot = 1;
+    for (let n = occupied.size; n < replicas; n++) {
+      while (occupied.has(slot)) slot++;
+      plan.create.push({ serviceId: service.ID, slot, nodeId: '', desiredState: 'running', reason: 'scale up' });
+      occupied.set(slot, 'new');
+    }
+  } else if (occupied.size > replicas) {
+    for (const slot of slotsToRemove(occupied, replicas)) {
+      plan.create = plan.create.filter((c) => c.slot !== slot);
+      plan.setDesired = plan.setDesired.filter((s) => !(bySlot.get(slot) ?? []).some((t) => t.ID === s.taskId));
+      for (const t of bySlot.get(slot) ?? []) {
+        if (isLive(t)) plan.setDesired.push({ taskId: t.ID, desiredState: 'remove', reason: 'scale down' });
+      }
+    }
+  }
+  return plan;
+}
+
+function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string) {
+  return delayMs > 0
+    ? { serviceId: service.ID, slot, nodeId: '', desiredState: 'ready' as const, startAfter: now + delayMs, reason }
+    : { serviceId: service.ID, slot, nodeId: '', desiredState: 'running' as const, reason };
+}
+
+/**
+ * Swarm's scale-down choice: running slots first, lower slot numbers first; each single-task
+ * assigned slot gets the index "k-th copy of this service on its node"; the slots with the
+ * lowest indexes are kept, so tasks come off the most crowded nodes first.
+ */
+export function slotsToRemove(occupied: ReadonlyMap<number, Task | 'new'>, replicas: number): number[] {
+  const entries = [...occupied.entries()].map(([slot, t]) => ({ slot, t }));
+  const running = (e: { t: Task | 'new' }) => e.t !== 'new' && e.t.Status.State === 'running';
+  entries.sort((a, b) => Number(running(b)) - Number(running(a)) || a.slot - b.slot);
+  const perNode = new Map<string, number>();
+  const ranked = entries.map((e, order) => {
+    if (e.t === 'new' || !e.t.NodeID) return { slot: e.slot, index: -1, order };
+    const k = perNode.get(e.t.NodeID) ?? 0;
+    perNode.set(e.t.NodeID, k + 1);
+    return { slot: e.slot, index: k, order };
+  });
+  ranked.sort((a, b) => {
+    const ia = a.index < 0 ? Number.MAX_SAFE_INTEGER : a.index;
+    const ib = b.index < 0 ? Number.MAX_SAFE_INTEGER : b.index;
+    return ia - ib || a.order - b.order;
+  });
+  return ranked.slice(Math.max(0, replicas)).map((r) => r.slot);
+}
