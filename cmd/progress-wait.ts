@@ -140,7 +140,7 @@ export function stepWait(prev: WaitState, snap: WaitSnapshot, opts: WaitOptions)
     s.convergedAt ??= snap.now;
     const wait = monitor - (snap.now - s.convergedAt);
     if (wait >= 0) {
-      const seconds = Math.floor(wait / 1000) + 1;
+      const seconds = Math.max(1, Math.ceil(wait / 1000));
       emit(d, [{ id: 'verify', action: `Waiting ${seconds} seconds to verify that tasks are stable...`, dedupe: 'verify: waiting' }]);
     }
   } else {

@@ -56,7 +56,14 @@ export function updateConfigFromOptions(opts: Opts, which: 'update' | 'rollback'
   }
   if (o[key('MaxFailureRatio')] !== undefined) cfg.MaxFailureRatio = ratio(o[key('MaxFailureRatio')], key('MaxFailureRatio'));
   if (o[key('Order')] !== undefined) cfg.Order = oneOf<UpdateOrder>(o[key('Order')], ORDERS, key('Order'));
-  return cfg;
+  return inOrder(cfg, ['Parallelism', 'Delay', 'FailureAction', 'Monitor', 'MaxFailureRatio', 'Order']);
+}
+
+/** The same members, known ones first in Go's struct order (how the CLI encodes them), others after. */
+function inOrder<T extends object>(obj: T, order: string[]): T {
+  const rec = obj as Record<string, unknown>;
+  const keys = [...order.filter((k) => k in rec), ...Object.keys(rec).filter((k) => !order.includes(k))];
+  return Object.fromEntries(keys.map((k) => [k, rec[k]])) as T;
 }
 
 function ratio(value: unknown, field: string): number {
@@ -101,7 +108,7 @@ export function healthCheckFromOptions(opts: Opts, current: HealthConfig | undef
   if (opts.healthTimeout !== undefined) hc.Timeout = parseDuration(opts.healthTimeout, 'healthTimeout');
   if (opts.healthStartPeriod !== undefined) hc.StartPeriod = parseDuration(opts.healthStartPeriod, 'healthStartPeriod');
   if (opts.healthRetries !== undefined) hc.Retries = nonNegativeInt(opts.healthRetries, 'healthRetries');
-  return hc;
+  return inOrder(hc, ['Test', 'Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries']);
 }
 
 function setTest(hc: HealthConfig, kind: string, value: unknown, field: string): void {

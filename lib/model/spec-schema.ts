@@ -22,9 +22,9 @@ export const HealthConfigSchema = z.looseObject({
   Test: strings().optional(),
   Interval: nanoseconds().optional(),
   Timeout: nanoseconds().optional(),
-  Retries: z.number().int().optional(),
   StartPeriod: nanoseconds().optional(),
   StartInterval: nanoseconds().optional(),
+  Retries: z.number().int().optional(),
 });
 
 export const ContainerSpecSchema = z.looseObject({

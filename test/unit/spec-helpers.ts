@@ -1,10 +1,9 @@
 /** Shared assertions for the spec-*.test.ts files. */
+import type { Test } from 'tap';
 import { SwarmletError, type ErrorCode } from '../../lib/errors.js';
 
-interface Tap { ok(v: unknown, msg?: string): void; equal(a: unknown, b: unknown, msg?: string): void; match(a: unknown, b: unknown, msg?: string): void; fail(msg?: string): void }
-
 /** Asserts fn throws a SwarmletError with this message (exact string or pattern), field and code. */
-export function expectError(t: Tap, fn: () => unknown, message: string | RegExp, field?: string, code: ErrorCode = 'invalid_argument'): void {
+export function expectError(t: Test, fn: () => unknown, message: string | RegExp, field?: string, code: ErrorCode = 'invalid_argument'): void {
   try {
     fn();
   } catch (e) {

@@ -1,0 +1,56 @@
+/** `swarmlet image ls|add|rm`: the process driver's image catalog (name:tag → command line). */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { describeError, ExitError } from '../errors.js';
+import { splitCommandLine } from '../format/command-line.js';
+import { buildImageRows, IMAGE_HEADER, imageRowCells } from '../format/image-table.js';
+import { formatTable } from '../format/table.js';
+import { jsonLine } from '../format/text.js';
+import { collect } from '../options.js';
+import { checkFormat } from '../print-tasks.js';
+
+interface AddFlags { cmd: string; cwd?: string; env?: string[] }
+
+export function registerImage(program: Command, ctx: CliContext): void {
+  const image = program.command('image').description('Manage the image catalog (name:tag → command)');
+  image.command('ls').alias('list').description('List images')
+    .option('-q, --quiet', 'Only display names')
+    .option('--format <format>', 'Output format: table (default) or json (one object per line)')
+    .action(ctx.run(async (flags: { quiet?: boolean; format?: string }) => {
+      const format = checkFormat(flags.format);
+      const rows = buildImageRows(await ctx.client().images.list(), ctx.now());
+      if (flags.quiet) for (const row of rows) ctx.out(row.Name);
+      else if (format === 'json') for (const row of rows) ctx.out(jsonLine({ ...row }));
+      else for (const line of formatTable(IMAGE_HEADER, rows.map(imageRowCells))) ctx.out(line);
+    }));
+  image.command('add').description('Add or replace an image: a name:tag for a command line')
+    .argument('<name:tag>', 'image reference, e.g. myapp:1')
+    .requiredOption('--cmd <command>', 'command line, split like a shell ("node server.js --port 8080")')
+    .option('--cwd <dir>', 'working directory of the command')
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
+    .addHelpText('after', `
+Examples:
+  $ swarmlet image add myapp:1 --cmd "node server.js" --cwd /srv/myapp
+  $ swarmlet image add worker:2 --cmd "node worker.js --queue 'jobs high'" --env LOG_LEVEL=info`)
+    .action(ctx.run(async (name: string, flags: AddFlags) => {
+      const added = await ctx.client().images.add({
+        Name: name, Cmd: splitCommandLine(flags.cmd, 'cmd'), ...(flags.cwd ? { Cwd: flags.cwd } : {}), ...(flags.env ? { Env: flags.env } : {}),
+      });
+      ctx.out(added?.Name ?? name);
+    }));
+  image.command('rm').alias('remove').description('Remove one or more images')
+    .argument('<name:tag...>', 'image references')
+    .action(ctx.run(async (names: string[]) => {
+      let failed = false;
+      for (const name of names) {
+        try {
+          await ctx.client().images.remove(name);
+          ctx.out(name);
+        } catch (e) {
+          ctx.err(describeError(e));
+          failed = true;
+        }
+      }
+      if (failed) throw new ExitError(1);
+    }));
+}

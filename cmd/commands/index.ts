@@ -1,0 +1,14 @@
+/**
+ * The command groups of the `swarmlet` CLI. Each module registers its commands on the program;
+ * add a module here to add commands (e.g. the lead's `registerUp`).
+ */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { registerImage } from './image.js';
+import { registerNode } from './node.js';
+import { registerService } from './service.js';
+import { registerSystem } from './system.js';
+
+export type CommandModule = (program: Command, ctx: CliContext) => void;
+
+export const commandModules: CommandModule[] = [registerService, registerNode, registerImage, registerSystem];

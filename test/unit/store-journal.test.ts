@@ -1,0 +1,167 @@
+import t from 'tap';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../lib/clock.js';
+import { FileJournal } from '../../lib/store/file-journal.js';
+import type { JournalOp } from '../../lib/store/journal.js';
+import { MemoryStore } from '../../lib/store/memory-store.js';
+import type { ReadTx } from '../../lib/store/store.js';
+import { RecordingLogger } from '../fixtures/recording-logger.js';
+import { img, nd, svc, tsk } from '../fixtures/store-objects.js';
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlet-store-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function open(dir: string, snapshotEvery?: number) {
+  const logger = new RecordingLogger();
+  const journal = new FileJournal({ dir, logger, ...(snapshotEvery !== undefined ? { snapshotEvery } : {}) });
+  const store = new MemoryStore({ clock: new FakeClock(), journal });
+  return { store, logger };
+}
+
+function state(tx: ReadTx) {
+  const sorted = <T extends { ID: string }>(xs: T[]) => [...xs].sort((a, b) => a.ID.localeCompare(b.ID));
+  return {
+    index: tx.index(),
+    services: sorted(tx.listServices()),
+    tasks: sorted(tx.listTasks()),
+    nodes: sorted(tx.listNodes()),
+    images: tx.listImages().sort((a, b) => a.Name.localeCompare(b.Name)),
+    onN1: tx.tasksOfNode('n1').map((x) => x.ID).sort(),
+    onN2: tx.tasksOfNode('n2').map((x) => x.ID).sort(),
+    ofA: tx.tasksOfService('a').map((x) => x.ID).sort(),
+  };
+}
+
+/** A little history: creates, updates (NodeID moves), deletes of every kind. */
+function writeHistory(store: MemoryStore): void {
+  store.update((tx) => { tx.putService(svc('a')); tx.putService(svc('b')); tx.putNode(nd('n1')); tx.putNode(nd('n2')); });
+  store.update((tx) => { tx.putTask(tsk('t1', 'a', 'n1')); tx.putTask(tsk('t2', 'a', 'n1', 2)); tx.putImage(img('app:1')); });
+  store.update((tx) => tx.putTask({ ...tx.getTask('t2')!, NodeID: 'n2' }));
+  store.update((tx) => { tx.deleteService('b'); tx.putImage(img('app:2')); tx.deleteImage('app:1'); });
+  store.update((tx) => tx.putTask(tsk('t3', 'a', 'n2', 3)));
+  store.update((tx) => tx.deleteTask('t1'));
+}
+
+const journalLines = (dir: string) => readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+
+t.test('a store reopened on the same directory has the same objects, indexes and version counter', async (t) => {
+  const dir = tempDir(t);
+  const a = open(dir);
+  writeHistory(a.store);
+  const before = a.store.view(state);
+  t.equal(journalLines(dir).length, 6, 'one journal line per transaction');
+  // no close(): a crash, the journal alone must do
+  const b = open(dir);
+  t.same(b.store.view(state), before);
+  t.same(b.logger.at('warn'), []);
+  t.equal(b.store.update((tx) => tx.putNode(nd('n3'))).Version.Index, before.index + 1, 'the counter continues');
+});
+
+t.test('snapshot + later journal records replay to the same state', async (t) => {
+  const dir = tempDir(t);
+  const a = open(dir, 2);
+  writeHistory(a.store);
+  t.ok(existsSync(join(dir, 'snapshot.json')), 'a snapshot was taken');
+  a.store.update((tx) => tx.putTask({ ...tx.getTask('t3')!, NodeID: 'n1' }));
+  t.equal(journalLines(dir).length, 1, 'the journal holds only what came after the snapshot');
+  const before = a.store.view(state);
+  const b = open(dir, 2);
+  t.same(b.store.view(state), before);
+  t.same(b.store.view((tx) => tx.tasksOfNode('n1').map((x) => x.ID)), ['t3']);
+  b.store.update((tx) => tx.deleteTask('t3'));
+  const after = b.store.view(state);
+  const c = open(dir, 2);
+  t.same(c.store.view(state), after);
+});
+
+t.test('records already in the snapshot are not replayed again (crash between snapshot and truncation)', async (t) => {
+  const dir = tempDir(t);
+  const a = open(dir);
+  writeHistory(a.store);
+  const oldJournal = readFileSync(join(dir, 'journal.jsonl'), 'utf8');
+  a.store.update((tx) => tx.putTask({ ...tx.getTask('t2')!, NodeID: 'n1' }));
+  const before = a.store.view(state);
+  a.store.close();
+  // the snapshot is complete, but the old journal lines came back (the truncation was lost)
+  writeFileSync(join(dir, 'journal.jsonl'), oldJournal);
+  const b = open(dir);
+  t.same(b.store.view(state), before, 'the deleted task t1 does not come back, t2 stays on n1');
+});
+
+t.test('close() writes a snapshot and empties the journal', async (t) => {
+  const dir = tempDir(t);
+  const a = open(dir);
+  writeHistory(a.store);
+  const before = a.store.view(state);
+  a.store.close();
+  const snap = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8')) as { version: number };
+  t.equal(snap.version, before.index);
+  t.same(journalLines(dir), []);
+  t.notOk(existsSync(join(dir, 'snapshot.json.tmp')), 'no temp file left behind');
+  t.same(open(dir).store.view(state), before);
+});
+
+const torn: Array<[string, (dir: string) => void]> = [
+  ['garbage without a newline', (dir) => appendFileSync(join(dir, 'journal.jsonl'), 'xx garbage')],
+  ['half a JSON line', (dir) => {
+    const op: JournalOp = { op: 'put', kind: 'node', id: 'n9', object: nd('n9'), version: 99 };
+    appendFileSync(join(dir, 'journal.jsonl'), JSON.stringify([op]).slice(0, 40));
+  }],
+  ['a whole record whose newline did not make it', (dir) => {
+    const op: JournalOp = { op: 'put', kind: 'node', id: 'n9', object: nd('n9'), version: 99 };
+    appendFileSync(join(dir, 'journal.jsonl'), JSON.stringify([op]));
+  }],
+];
+
+for (const [name, tear] of torn) {
+  t.test(`a torn last journal line is dropped with a warning: ${name}`, async (t) => {
+    const dir = tempDir(t);
+    const a = open(dir);
+    writeHistory(a.store);
+    const before = a.store.view(state);
+    tear(dir);
+    const b = open(dir);
+    t.same(b.store.view(state), before, 'every whole record is there, the torn one is not');
+    const warns = b.logger.at('warn');
+    t.equal(warns.length, 1, 'one warning');
+    t.match(warns[0]!.msg, /torn/);
+    t.match(warns[0]!.obj, { file: join(dir, 'journal.jsonl') });
+    // keeps appending correctly after the truncation
+    b.store.update((tx) => tx.putNode(nd('n3')));
+    b.store.update((tx) => tx.deleteNode('n2'));
+    const after = b.store.view(state);
+    t.equal(after.index, before.index + 2);
+    t.ok(journalLines(dir).every((l) => { try { JSON.parse(l); return true; } catch { return false; } }), 'the file is clean JSON lines');
+    const c = open(dir);
+    t.same(c.store.view(state), after);
+    t.same(c.logger.at('warn'), [], 'no warning the next time');
+  });
+}
+
+t.test('a corrupt record in the middle drops it and everything after, with a warning', async (t) => {
+  const dir = tempDir(t);
+  const a = open(dir);
+  a.store.update((tx) => tx.putNode(nd('n1')));
+  const first = a.store.view(state);
+  a.store.update((tx) => tx.putNode(nd('n2')));
+  a.store.update((tx) => tx.putNode(nd('n3')));
+  const lines = journalLines(dir);
+  writeFileSync(join(dir, 'journal.jsonl'), `${lines[0]}\n{not json\n${lines[2]}\n`);
+  const b = open(dir);
+  t.same(b.store.view(state), first);
+  t.equal(b.logger.at('warn').length, 1);
+});
+
+t.test('an empty directory opens an empty store', async (t) => {
+  const dir = join(tempDir(t), 'nested', 'store');
+  const a = open(dir);
+  t.equal(a.store.view((tx) => tx.index()), 0);
+  t.same(a.store.view((tx) => tx.listServices()), []);
+  a.store.update((tx) => tx.putService(svc('a')));
+  t.equal(open(dir).store.view((tx) => tx.getService('a')?.Version.Index), 1);
+});

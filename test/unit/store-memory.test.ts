@@ -1,0 +1,314 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { FakeClock, isoTime } from '../../lib/clock.js';
+import { MemoryStore } from '../../lib/store/memory-store.js';
+import type { ReadTx, StoreEvent } from '../../lib/store/store.js';
+import { RecordingJournal, img, nd, svc, tsk } from '../fixtures/store-objects.js';
+
+function fresh(journal?: RecordingJournal) {
+  const clock = new FakeClock();
+  const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
+  const batches: StoreEvent[][] = [];
+  store.watch((e) => batches.push(e));
+  return { clock, store, batches };
+}
+
+/** Everything a reader can see, as plain data. */
+function dump(tx: ReadTx) {
+  const ids = (xs: Array<{ ID: string }>) => xs.map((x) => x.ID).sort();
+  const byId = <T extends { ID: string }>(xs: T[]) => [...xs].sort((a, b) => a.ID.localeCompare(b.ID));
+  return {
+    index: tx.index(),
+    services: byId(tx.listServices()),
+    tasks: byId(tx.listTasks()),
+    nodes: byId(tx.listNodes()),
+    images: tx.listImages().sort((a, b) => a.Name.localeCompare(b.Name)),
+    byService: { a: ids(tx.tasksOfService('a')), b: ids(tx.tasksOfService('b')) },
+    byNode: { n1: ids(tx.tasksOfNode('n1')), n2: ids(tx.tasksOfNode('n2')) },
+  };
+}
+
+function seed(store: MemoryStore) {
+  store.update((tx) => {
+    tx.putService(svc('a'));
+    tx.putService(svc('b'));
+    tx.putNode(nd('n1'));
+    tx.putNode(nd('n2'));
+    tx.putTask(tsk('t1', 'a', 'n1'));
+    tx.putTask(tsk('t2', 'a', 'n2', 2));
+    tx.putImage(img('app:1'));
+  });
+}
+
+t.test('a callback that throws changes nothing: no state, no version, no event, no journal record', async (t) => {
+  const journal = new RecordingJournal();
+  const { store, batches } = fresh(journal);
+  seed(store);
+  const before = store.view(dump);
+  const batchesBefore = batches.length;
+  const records = journal.appended.length;
+  t.throws(() => store.update((tx) => {
+    tx.putService({ ...svc('c') });
+    tx.putTask({ ...tx.getTask('t1')!, NodeID: 'n2', ServiceID: 'b' });
+    tx.deleteTask('t2');
+    tx.deleteNode('n1');
+    tx.putImage(img('app:2'));
+    tx.deleteService('a');
+    tx.putTask(tsk('t3', 'b', 'n1'));
+    throw new Error('boom');
+  }), /boom/);
+  t.same(store.view(dump), before, 'state, indexes and version are as before');
+  t.equal(batches.length, batchesBefore, 'no event');
+  t.equal(journal.appended.length, records, 'nothing journaled');
+  const next = store.update((tx) => tx.putService(svc('c')));
+  t.equal(next.Version.Index, before.index + 1, 'the version counter was rolled back too');
+});
+
+t.test('a journal that fails to append rolls the transaction back', async (t) => {
+  const journal = new RecordingJournal();
+  const { store, batches } = fresh(journal);
+  seed(store);
+  const before = store.view(dump);
+  const n = batches.length;
+  journal.failAppend = true;
+  t.throws(() => store.update((tx) => { tx.putService(svc('c')); tx.deleteTask('t1'); }), /disk full/);
+  t.same(store.view(dump), before);
+  t.equal(batches.length, n, 'no event for a transaction that did not commit');
+});
+
+t.test('every put and delete takes the next Version.Index; objects are stored as copies', async (t) => {
+  const { clock, store } = fresh();
+  clock.advance(1234);
+  const [s, n, x] = store.update((tx) => [tx.putService(svc('a')), tx.putNode(nd('n1')), tx.putTask(tsk('t1', 'a', 'n1'))]);
+  t.same([s.Version.Index, n.Version.Index, x.Version.Index], [1, 2, 3]);
+  t.equal(s.UpdatedAt, isoTime(clock.now()), 'UpdatedAt is the clock time');
+  t.equal(store.view((tx) => tx.index()), 3);
+  const s2 = store.update((tx) => tx.putService({ ...tx.getService('a')!, Spec: { ...svc('a').Spec, Name: 'renamed' } }));
+  t.equal(s2.Version.Index, 4);
+  store.update((tx) => tx.deleteNode('n1'));
+  t.equal(store.view((tx) => tx.index()), 5, 'a delete bumps the index');
+  store.update((tx) => tx.deleteNode('nope'));
+  t.equal(store.view((tx) => tx.index()), 5, 'deleting nothing does not');
+  const i = store.update((tx) => tx.putImage(img('app:1')));
+  t.notOk('Version' in i, 'images carry no Version');
+  t.equal(store.view((tx) => tx.index()), 6);
+
+  const input = tsk('t9', 'a', 'n1');
+  store.update((tx) => tx.putTask(input));
+  input.NodeID = 'mutated';
+  t.equal(store.view((tx) => tx.getTask('t9')!.NodeID), 'n1', 'the caller keeps no handle on the stored object');
+  t.equal(input.Version.Index, 0, 'the input is not stamped');
+});
+
+t.test('Version.Index strictly increases over any sequence of writes', async (t) => {
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('putTask' as const), id: fc.constantFrom('t1', 't2', 't3'), node: fc.constantFrom('n1', 'n2', '') }),
+    fc.record({ k: fc.constant('deleteTask' as const), id: fc.constantFrom('t1', 't2', 't3') }),
+    fc.record({ k: fc.constant('putService' as const), id: fc.constantFrom('a', 'b') }),
+  );
+  fc.assert(fc.property(fc.array(fc.array(op, { maxLength: 4 }), { maxLength: 12 }), (txs) => {
+    const { store } = fresh();
+    let last = 0;
+    for (const ops of txs) {
+      store.update((tx) => {
+        for (const o of ops) {
+          if (o.k === 'putTask') { const v = tx.putTask(tsk(o.id, 'a', o.node)).Version.Index; if (v <= last) return false; last = v; }
+          else if (o.k === 'putService') { const v = tx.putService(svc(o.id)).Version.Index; if (v <= last) return false; last = v; }
+          else tx.deleteTask(o.id);
+        }
+        return true;
+      });
+      if (store.view((tx) => tx.index()) < last) return false;
+    }
+    return true;
+  }));
+});
+
+t.test('events come after commit, one batch per transaction, with create/update/delete and old', async (t) => {
+  const { store, batches } = fresh();
+  const seen: Array<{ during: boolean; view: string | undefined }> = [];
+  let inside = false;
+  store.watch(() => { seen.push({ during: inside, view: store.view((tx) => tx.getTask('t1')?.NodeID) }); });
+  store.update((tx) => { tx.putService(svc('a')); tx.putNode(nd('n1')); });
+  store.update((tx) => { inside = true; tx.putTask(tsk('t1', 'a', 'n1')); inside = false; });
+  const old = store.view((tx) => tx.getTask('t1')!);
+  store.update((tx) => { tx.putTask({ ...old, NodeID: 'n2' }); tx.deleteNode('n1'); });
+  store.update(() => 42);
+  t.equal(batches.length, 3, 'a transaction without writes sends nothing');
+  t.same(batches.map((b) => b.map((e) => `${e.kind}:${e.action}:${e.id}`)), [
+    ['service:create:a', 'node:create:n1'],
+    ['task:create:t1'],
+    ['task:update:t1', 'node:delete:n1'],
+  ]);
+  const [upd, del] = batches[2]!;
+  t.equal((upd!.old as { NodeID: string }).NodeID, 'n1', 'update carries the old object');
+  t.equal((upd!.object as { NodeID: string }).NodeID, 'n2');
+  t.equal(del!.id, 'n1');
+  t.equal((del!.object as { ID: string }).ID, 'n1', 'delete carries the deleted object');
+  t.notOk(batches[1]![0]!.old, 'create has no old');
+  t.ok(seen.every((s) => !s.during), 'never delivered inside the callback');
+  t.same(seen.map((s) => s.view), [undefined, 'n1', 'n2'], 'a watcher reads the committed state');
+});
+
+t.test('tasksOfService and tasksOfNode follow NodeID/ServiceID changes and deletes', async (t) => {
+  const { store } = fresh();
+  seed(store);
+  const ids = (f: (tx: ReadTx) => Array<{ ID: string }>) => store.view((tx) => f(tx).map((x) => x.ID).sort());
+  t.same(ids((tx) => tx.tasksOfNode('n1')), ['t1']);
+  t.same(ids((tx) => tx.tasksOfService('a')), ['t1', 't2']);
+  store.update((tx) => tx.putTask({ ...tx.getTask('t1')!, NodeID: 'n2', ServiceID: 'b' }));
+  t.same(ids((tx) => tx.tasksOfNode('n1')), []);
+  t.same(ids((tx) => tx.tasksOfNode('n2')), ['t1', 't2']);
+  t.same(ids((tx) => tx.tasksOfService('a')), ['t2']);
+  t.same(ids((tx) => tx.tasksOfService('b')), ['t1']);
+  store.update((tx) => tx.putTask({ ...tx.getTask('t2')!, NodeID: '' }));
+  t.same(ids((tx) => tx.tasksOfNode('n2')), ['t1'], 'unassigned again');
+  t.same(ids((tx) => tx.tasksOfService('a')), ['t2']);
+  store.update((tx) => { tx.deleteTask('t1'); tx.deleteTask('t2'); });
+  t.same(ids((tx) => tx.tasksOfNode('n2')), []);
+  t.same(ids((tx) => tx.tasksOfService('a')), []);
+  t.same(ids((tx) => tx.tasksOfService('b')), []);
+  // inside one transaction the indexes see the transaction's own writes
+  store.update((tx) => {
+    tx.putTask(tsk('t5', 'a', 'n1'));
+    t.same(tx.tasksOfNode('n1').map((x) => x.ID), ['t5']);
+    tx.putTask({ ...tx.getTask('t5')!, NodeID: 'n2' });
+    t.same(tx.tasksOfNode('n1').map((x) => x.ID), []);
+  });
+});
+
+t.test('indexes always agree with a full scan (property)', async (t) => {
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('put' as const), id: fc.constantFrom('t1', 't2', 't3', 't4'), s: fc.constantFrom('a', 'b'), n: fc.constantFrom('n1', 'n2', '') }),
+    fc.record({ k: fc.constant('del' as const), id: fc.constantFrom('t1', 't2', 't3', 't4') }),
+  );
+  fc.assert(fc.property(fc.array(fc.record({ ops: fc.array(op, { maxLength: 5 }), fail: fc.boolean() }), { maxLength: 15 }), (txs) => {
+    const { store } = fresh();
+    for (const { ops, fail } of txs) {
+      try {
+        store.update((tx) => {
+          for (const o of ops) {
+            if (o.k === 'put') tx.putTask(tsk(o.id, o.s, o.n));
+            else tx.deleteTask(o.id);
+          }
+          if (fail) throw new Error('abort');
+        });
+      } catch { /* rolled back */ }
+    }
+    return store.view((tx) => {
+      const all = tx.listTasks();
+      for (const key of ['a', 'b']) {
+        const want = all.filter((x) => x.ServiceID === key).map((x) => x.ID).sort();
+        if (JSON.stringify(tx.tasksOfService(key).map((x) => x.ID).sort()) !== JSON.stringify(want)) return false;
+      }
+      for (const key of ['n1', 'n2']) {
+        const want = all.filter((x) => x.NodeID === key).map((x) => x.ID).sort();
+        if (JSON.stringify(tx.tasksOfNode(key).map((x) => x.ID).sort()) !== JSON.stringify(want)) return false;
+      }
+      return true;
+    });
+  }));
+});
+
+t.test('watch: the snapshot and the later batches neither miss nor repeat a commit', async (t) => {
+  const { store } = fresh();
+  seed(store);
+  let late: { snapshot: string[]; batches: string[][] } | undefined;
+  // Subscribe from inside another watcher while a batch is being delivered.
+  store.watch((events) => {
+    if (late || !events.some((e) => e.id === 't3')) return;
+    const rec = { snapshot: [] as string[], batches: [] as string[][] };
+    late = rec;
+    store.watch((e) => rec.batches.push(e.map((x) => x.id)), (tx) => { rec.snapshot = tx.listTasks().map((x) => x.ID).sort(); });
+  });
+  store.update((tx) => tx.putTask(tsk('t3', 'b', 'n1')));
+  store.update((tx) => tx.deleteTask('t1'));
+  t.ok(late);
+  t.same(late!.snapshot, ['t1', 't2', 't3'], 'the snapshot includes the commit being delivered');
+  t.same(late!.batches, [['t1']], 'and that commit is not delivered again');
+});
+
+t.test('unwatch stops delivery', async (t) => {
+  const { store } = fresh();
+  const got: number[] = [];
+  const off = store.watch((e) => got.push(e.length));
+  store.update((tx) => tx.putNode(nd('n1')));
+  off();
+  store.update((tx) => tx.putNode(nd('n2')));
+  t.same(got, [1]);
+});
+
+t.test('every watcher sees the batches in commit order, even when a watcher writes', { todo: 'bug: nested commits from a watcher are delivered to later watchers before the batch that caused them (memory-store.ts update(): watchers called synchronously, no delivery queue)' }, async (t) => {
+  const { store } = fresh();
+  store.update((tx) => tx.putService(svc('a')));
+  // First watcher reacts to a node by writing a task (as the manager or an agent link may).
+  store.watch((events) => {
+    if (events.some((e) => e.kind === 'node' && e.action === 'create')) store.update((tx) => tx.putTask(tsk('t1', 'a', 'n1')));
+  });
+  const order: string[] = [];
+  store.watch((events) => order.push(events.map((e) => `${e.kind}:${e.id}`).join(',')));
+  store.update((tx) => tx.putNode(nd('n1')));
+  t.same(order, ['node:n1', 'task:t1'], 'the node batch (version 2) before the task batch (version 3)');
+});
+
+t.test('a watcher that throws neither fails the committed update nor starves other watchers', { todo: 'bug: memory-store.ts update() lets a watcher exception escape after commit, so update() throws although the change is committed and journaled, and later watchers never get the batch' }, async (t) => {
+  const { store } = fresh();
+  const got: string[] = [];
+  store.watch(() => { throw new Error('bad watcher'); });
+  store.watch((e) => got.push(e[0]!.id));
+  let threw = false;
+  try { store.update((tx) => tx.putNode(nd('n1'))); } catch { threw = true; }
+  t.equal(store.view((tx) => tx.getNode('n1')?.ID), 'n1', 'committed');
+  t.notOk(threw, 'update() does not report a failure for a committed change');
+  t.same(got, ['n1'], 'the other watcher got the batch');
+});
+
+t.test('close() writes a snapshot, closes the journal and refuses later writes', async (t) => {
+  const journal = new RecordingJournal();
+  const { store } = fresh(journal);
+  seed(store);
+  const got: number[] = [];
+  store.watch((e) => got.push(e.length));
+  store.close();
+  t.equal(journal.snapshots.length, 1);
+  t.equal(journal.snapshots[0]!.version, 7);
+  t.same(journal.snapshots[0]!.tasks.map((x) => x.ID).sort(), ['t1', 't2']);
+  t.same(journal.snapshots[0]!.images.map((x) => x.Name), ['app:1']);
+  t.ok(journal.closed);
+  t.throws(() => store.update((tx) => tx.putNode(nd('n3'))), /store is closed/);
+  t.same(got, []);
+  store.close();
+  t.equal(journal.snapshots.length, 1, 'close is idempotent');
+  t.equal(store.view((tx) => tx.listTasks().length), 2, 'reads still work');
+});
+
+t.test('a snapshot is taken after commit when the journal asks for one', async (t) => {
+  const journal = new RecordingJournal(undefined, 2);
+  const { store } = fresh(journal);
+  store.update((tx) => tx.putNode(nd('n1')));
+  t.equal(journal.snapshots.length, 0);
+  store.update((tx) => tx.putNode(nd('n2')));
+  t.equal(journal.snapshots.length, 1);
+  t.same(journal.snapshots[0]!.nodes.map((n) => n.ID).sort(), ['n1', 'n2']);
+  t.equal(journal.snapshots[0]!.version, 2);
+});
+
+t.test('restores a snapshot plus later batches, indexes and the version counter', async (t) => {
+  const source = fresh(new RecordingJournal());
+  seed(source.store);
+  const snap = source.store.snapshot();
+  const journal = new RecordingJournal({
+    snapshot: snap,
+    ops: [
+      [{ op: 'put', kind: 'task', id: 't1', object: { ...snap.tasks.find((x) => x.ID === 't1')!, NodeID: 'n2', Version: { Index: 8 } }, version: 8 }],
+      [{ op: 'delete', kind: 'task', id: 't2', version: 9 }, { op: 'delete', kind: 'image', id: 'app:1', version: 10 }],
+    ],
+  });
+  const { store } = fresh(journal);
+  t.equal(store.view((tx) => tx.index()), 10);
+  t.same(store.view((tx) => tx.tasksOfNode('n2').map((x) => x.ID)), ['t1']);
+  t.same(store.view((tx) => tx.tasksOfNode('n1')), []);
+  t.same(store.view((tx) => tx.tasksOfService('a').map((x) => x.ID)), ['t1']);
+  t.same(store.view((tx) => tx.listImages()), []);
+  t.equal(store.update((tx) => tx.putNode(nd('n3'))).Version.Index, 11);
+});
