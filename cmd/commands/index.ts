@@ -8,7 +8,8 @@ import { registerImage } from './image.js';
 import { registerNode } from './node.js';
 import { registerService } from './service.js';
 import { registerSystem } from './system.js';
+import { registerUp } from './up.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerService, registerNode, registerImage, registerSystem];
+export const commandModules: CommandModule[] = [registerUp, registerService, registerNode, registerImage, registerSystem];

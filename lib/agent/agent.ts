@@ -29,6 +29,7 @@ export class Agent {
   private readonly logger: Logger;
   private unwatch: (() => void) | undefined;
   private closed = false;
+  private firstSync = true;
 
   constructor(private readonly o: AgentOptions) {
     this.nodeId = o.nodeId;
@@ -46,6 +47,10 @@ export class Agent {
 
   private sync(tasks: Task[]): void {
     if (this.closed) return;
+    if (this.firstSync) {
+      this.firstSync = false;
+      this.cleanupStale(tasks);
+    }
     const seen = new Set<string>();
     for (const t of tasks) {
       seen.add(t.ID);
@@ -61,6 +66,16 @@ export class Agent {
       }
     }
     for (const [id, runner] of this.runners) if (!seen.has(id)) void runner.stop();
+  }
+
+  /** Tasks a previous agent left in flight: stop their leftovers and report them shut down. */
+  private cleanupStale(tasks: Task[]): void {
+    for (const t of tasks) {
+      const st = stateRank(t.Status.State);
+      if (st < stateRank('accepted') || isTerminal(t.Status.State)) continue;
+      void this.o.driver.cleanupStale?.(t);
+      this.o.link.report(this.nodeId, t.ID, { State: 'shutdown', Message: 'shutdown', Err: 'task: stopped because its agent restarted' });
+    }
   }
 
   private startTask(t: Task): void {

@@ -58,6 +58,11 @@ export interface TaskDriver {
   start(req: StartRequest): Promise<RunningTask>;
   /** A task's logs; with follow, keeps yielding until the signal aborts or the task's log ends. */
   logs(taskId: string, query: LogQuery): AsyncIterable<LogLine>;
+  /**
+   * A task the store says runs on this node but this driver instance did not start (the agent
+   * restarted, or crashed): stop whatever is left of it. Optional.
+   */
+  cleanupStale?(task: Task): Promise<void>;
   /** Removes what the driver keeps for a task (log files …) once the task is deleted. */
   forget(taskId: string): Promise<void>;
   close(): Promise<void>;

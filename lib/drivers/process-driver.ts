@@ -9,7 +9,7 @@ import type { ContainerSpec, Image } from '../model/types.js';
 import { imageRef } from './builtin-images.js';
 import { LogStore, type LogWriter } from './log-store.js';
 import { DEFAULT_TASK_PORT_RANGE, PortAllocator } from './port-allocator.js';
-import { spawnProcessTask } from './process-task.js';
+import { signalGroup, spawnProcessTask } from './process-task.js';
 
 export interface ProcessDriverOptions {
   /** Logs go to `<dataDir>/logs/<taskId>.log`. */
@@ -73,6 +73,12 @@ export function createProcessDriver(opts: ProcessDriverOptions): TaskDriver {
     logs: (taskId: string, query: LogQuery) => logs.read(taskId, query),
 
     forget: (taskId: string) => logs.remove(taskId),
+
+    async cleanupStale(task): Promise<void> {
+      // A process group left behind by an earlier agent (e.g. `swarmlet up` was killed with -9).
+      const pid = task.Status.ContainerStatus?.PID;
+      if (pid && !running.has(task.ID)) signalGroup(pid, 'SIGKILL', logger);
+    },
 
     async close(): Promise<void> {
       closed = true;

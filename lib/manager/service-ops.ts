@@ -22,7 +22,7 @@ function endpointOf(spec: ServiceSpec, others: Service[], previous?: Service) {
 }
 
 export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsContext): Service {
-  const spec = validateServiceSpec(input);
+  const spec = validateServiceSpec(withGeneratedName(input, tx, ctx.ids));
   const others = tx.listServices();
   const taken = others.find((s) => s.Spec.Name === spec.Name);
   if (taken) throw new SwarmletError('conflict', `name conflicts with an existing object: service ${spec.Name} already exists`, 'Name');
@@ -75,6 +75,25 @@ export function removeServiceTx(tx: WriteTx, service: Service): void {
   for (const t of tx.tasksOfService(service.ID)) {
     if (isLive(t)) tx.putTask({ ...t, DesiredState: 'remove' });
     else if (t.DesiredState !== 'remove') tx.putTask({ ...t, DesiredState: 'remove' });
+  }
+}
+
+const ADJECTIVES = ['brave', 'calm', 'eager', 'fancy', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nimble', 'quiet', 'swift', 'witty'];
+const NOUNS = ['turing', 'lovelace', 'hopper', 'knuth', 'ritchie', 'thompson', 'liskov', 'dijkstra', 'hamilton', 'shannon', 'torvalds', 'wozniak'];
+
+/** Like docker: a service created without a name gets a random `adjective_scientist` one. */
+function withGeneratedName(input: unknown, tx: WriteTx, ids: IdGenerator): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const spec = input as { Name?: unknown };
+  if (spec.Name !== undefined && spec.Name !== '') return input;
+  const taken = new Set(tx.listServices().map((s) => s.Spec.Name));
+  for (;;) {
+    const id = ids.next();
+    const pick = (list: string[], at: number) => list[parseInt(id.slice(at, at + 2), 36) % list.length]!;
+    const name = `${pick(ADJECTIVES, 0)}_${pick(NOUNS, 2)}`;
+    if (!taken.has(name)) return { ...spec, Name: name };
+    taken.add(name);
+    if (taken.size > ADJECTIVES.length * NOUNS.length + tx.listServices().length) return { ...spec, Name: `service_${id.slice(0, 8)}` };
   }
 }
 

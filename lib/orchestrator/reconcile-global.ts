@@ -48,8 +48,9 @@ export function reconcileGlobal(input: GlobalInput): OrchestratorPlan {
         const d = decideRestart(t, history, policy, now);
         if (d.restart) {
           plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'restarting' });
-          plan.create.push(d.delayMs > 0
-            ? { serviceId: service.ID, slot: 0, nodeId, desiredState: 'ready', startAfter: now + d.delayMs, reason: `restart of ${t.ID}` }
+          const delayMs = t.Status.State === 'shutdown' ? 0 : d.delayMs; // stopped by the system: no back-off
+          plan.create.push(delayMs > 0
+            ? { serviceId: service.ID, slot: 0, nodeId, desiredState: 'ready', startAfter: now + delayMs, reason: `restart of ${t.ID}` }
             : { serviceId: service.ID, slot: 0, nodeId, desiredState: 'running', reason: `restart of ${t.ID}` });
         }
         kept = true;

@@ -32,7 +32,6 @@ t.test('join quotes only what needs it', async (t) => {
 
 t.test('property: split(join(argv)) == argv', async (t) => {
   await fc.assert(fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 6 }), (argv) => {
-    t.same(splitCommandLine(joinCommandLine(argv)), argv);
     return JSON.stringify(splitCommandLine(joinCommandLine(argv))) === JSON.stringify(argv);
   }));
 });
