@@ -52,7 +52,7 @@ export async function waitForService(ctx: CliContext, req: WaitRequest): Promise
   const deadline = req.timeoutMs === undefined ? undefined : ctx.now() + req.timeoutMs;
   const opts = { ref: req.ref, expectRollback: req.expectRollback ?? false };
   for (;;) {
-    if (ctx.signal.aborted) return backgroundNotice(ctx, req);
+    if (ctx.signal.aborted) return state.converged ? undefined : backgroundNotice(ctx, req);
     const snapshot = await poll(ctx, req.ref);
     const step = stepWait(state, snapshot, opts);
     state = step.state;

@@ -119,6 +119,6 @@ export function createOptionsFromFlags(flags: Record<string, unknown>, image: st
 /** Parsed `service update` flags → ServiceUpdateOptions (only what was given). */
 export function updateOptionsFromFlags(flags: Record<string, unknown>): ServiceUpdateOptions {
   const opts = pick(flags, 'update') as ServiceUpdateOptions;
-  if (flags.force === true) (opts as { force?: boolean }).force = true;
+  if (flags.force === true) opts.force = true;
   return opts;
 }

@@ -54,6 +54,10 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  // `swarmlet service logs web | head`: a closed pipe ends the command quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  }
   const code = await runCli(argv, {
     stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: process.stdout.isTTY === true, signal: abort.signal,
   });

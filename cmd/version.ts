@@ -5,7 +5,8 @@ function readVersion(): string {
   const require = createRequire(import.meta.url);
   for (const path of ['../package.json', '../../package.json']) {
     try {
-      return (require(path) as { version: string }).version;
+      const pkg = require(path) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'swarmlet' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // try the next layout (source vs dist/)
     }

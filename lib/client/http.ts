@@ -89,8 +89,4 @@ export class Http {
   async close(): Promise<void> {
     await this.pool.close();
   }
-
-  destroy(): void {
-    void this.pool.destroy().catch(() => {});
-  }
 }
