@@ -30,6 +30,7 @@ export class Agent {
   private unwatch: (() => void) | undefined;
   private closed = false;
   private firstSync = true;
+  private readonly known = new Set<string>();
 
   constructor(private readonly o: AgentOptions) {
     this.nodeId = o.nodeId;
@@ -66,6 +67,15 @@ export class Agent {
       }
     }
     for (const [id, runner] of this.runners) if (!seen.has(id)) void runner.stop();
+    // Tasks the manager deleted (reaped history, removed services): drop what the driver keeps.
+    for (const id of this.known) {
+      if (seen.has(id)) continue;
+      this.known.delete(id);
+      const runner = this.runners.get(id);
+      void (runner ? runner.stop() : Promise.resolve()).then(() => this.o.driver.forget(id))
+        .catch((err: unknown) => this.logger.warn({ task: id, err }, 'could not forget task'));
+    }
+    for (const id of seen) this.known.add(id);
   }
 
   /** Tasks a previous agent left in flight: stop their leftovers and report them shut down. */

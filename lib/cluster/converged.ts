@@ -1,5 +1,6 @@
 import { desiredReplicas, isGlobal } from '../model/naming.js';
 import type { Node, Service, Task } from '../model/types.js';
+import { isUpToDate } from '../update/up-to-date.js';
 
 export type Convergence =
   | { state: 'converged'; running: number; desired: number }
@@ -16,15 +17,14 @@ export function checkConvergence(service: Service, tasks: Task[], nodes: Node[])
     return { state: 'failed', message: `service ${st === 'paused' ? 'update' : 'rollback'} paused: ${service.UpdateStatus?.Message ?? ''}` };
   }
   const up = new Set(nodes.filter((n) => n.Status.State !== 'down').map((n) => n.ID));
-  const version = service.SpecVersion?.Index ?? 0;
-  const current = tasks.filter((t) => (t.SpecVersion?.Index ?? 0) === version && up.has(t.NodeID)
+  const current = tasks.filter((t) => isUpToDate(service, t) && up.has(t.NodeID)
     && (t.DesiredState === 'running' || t.DesiredState === 'ready'));
   const running = new Set(current.filter((t) => t.Status.State === 'running').map((t) => (t.Slot > 0 ? `s${t.Slot}` : t.NodeID))).size;
   const desired = isGlobal(service)
     ? new Set(tasks.filter((t) => t.DesiredState === 'running' || t.DesiredState === 'ready').map((t) => t.NodeID)).size
     : desiredReplicas(service);
   const updating = st === 'updating' || st === 'rollback_started';
-  const stale = tasks.some((t) => (t.SpecVersion?.Index ?? 0) !== version && (t.DesiredState === 'running') && t.Status.State === 'running');
+  const stale = tasks.some((t) => t.DesiredState === 'running' && t.Status.State === 'running' && !isUpToDate(service, t));
   if (running >= desired && !updating && !stale && (!isGlobal(service) || desired > 0)) return { state: 'converged', running, desired };
   return { state: 'progressing', running, desired };
 }

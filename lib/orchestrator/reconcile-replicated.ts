@@ -1,6 +1,6 @@
 import { effectiveRestartPolicy } from '../model/defaults.js';
 import { desiredReplicas } from '../model/naming.js';
-import type { Node, Service, Task } from '../model/types.js';
+import type { Node, RestartPolicy, Service, Task } from '../model/types.js';
 import { emptyPlan, type OrchestratorPlan } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
@@ -31,38 +31,22 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
   }
   /** Slot → the live task that will occupy it after this plan ('new' for a planned replacement). */
   const occupied = new Map<number, Task | 'new'>();
+  const planSlot = planSlotWith(plan, service, nodes, policy, now);
   for (const [slot, history] of bySlot) {
     history.sort(newestFirst);
     const live = history.filter(isLive);
-    let keep: Task | 'new' | undefined;
-    for (const t of live) {
-      const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
-      if (keep !== undefined) {
-        // Several live tasks in one slot (e.g. left over from an update): keep the newest.
-        continue;
-      }
-      if (t.NodeID && isInvalidNode(node)) {
-        const drained = node !== undefined && node.Spec.Availability === 'drain';
-        plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: drained ? 'node drained' : 'node is down' });
-        const delay = drained ? 0 : Math.round((policy.Delay ?? 0) / 1e6);
-        plan.create.push(replacement(service, slot, now, delay, 'replaces a task on an unavailable node'));
-        keep = 'new';
-      } else if (endedWhileDesired(t)) {
-        const d = decideRestart(t, history, policy, now);
-        if (d.restart) {
-          plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'restarting' });
-          // A task the system shut down (agent stopped, node restarted) did not crash: no back-off.
-          const delay = t.Status.State === 'shutdown' ? 0 : d.delayMs;
-          plan.create.push(replacement(service, slot, now, delay, `restart of ${t.ID}`));
-          keep = 'new';
-        } else {
-          keep = t; // the slot stays as it is until the next spec change
-        }
-      } else {
-        keep = t;
+    const newest = live[0];
+    if (!newest) continue;
+    // Older live tasks of the slot: a drained one goes once its replacement (the newest) runs.
+    for (const old of live.slice(1)) {
+      const node = old.NodeID ? nodes.get(old.NodeID) : undefined;
+      if (!old.NodeID || !isInvalidNode(node)) continue;
+      const drained = node !== undefined && node.Spec.Availability === 'drain';
+      if (!drained || newest.Status.State === 'running') {
+        plan.setDesired.push({ taskId: old.ID, desiredState: 'shutdown', reason: drained ? 'node drained, replacement running' : 'node is down' });
       }
     }
-    if (keep !== undefined) occupied.set(slot, keep);
+    occupied.set(slot, planSlot(newest, history));
   }
   const replicas = desiredReplicas(service);
   if (occupied.size < replicas) {
@@ -82,6 +66,30 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
     }
   }
   return plan;
+}
+
+/** What the slot's newest live task needs: nothing, a replacement, or a restart. */
+function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyMap<string, Node>, policy: Required<RestartPolicy>, now: number) {
+  return (t: Task, history: Task[]): Task | 'new' => {
+    const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
+    if (t.NodeID && isInvalidNode(node)) {
+      if (node !== undefined && node.Spec.Availability === 'drain') {
+        // Better than Swarm (docs#9917): the drained task keeps serving until its replacement runs.
+        plan.create.push(replacement(service, t.Slot, now, 0, 'replaces a task on a drained node'));
+        return 'new';
+      }
+      plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'node is down' });
+      plan.create.push(replacement(service, t.Slot, now, Math.round((policy.Delay ?? 0) / 1e6), 'replaces a task on a down node'));
+      return 'new';
+    }
+    if (!endedWhileDesired(t)) return t;
+    const d = decideRestart(t, history, policy, now);
+    if (!d.restart) return t; // the slot stays as it is until the next spec change
+    plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'restarting' });
+    // A task the system shut down (agent stopped, node restarted) did not crash: no back-off.
+    plan.create.push(replacement(service, t.Slot, now, t.Status.State === 'shutdown' ? 0 : d.delayMs, `restart of ${t.ID}`));
+    return 'new';
+  };
 }
 
 function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string) {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
 import type { KindMap, ObjectKind, ReadTx, Store, StoreEvent, WriteTx } from './store.js';
 import type { Journal, JournalOp, StoreSnapshot } from './journal.js';
+import { silentLogger, type Logger } from '../logger.js';
 
 interface Tables {
   service: Map<string, Service>;
@@ -34,7 +35,7 @@ class TaskIndex {
   ids(key: string): Iterable<string> { return this.by.get(key) ?? []; }
 }
 
-export interface MemoryStoreOptions { clock: Clock; journal?: Journal }
+export interface MemoryStoreOptions { clock: Clock; journal?: Journal; logger?: Logger }
 
 /** In-memory store with an optional durable journal. */
 export class MemoryStore implements Store {
@@ -46,9 +47,14 @@ export class MemoryStore implements Store {
   private readonly clock: Clock;
   private readonly journal: Journal | undefined;
   private closed = false;
+  private readonly logger: Logger;
+  /** Committed batches not yet delivered: watchers see batches in commit order, even when one writes. */
+  private readonly outbox: StoreEvent[][] = [];
+  private delivering = false;
 
   constructor(opts: MemoryStoreOptions) {
     this.clock = opts.clock;
+    this.logger = opts.logger ?? silentLogger();
     this.journal = opts.journal;
     const loaded = this.journal?.load();
     if (loaded) this.restore(loaded.snapshot, loaded.ops);
@@ -163,8 +169,24 @@ export class MemoryStore implements Store {
       throw e;
     }
     if (ops.length > 0 && this.journal?.wantsSnapshot()) this.journal.snapshot(this.snapshot());
-    if (events.length > 0) for (const w of [...this.watchers]) w(events);
+    if (events.length > 0) this.deliver(events);
     return result;
+  }
+
+  private deliver(events: StoreEvent[]): void {
+    this.outbox.push(events);
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let batch = this.outbox.shift(); batch; batch = this.outbox.shift()) {
+        for (const w of [...this.watchers]) {
+          if (!this.watchers.has(w)) continue;
+          try { w(batch); } catch (err) { this.logger.error({ err }, 'store watcher failed'); }
+        }
+      }
+    } finally {
+      this.delivering = false;
+    }
   }
 
   snapshot(): StoreSnapshot {

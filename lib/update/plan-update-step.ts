@@ -2,6 +2,7 @@ import { effectiveUpdateConfig } from '../model/defaults.js';
 import { isTerminal } from '../model/task-state.js';
 import type { FailureAction, Service, Task, UpdateStatus } from '../model/types.js';
 import { isLive, newestFirst } from '../orchestrator/slots.js';
+import { isUpToDate } from './up-to-date.js';
 
 /** How long a stop-first replacement waits for the old task to stop before starting anyway (Swarm: 1 min). */
 export const OLD_TASK_TIMEOUT_MS = 60_000;
@@ -57,9 +58,13 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   const st: UpdateStatus = active ? prior : { State: 'updating', StartedAt: new Date(now).toISOString(), Message: 'update in progress' };
   const rollingBack = st.State === 'rollback_started';
   const cfg = effectiveUpdateConfig(service.Spec, rollingBack ? 'rollback' : 'update');
-  const version = service.SpecVersion?.Index ?? 0;
   const startedAt = st.StartedAt ? Date.parse(st.StartedAt) : 0;
-  const isCurrent = (t: Task) => (t.SpecVersion?.Index ?? 0) === version;
+  const dirtyCache = new Map<string, boolean>();
+  const isCurrent = (t: Task) => {
+    let v = dirtyCache.get(t.ID);
+    if (v === undefined) dirtyCache.set(t.ID, (v = isUpToDate(service, t)));
+    return v;
+  };
   const groups = new Map<string, Task[]>();
   for (const t of input.tasks) {
     const list = groups.get(slotKey(t)) ?? [];

@@ -215,7 +215,7 @@ t.test('image add/ls/rm', async (t) => {
   t.same(fake.state.images.find((i) => i.Name === 'app:1')!.Cmd, ['node', 'server.js', '--greeting', 'hi there']);
   const ls = await cli('image', 'ls');
   t.match(ls.stdout, /^NAME +CMD +CWD +CREATED +BUILT-IN\n/);
-  t.match(ls.stdout, /app:1 +node server\.js --greeting 'hi there' +\/srv\/app +Less than a second ago +no\n/);
+  t.match(ls.stdout, /app:1 +node server\.js --greeting 'hi there' +\/srv\/app +(Less than a second|\d+ seconds?) ago +no\n/);
   const rm = await cli('image', 'rm', 'app:1', 'nope:1');
   t.equal(rm.code, 1);
   t.equal(rm.stdout, 'app:1\n');

@@ -232,7 +232,7 @@ t.test('during rollback_started the RollbackConfig sets the parallelism', async 
   t.equal(step.status, undefined, 'the status stays rollback_started');
 });
 
-t.test('a rollback leaves alone the slots that already run the restored spec', { todo: 'bug: plan-update-step.ts isCurrent (line 62) compares SpecVersion only; Swarm calls a task dirty when the version differs AND its TaskSpec differs, so a rollback after a partial update restarts every task' }, async (t) => {
+t.test('a rollback leaves alone the slots that already run the restored spec', async (t) => {
   // The update to whoami:2 (version 2) was paused after slot 1; rolling back restores whoami:1 as version 3.
   const service = updSvc({ version: 3, image: 'whoami:1', status: rollingBack(S), rollback: { Parallelism: 0 } });
   const tasks = [stopped(1), fresh(1, { ran: S - 30 * SEC, created: S - 40 * SEC }), ...oldTasks(3).slice(1)];
