@@ -37,6 +37,7 @@ function updateGroup(prefix: 'update' | 'rollback'): FlagDef[] {
     d(`--${prefix}-failure-action <action>`, `Action on ${prefix} failure (${actions.join('|')})`, `${prefix}FailureAction`, `${prefix}FailureAction`, 'both', oneOf(actions)),
     d(`--${prefix}-max-failure-ratio <ratio>`, `Failure rate to tolerate during a${prefix === 'update' ? 'n update' : ' rollback'} (0..1)`, `${prefix}MaxFailureRatio`, `${prefix}MaxFailureRatio`, 'both', nonNegativeNumber),
     d(`--${prefix}-order <order>`, `${P} order (start-first|stop-first)`, `${prefix}Order`, `${prefix}Order`, 'both', oneOf(ORDERS)),
+    d(`--${prefix}-start-timeout <duration>`, `A new task not running (and healthy) within this time counts as failed (default 60s)`, `${prefix}StartTimeout`, `${prefix}StartTimeout`, 'both', duration),
   ];
 }
 

@@ -66,7 +66,7 @@ export function buildTaskRows(tasks: Task[], opts: TaskRowOptions): TaskRow[] {
       Image: opts.noTrunc ? image : displayImage(image),
       Node: task.NodeID === '' ? '' : (opts.nodeNames.get(task.NodeID) ?? task.NodeID),
       DesiredState: capitalize(task.DesiredState),
-      CurrentState: `${capitalize(task.Status.State)} ${ago(task.Status.Timestamp, opts.now)}`.trim(),
+      CurrentState: `${capitalize(task.Status.State)} ${ago(task.Status.Timestamp, opts.now)}${healthSuffix(task)}`.trim(),
       Error: taskError(task.Status.Err, opts.noTrunc),
       Ports: taskPorts(task),
     };
@@ -75,4 +75,10 @@ export function buildTaskRows(tasks: Task[], opts: TaskRowOptions): TaskRow[] {
 
 export function taskRowCells(row: TaskRow): string[] {
   return [row.ID, row.Name, row.Image, row.Node, row.DesiredState, row.CurrentState, row.Error, row.Ports];
+}
+
+/** swarmlet shows the health of tasks that have a health check: "Running 5 seconds ago (healthy)". */
+function healthSuffix(task: { Status: { State: string; Health?: string } }): string {
+  const h = task.Status.Health;
+  return h && (task.Status.State === 'running' || h === 'unhealthy') ? ` (${h})` : '';
 }

@@ -28,6 +28,8 @@ export interface RunningTask {
   /** Where the task listens: node address + host port allocated by the driver. */
   endpoint: { addr: string; port: number } | undefined;
   pid: number | undefined;
+  /** The environment the task runs with (health-check commands run with it). */
+  env?: Record<string, string>;
   /** Resolves once when the task's process has gone, for whatever reason. */
   exited: Promise<ExitInfo>;
   /** SIGTERM (or the spec's stop signal), then SIGKILL after graceMs. Resolves when gone. */

@@ -6,6 +6,8 @@ import type { TaskReport } from '../manager/manager.js';
 import type { Clock } from '../clock.js';
 import type { ExitInfo, RunningTask, StartRequest, TaskDriver } from './task-driver.js';
 import { waitListening } from './wait-listening.js';
+import { healthSettings, type HealthSettings } from '../health/health-state.js';
+import { monitorHealth } from '../health/health-monitor.js';
 
 /** Turns a driver's exit into the task's final state, with Docker's error texts. */
 export function exitReport(exit: ExitInfo): TaskReport {
@@ -23,6 +25,8 @@ export class TaskRunner {
   private running: RunningTask | undefined;
   private stopping: Promise<void> | undefined;
   private stopRequested = false;
+  private unhealthy = false;
+  private healthWatch: AbortController | undefined;
   private onStop!: () => void;
   private readonly stopSignal = new Promise<void>((r) => { this.onStop = r; });
   readonly done: Promise<void>;
@@ -69,9 +73,41 @@ export class TaskRunner {
     if (ep && target !== undefined && !this.stopRequested) {
       ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]));
     }
-    if (ready && !this.stopRequested) this.report(report);
+    const health = healthSettings(this.task.Spec.ContainerSpec.HealthCheck);
+    if (!ready || this.stopRequested) {
+      // exited or stopped before it could serve
+    } else if (!health) {
+      this.report(report);
+    } else {
+      this.watchHealth(rt, health, report);
+    }
     const exit = await rt.exited;
+    this.healthWatch?.abort();
+    if (this.unhealthy && !this.stopRequested) {
+      this.report({ State: 'failed', Message: 'started', Err: 'task: unhealthy container', Health: 'unhealthy', ContainerStatus: { ExitCode: exit.exitCode ?? 0 } });
+      return;
+    }
     this.report(exitReport({ ...exit, stopped: exit.stopped || this.stopRequested }));
+  }
+
+  /**
+   * Health gates RUNNING (as in Swarm): the task is reported running once its first probe
+   * succeeds; when it turns unhealthy it is stopped and fails, and the restart policy applies.
+   */
+  private watchHealth(rt: RunningTask, health: HealthSettings, running: TaskReport): void {
+    const ac = new AbortController();
+    this.healthWatch = ac;
+    const target = { addr: rt.endpoint?.addr, port: rt.endpoint?.port, env: rt.env ?? {} };
+    void monitorHealth(health, target, this.clock, ac.signal, (state, output) => {
+      if (state.status === 'healthy') {
+        this.report({ ...running, Health: 'healthy' });
+      } else if (state.status === 'unhealthy' && !this.stopRequested) {
+        this.logger.warn({ task: this.task.ID, output }, 'task is unhealthy');
+        this.unhealthy = true;
+        ac.abort();
+        void rt.stop(stopGraceMs(this.task.Spec));
+      }
+    }).catch((err: unknown) => this.logger.error({ task: this.task.ID, err }, 'health monitor failed'));
   }
 
   /** Stops the task (stop signal, then SIGKILL after its grace period). Idempotent. */

@@ -53,12 +53,14 @@ export function createProcessDriver(opts: ProcessDriverOptions): TaskDriver {
       try {
         ensureOpen();
         log = logs.writer(taskId);
+        const env = taskEnv(req, port, process.env);
         const task = spawnProcessTask({
           argv, stopSignal, cwd: spec.Dir || image.Cwd || process.cwd(),
-          env: taskEnv(req, port, process.env), endpoint: { addr, port },
+          env, endpoint: { addr, port },
           log, clock: opts.clock, logger: logger.child({ taskId }),
           onExit: () => { ports.release(addr, port); running.delete(taskId); },
         });
+        task.env = env;
         running.set(taskId, { task, graceMs: graceMsOf(spec) });
         logger.info({ taskId, task: req.taskName, pid: task.pid, addr, port, image: image.Name }, 'task process started');
         return task;

@@ -36,6 +36,7 @@ export interface TaskReport {
   ContainerStatus?: TaskStatus['ContainerStatus'];
   PortStatus?: TaskStatus['PortStatus'];
   Endpoint?: Task['Endpoint'];
+  Health?: TaskStatus['Health'];
 }
 
 /**
@@ -99,7 +100,8 @@ export class Manager {
     let wakeAt: number | undefined;
     const note = (at: number | undefined) => { if (at !== undefined) wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at); };
     this.store.update((tx) => {
-      for (const service of tx.listServices()) note(this.updateService(tx, service, now));
+      const nodes = this.nodeMap(tx);
+      for (const service of tx.listServices()) note(this.updateService(tx, service, now, nodes));
     });
     this.store.update((tx) => {
       const plan = this.planOrchestration(tx, now);
@@ -110,10 +112,14 @@ export class Manager {
     this.armWake(wakeAt);
   }
 
-  private updateService(tx: WriteTx, service: Service, now: number): number | undefined {
-    const step = planUpdateStep({ service, tasks: tx.tasksOfService(service.ID), now });
+  private updateService(tx: WriteTx, service: Service, now: number, nodes: ReadonlyMap<string, Node>): number | undefined {
+    const step = planUpdateStep({ service, tasks: tx.tasksOfService(service.ID), now, nodes });
     applyUpdateStep(tx, service, step, now, this.ids);
     return step.wakeAt;
+  }
+
+  private nodeMap(tx: ReadTx): Map<string, Node> {
+    return new Map(tx.listNodes().map((n) => [n.ID, n]));
   }
 
   private planOrchestration(tx: ReadTx, now: number): OrchestratorPlan {
@@ -133,7 +139,8 @@ export class Manager {
   }
 
   private startDue(tx: WriteTx, now: number): number | undefined {
-    const plan = planStarts(tx.listTasks(), now);
+    const down = new Set(tx.listNodes().filter((n) => n.Status.State === 'down').map((n) => n.ID));
+    const plan = planStarts(tx.listTasks(), now, down);
     for (const id of plan.start) {
       const t = tx.getTask(id);
       if (t && t.DesiredState === 'ready') tx.putTask({ ...t, DesiredState: 'running' });
@@ -182,6 +189,7 @@ export class Manager {
       const status: TaskStatus = { Timestamp: now, State: report.State };
       if (report.Message) status.Message = report.Message;
       if (report.Err) status.Err = report.Err;
+      if (report.Health) status.Health = report.Health;
       const ports = report.PortStatus ?? t.Status.PortStatus;
       if (ports) status.PortStatus = ports;
       const cs = report.ContainerStatus ?? t.Status.ContainerStatus;

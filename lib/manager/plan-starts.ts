@@ -3,9 +3,10 @@ import type { Task } from '../model/types.js';
 
 /**
  * Tasks waiting in desired state `ready` start (desired → running) once their StartAfter time has
- * passed, or, for a stop-first replacement, as soon as every other task of their slot has stopped.
+ * passed, or, for a stop-first replacement, as soon as every other task of their slot has stopped
+ * (or sits on a node that is down).
  */
-export function planStarts(tasks: Task[], now: number): { start: string[]; wakeAt?: number } {
+export function planStarts(tasks: Task[], now: number, downNodes: ReadonlySet<string> = new Set()): { start: string[]; wakeAt?: number } {
   const bySlot = new Map<string, Task[]>();
   for (const t of tasks) {
     const key = `${t.ServiceID}/${t.Slot > 0 ? t.Slot : t.NodeID}`;
@@ -20,7 +21,7 @@ export function planStarts(tasks: Task[], now: number): { start: string[]; wakeA
     const due = t.StartAfter === undefined || t.StartAfter <= now;
     const waitsForOld = t.Labels?.['swarmlet.waitForOld'] === 'true';
     const others = (bySlot.get(`${t.ServiceID}/${t.Slot > 0 ? t.Slot : t.NodeID}`) ?? []).filter((o) => o.ID !== t.ID);
-    const oldGone = others.every((o) => isTerminal(o.Status.State) || o.NodeID === '' || o.Status.State === 'pending');
+    const oldGone = others.every((o) => isTerminal(o.Status.State) || o.NodeID === '' || o.Status.State === 'pending' || downNodes.has(o.NodeID));
     if (due || (waitsForOld && oldGone)) start.push(t.ID);
     else if (t.StartAfter !== undefined) wakeAt = wakeAt === undefined ? t.StartAfter : Math.min(wakeAt, t.StartAfter);
   }

@@ -5,7 +5,8 @@
 import type { RestartPolicy, ServiceSpec, TaskSpec, UpdateConfig } from './types.js';
 import { NS_PER_MS } from './durations.js';
 
-export const DEFAULT_UPDATE_CONFIG: Readonly<Required<UpdateConfig>> = Object.freeze({
+/** Docker's UpdateConfig defaults (what `inspect` shows). */
+export const DEFAULT_UPDATE_CONFIG: Readonly<Required<Omit<UpdateConfig, 'StartTimeout'>>> = Object.freeze({
   Parallelism: 1,
   Delay: 0,
   FailureAction: 'pause',
@@ -13,6 +14,9 @@ export const DEFAULT_UPDATE_CONFIG: Readonly<Required<UpdateConfig>> = Object.fr
   MaxFailureRatio: 0,
   Order: 'stop-first',
 });
+
+/** swarmlet: how long a new task may take to run (and be healthy) before it counts as failed. */
+export const DEFAULT_START_TIMEOUT_NS = 60e9;
 
 export const DEFAULT_RESTART_POLICY: Readonly<Required<RestartPolicy>> = Object.freeze({
   Condition: 'any',
@@ -30,7 +34,7 @@ export const DEFAULT_STOP_GRACE_NS = 10e9;
  */
 export function effectiveUpdateConfig(spec: ServiceSpec, which: 'update' | 'rollback'): Required<UpdateConfig> {
   const cfg = which === 'update' ? spec.UpdateConfig : spec.RollbackConfig;
-  if (!cfg) return { ...DEFAULT_UPDATE_CONFIG };
+  if (!cfg) return { ...DEFAULT_UPDATE_CONFIG, StartTimeout: DEFAULT_START_TIMEOUT_NS };
   return {
     Parallelism: cfg.Parallelism ?? 0,
     Delay: cfg.Delay ?? 0,
@@ -38,6 +42,7 @@ export function effectiveUpdateConfig(spec: ServiceSpec, which: 'update' | 'roll
     Monitor: cfg.Monitor || DEFAULT_UPDATE_CONFIG.Monitor,
     MaxFailureRatio: cfg.MaxFailureRatio ?? 0,
     Order: cfg.Order || DEFAULT_UPDATE_CONFIG.Order,
+    StartTimeout: cfg.StartTimeout || DEFAULT_START_TIMEOUT_NS,
   };
 }
 

@@ -43,7 +43,7 @@ function oneOf<T extends string>(value: unknown, allowed: string[], field: strin
 export function updateConfigFromOptions(opts: Opts, which: 'update' | 'rollback', current: UpdateConfig | undefined): UpdateConfig | undefined {
   const o = opts as Record<string, unknown>;
   const key = (member: string) => `${which}${member}`;
-  const members = ['Parallelism', 'Delay', 'Monitor', 'FailureAction', 'MaxFailureRatio', 'Order'];
+  const members = ['Parallelism', 'Delay', 'Monitor', 'FailureAction', 'MaxFailureRatio', 'Order', 'StartTimeout'];
   if (!members.some((m) => o[key(m)] !== undefined)) return current;
   const { Delay: _zeroDelay, ...defaults } = DEFAULT_UPDATE_CONFIG;
   const cfg: UpdateConfig = current ? { ...current } : { ...defaults };
@@ -56,6 +56,10 @@ export function updateConfigFromOptions(opts: Opts, which: 'update' | 'rollback'
   }
   if (o[key('MaxFailureRatio')] !== undefined) cfg.MaxFailureRatio = ratio(o[key('MaxFailureRatio')], key('MaxFailureRatio'));
   if (o[key('Order')] !== undefined) cfg.Order = oneOf<UpdateOrder>(o[key('Order')], ORDERS, key('Order'));
+  if (o[key('StartTimeout')] !== undefined) {
+    cfg.StartTimeout = parseDuration(o[key('StartTimeout')] as string | number, key('StartTimeout'));
+    if (cfg.StartTimeout <= 0) throw invalid(`invalid ${key('StartTimeout')}: must be greater than 0`, key('StartTimeout'));
+  }
   return inOrder(cfg, ['Parallelism', 'Delay', 'FailureAction', 'Monitor', 'MaxFailureRatio', 'Order']);
 }
 

@@ -38,12 +38,15 @@ export interface ServiceOptions {
   updateFailureAction?: 'pause' | 'continue' | 'rollback';
   updateMaxFailureRatio?: number;
   updateOrder?: 'stop-first' | 'start-first';
+  /** swarmlet: a new task must be running (and healthy) within this time, or it counts as failed (default 60s). */
+  updateStartTimeout?: Duration;
   rollbackParallelism?: number;
   rollbackDelay?: Duration;
   rollbackMonitor?: Duration;
   rollbackFailureAction?: 'pause' | 'continue';
   rollbackMaxFailureRatio?: number;
   rollbackOrder?: 'stop-first' | 'start-first';
+  rollbackStartTimeout?: Duration;
   healthCmd?: string;
   healthHttp?: string;
   healthInterval?: Duration;

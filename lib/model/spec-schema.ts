@@ -80,6 +80,7 @@ export const UpdateConfigSchema = z.looseObject({
   Monitor: nanoseconds().optional(),
   MaxFailureRatio: z.number().optional(),
   Order: z.string().optional(),
+  StartTimeout: nanoseconds().optional(),
 });
 
 export const PortConfigSchema = z.looseObject({

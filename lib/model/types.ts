@@ -17,6 +17,8 @@ export interface UpdateConfig {
   Monitor?: number;
   MaxFailureRatio?: number;
   Order?: UpdateOrder;
+  /** swarmlet: a new task not running (and healthy) within this many ns counts as failed (default 60 s). */
+  StartTimeout?: number;
 }
 
 export interface HealthConfig {
@@ -126,6 +128,8 @@ export interface TaskStatus {
   Err?: string;
   ContainerStatus?: { ContainerID?: string; PID?: number; ExitCode?: number };
   PortStatus?: { Ports?: PortConfig[] };
+  /** swarmlet: health of a task with a health check (docker clients ignore it). */
+  Health?: 'starting' | 'healthy' | 'unhealthy';
 }
 
 export interface Task {

@@ -34,11 +34,13 @@ export function reconcileGlobal(input: GlobalInput): OrchestratorPlan {
     const fits = node !== undefined && node.Status.State !== 'down' && node.Spec.Availability !== 'drain'
       && matchConstraints(node, constraints);
     let kept = false;
-    for (const t of history.filter(isLive)) {
+    const live = history.filter(isLive);
+    for (const t of live) {
       if (!fits) {
         plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'node no longer eligible' });
       } else if (kept) {
-        plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'duplicate global task' });
+        // An older task of this node (start-first update) goes once the newest runs.
+        if (live[0]!.Status.State === 'running') plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'replaced by a running task' });
       } else if (endedWhileDesired(t)) {
         if (node.Spec.Availability === 'pause') {
           plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'not restarted on a paused node' });

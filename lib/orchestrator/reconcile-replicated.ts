@@ -37,13 +37,13 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
     const live = history.filter(isLive);
     const newest = live[0];
     if (!newest) continue;
-    // Older live tasks of the slot: a drained one goes once its replacement (the newest) runs.
+    // Older live tasks of the slot (a drained task's replacement, a start-first update) go once the
+    // newest runs; on a node that is down or gone they go at once.
     for (const old of live.slice(1)) {
       const node = old.NodeID ? nodes.get(old.NodeID) : undefined;
-      if (!old.NodeID || !isInvalidNode(node)) continue;
-      const drained = node !== undefined && node.Spec.Availability === 'drain';
-      if (!drained || newest.Status.State === 'running') {
-        plan.setDesired.push({ taskId: old.ID, desiredState: 'shutdown', reason: drained ? 'node drained, replacement running' : 'node is down' });
+      const lost = old.NodeID !== '' && isInvalidNode(node) && node?.Spec.Availability !== 'drain';
+      if (lost || newest.Status.State === 'running') {
+        plan.setDesired.push({ taskId: old.ID, desiredState: 'shutdown', reason: lost ? 'node is down' : 'replaced by a running task' });
       }
     }
     occupied.set(slot, planSlot(newest, history));

@@ -46,13 +46,13 @@ export class FileJournal implements Journal {
         let batch: JournalOp[] | undefined;
         try { batch = nl === -1 ? undefined : (JSON.parse(line) as JournalOp[]); } catch { batch = undefined; }
         if (!batch) {
-          this.logger.warn({ file: this.journalPath, offset: Buffer.byteLength(text.slice(0, pos)) },
+          this.logger.warn({ file: this.journalPath, offset: validBytes },
             'dropping a torn or corrupt journal record and everything after it');
           break;
         }
         if (!snapshot || (batch[0] && batch[0].version > snapshot.version)) ops.push(batch);
         pos = nl + 1;
-        validBytes = Buffer.byteLength(text.slice(0, pos));
+        validBytes += Buffer.byteLength(line) + 1;
       }
     }
     this.fd = openSync(this.journalPath, 'a+');

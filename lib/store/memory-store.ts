@@ -51,6 +51,7 @@ export class MemoryStore implements Store {
   /** Committed batches not yet delivered: watchers see batches in commit order, even when one writes. */
   private readonly outbox: StoreEvent[][] = [];
   private delivering = false;
+  private inTransaction = false;
 
   constructor(opts: MemoryStoreOptions) {
     this.clock = opts.clock;
@@ -160,6 +161,8 @@ export class MemoryStore implements Store {
       deleteImage: (name) => del('image', name),
     };
     let result: T;
+    if (this.inTransaction) throw new Error('store.update() called inside another update() callback');
+    this.inTransaction = true;
     try {
       result = fn(tx);
       if (ops.length > 0 && this.journal) this.journal.append(ops);
@@ -167,8 +170,13 @@ export class MemoryStore implements Store {
       for (const u of undo.reverse()) u();
       this.version = startVersion;
       throw e;
+    } finally {
+      this.inTransaction = false;
     }
-    if (ops.length > 0 && this.journal?.wantsSnapshot()) this.journal.snapshot(this.snapshot());
+    if (ops.length > 0 && this.journal?.wantsSnapshot()) {
+      // Committed and journaled already: a failed snapshot only means a longer replay next time.
+      try { this.journal.snapshot(this.snapshot()); } catch (err) { this.logger.error({ err }, 'store snapshot failed'); }
+    }
     if (events.length > 0) this.deliver(events);
     return result;
   }

@@ -1,6 +1,6 @@
 import { effectiveUpdateConfig } from '../model/defaults.js';
 import { isTerminal } from '../model/task-state.js';
-import type { FailureAction, Service, Task, UpdateStatus } from '../model/types.js';
+import type { FailureAction, Node, Service, Task, UpdateStatus } from '../model/types.js';
 import { isLive, newestFirst } from '../orchestrator/slots.js';
 import { isUpToDate } from './up-to-date.js';
 
@@ -9,6 +9,8 @@ export const OLD_TASK_TIMEOUT_MS = 60_000;
 
 export interface UpdateStepInput {
   service: Service;
+  /** Nodes by ID; global tasks on nodes that are not active are not updated. */
+  nodes?: ReadonlyMap<string, Node>;
   /** Every task of the service. */
   tasks: Task[];
   now: number;
@@ -53,7 +55,7 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   const { service, now } = input;
   const step: UpdateStep = { replace: [], shutdown: [] };
   const prior = service.UpdateStatus;
-  if (prior && (prior.State === 'paused' || prior.State === 'rollback_paused')) return step;
+  const paused = prior !== undefined && (prior.State === 'paused' || prior.State === 'rollback_paused');
   const active = prior !== undefined && (prior.State === 'updating' || prior.State === 'rollback_started');
   const st: UpdateStatus = active ? prior : { State: 'updating', StartedAt: new Date(now).toISOString(), Message: 'update in progress' };
   const rollingBack = st.State === 'rollback_started';
@@ -77,6 +79,7 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   let touched = 0;
   let lastRunning = startedAt;
   const failed: Task[] = [];
+  const timedOut = new Set<string>();
   const dirty: SlotReplacement[] = [];
   for (const list of groups.values()) {
     list.sort(newestFirst);
@@ -86,19 +89,30 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
     const newest = list.find((t) => isLive(t) && isCurrent(t));
     if (fresh.length > 0 || outdated.length > 0) touched++;
     if (newest) {
+      const startDeadline = Date.parse(newest.CreatedAt) + cfg.StartTimeout / 1e6;
       if (newest.Status.State === 'running') {
         step.shutdown.push(...outdated.map((t) => t.ID));
         const ranAt = newest.RunningAt ? Date.parse(newest.RunningAt) : now;
         lastRunning = Math.max(lastRunning, ranAt);
         if (fresh.includes(newest) && now < ranAt + delayMs) { busy++; step.wakeAt = earliest(step.wakeAt, ranAt + delayMs); }
       } else if (!isTerminal(newest.Status.State)) {
-        busy++;
+        if (fresh.includes(newest) && now >= startDeadline) {
+          // Better than Swarm (swarmkit#1720): a task that never starts fails the slot instead of hanging the update.
+          if (!failed.includes(newest)) failed.push(newest);
+          timedOut.add(newest.ID);
+        } else {
+          busy++;
+          if (fresh.includes(newest)) step.wakeAt = earliest(step.wakeAt, startDeadline);
+        }
       }
     } else if (outdated.length > 0) {
       const t0 = outdated[0]!;
+      // Global tasks on a node that is not active are left alone (Swarm: paused nodes are not updated).
+      if (t0.Slot === 0 && input.nodes && input.nodes.get(t0.NodeID)?.Spec.Availability !== 'active') continue;
       dirty.push({ slot: t0.Slot, nodeId: t0.Slot > 0 ? '' : t0.NodeID, oldTaskIds: outdated.map((t) => t.ID), order: cfg.Order });
     }
   }
+  if (paused) return { replace: [], shutdown: step.shutdown };
   if (!active) {
     // Swarm's startUpdate: only an update with outdated slots gets an UpdateStatus.
     if (dirty.length === 0) return { replace: [], shutdown: step.shutdown };
@@ -107,9 +121,8 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   const failures = failed.length;
   if (cfg.FailureAction !== 'continue' && failures > 0 && failures / Math.max(1, touched) > cfg.MaxFailureRatio) {
     const taskId = failed.sort(newestFirst)[0]!.ID;
-    step.status = failureStatus(st, cfg.FailureAction, taskId, rollingBack);
+    step.status = failureStatus(st, cfg.FailureAction, taskId, rollingBack, timedOut.has(taskId) ? cfg.StartTimeout : undefined);
     if (step.status.State === 'rollback_started') step.rollback = true;
-    step.shutdown = [];
     return step;
   }
   const workers = cfg.Parallelism === 0 ? Number.MAX_SAFE_INTEGER : cfg.Parallelism;
@@ -136,13 +149,14 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
 
 function earliest(a: number | undefined, b: number): number { return a === undefined ? b : Math.min(a, b); }
 
-function failureStatus(st: UpdateStatus, action: FailureAction, taskId: string, rollingBack: boolean): UpdateStatus {
+function failureStatus(st: UpdateStatus, action: FailureAction, taskId: string, rollingBack: boolean, startTimeoutNs?: number): UpdateStatus {
   const base = st.StartedAt ? { StartedAt: st.StartedAt } : {};
+  const why = startTimeoutNs === undefined ? 'failure or early termination' : `start timeout (${startTimeoutNs / 1e9}s)`;
   if (rollingBack) {
-    return { ...base, State: 'rollback_paused', Message: `rollback paused due to failure or early termination of task ${taskId}` };
+    return { ...base, State: 'rollback_paused', Message: `rollback paused due to ${why} of task ${taskId}` };
   }
   if (action === 'rollback') {
-    return { ...base, State: 'rollback_started', Message: `update rolled back due to failure or early termination of task ${taskId}` };
+    return { ...base, State: 'rollback_started', Message: `update rolled back due to ${why} of task ${taskId}` };
   }
-  return { ...base, State: 'paused', Message: `update paused due to failure or early termination of task ${taskId}` };
+  return { ...base, State: 'paused', Message: `update paused due to ${why} of task ${taskId}` };
 }

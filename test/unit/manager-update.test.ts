@@ -254,3 +254,41 @@ t.test('an automatic rollback restarts only the slots the update changed', async
   t.equal(untouched.length, 2);
   t.ok(untouched.every((x) => h.store.view((tx) => tx.getTask(x.ID)?.Status.State) === 'running'), 'the two untouched tasks still run');
 });
+
+t.test('a rolling update of a global service leaves the task on a paused node alone', async (t) => {
+  const h = await harness(t);
+  const global = (img: string) => ({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: img } }, Mode: { Global: {} } });
+  const { ID } = h.control.createService(global('whoami:1'));
+  await h.settle();
+  const n2 = h.nodeOf('node-2');
+  const onPaused = h.running('web').find((x) => x.NodeID === n2.ID)!;
+  h.control.updateNode(n2.ID, n2.Version.Index, { ...n2.Spec, Availability: 'pause' });
+  await h.settle();
+  h.control.updateService(ID, h.service('web').Version.Index, global('whoami:2'));
+  await h.settle();
+  await h.advance(5000);
+  t.equal(h.store.view((tx) => tx.getTask(onPaused.ID)!.Status.State), 'running', 'the task on the paused node still runs');
+  t.notOk(h.tasks('web').some((x) => x.NodeID === n2.ID && image(x) === 'whoami:2'), 'no new task on the paused node');
+  t.equal(h.running('web').filter((x) => image(x) === 'whoami:2').length, 2, 'the two active nodes are updated');
+  t.equal(h.service('web').UpdateStatus?.State, 'completed');
+});
+
+t.test('start-first: a pause does not leave old and new tasks running side by side', async (t) => {
+  const h = await harness(t);
+  const cfg = { UpdateConfig: { Parallelism: 2, Order: 'start-first' } };
+  const id = await create(h, 3, cfg);
+  update(h, id, 'whoami:2', cfg);
+  h.clock.advance(0); // one pass: slots 1 and 2 handed out, new tasks placed
+  await new Promise((r) => setImmediate(r)); // agents start both; no manager pass yet
+  const new2 = h.tasks('web').find((x) => x.Slot === 2 && image(x) === 'whoami:2')!;
+  t.equal(new2.Status.State, 'running');
+  h.drivers.get(new2.NodeID)!.crash(new2.ID); // slot 2's new task dies within the monitor window
+  await new Promise((r) => setImmediate(r)); // its failure is reported before the next pass
+  await h.settle();
+  t.equal(h.service('web').UpdateStatus?.State, 'paused');
+  await h.advance(60_000);
+  t.equal(h.processes('web').length, 3, 'three processes for three replicas');
+  for (const slot of [1, 2, 3]) {
+    t.equal(h.tasks('web').filter((x) => x.Slot === slot && x.Status.State === 'running').length, 1, `slot ${slot}: one running task`);
+  }
+});

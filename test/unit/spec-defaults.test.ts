@@ -15,14 +15,14 @@ t.test('the constants are Swarm defaults', async (t) => {
 });
 
 t.test('effectiveUpdateConfig: Engine API converter semantics', async (t) => {
-  t.strictSame(effectiveUpdateConfig(minimal(), 'update'), DEFAULT_UPDATE_CONFIG, 'no object → all defaults');
-  t.strictSame(effectiveUpdateConfig(minimal(), 'rollback'), DEFAULT_UPDATE_CONFIG);
+  t.strictSame(effectiveUpdateConfig(minimal(), 'update'), { ...DEFAULT_UPDATE_CONFIG, StartTimeout: 60e9 }, 'no object → all defaults');
+  t.strictSame(effectiveUpdateConfig(minimal(), 'rollback'), { ...DEFAULT_UPDATE_CONFIG, StartTimeout: 60e9 });
   const spec = { ...minimal(), UpdateConfig: { Monitor: 0, FailureAction: '' as never, Order: '' as never }, RollbackConfig: { Parallelism: 3, Monitor: 2e9, Order: 'start-first' as const } };
-  t.strictSame(effectiveUpdateConfig(spec, 'update'), { Parallelism: 0, Delay: 0, FailureAction: 'pause', Monitor: 5e9, MaxFailureRatio: 0, Order: 'stop-first' },
+  t.strictSame(effectiveUpdateConfig(spec, 'update'), { Parallelism: 0, Delay: 0, FailureAction: 'pause', Monitor: 5e9, MaxFailureRatio: 0, Order: 'stop-first', StartTimeout: 60e9 },
     'a present object: missing Parallelism is 0 (all at once), Monitor 0 is 5s, "" enums are defaults');
-  t.strictSame(effectiveUpdateConfig(spec, 'rollback'), { Parallelism: 3, Delay: 0, FailureAction: 'pause', Monitor: 2e9, MaxFailureRatio: 0, Order: 'start-first' });
+  t.strictSame(effectiveUpdateConfig(spec, 'rollback'), { Parallelism: 3, Delay: 0, FailureAction: 'pause', Monitor: 2e9, MaxFailureRatio: 0, Order: 'start-first', StartTimeout: 60e9 });
   const cli = specFromOptions({ name: 'a', image: 'x', updateDelay: '3s' });
-  t.strictSame(effectiveUpdateConfig(cli, 'update'), { Parallelism: 1, Delay: 3e9, FailureAction: 'pause', Monitor: 5e9, MaxFailureRatio: 0, Order: 'stop-first' });
+  t.strictSame(effectiveUpdateConfig(cli, 'update'), { Parallelism: 1, Delay: 3e9, FailureAction: 'pause', Monitor: 5e9, MaxFailureRatio: 0, Order: 'stop-first', StartTimeout: 60e9 });
   const r = effectiveUpdateConfig(minimal(), 'update');
   r.Parallelism = 9;
   t.equal(DEFAULT_UPDATE_CONFIG.Parallelism, 1, 'returns a copy');

@@ -213,14 +213,25 @@ t.test('failures', async (t) => {
   for (const c of cases) await t.test(c.name, async (t) => { check(t, c); });
 });
 
-t.test('a paused update plans nothing', async (t) => {
+t.test('a paused update hands out nothing (it only retires old tasks whose replacement runs)', async (t) => {
   for (const State of ['paused', 'rollback_paused'] as const) {
     const step = planUpdateStep({
       service: updSvc({ status: { State, StartedAt: iso(S), Message: 'x' } }),
       tasks: [...oldTasks(3), fresh(1, { ran: S + SEC })], now: S + 60 * SEC,
     });
-    t.same(step, { replace: [], shutdown: [] }, State);
+    t.same(step, { replace: [], shutdown: ['old1'] }, State);
   }
+});
+
+t.test('start-first: the worker of a slot whose new task runs still retires the old task when the update pauses', async (t) => {
+  const cfg = { Parallelism: 2, Order: 'start-first' as const };
+  const tasks = [...oldTasks(3), fresh(1, { ran: S + SEC }), fresh(2, { id: 'bad2', state: 'failed', ran: S + SEC, ts: S + 2 * SEC })];
+  const failing = planUpdateStep({ service: updSvc({ status: updating(S), update: cfg }), tasks, now: S + 3 * SEC });
+  t.equal(failing.status?.State, 'paused');
+  t.same(failing.shutdown, ['old1'], 'the step that pauses retires old1');
+  const paused = planUpdateStep({ service: updSvc({ status: { State: 'paused', StartedAt: iso(S) }, update: cfg }), tasks, now: S + 4 * SEC });
+  t.same(paused.shutdown, ['old1'], 'and so does a step while paused');
+  t.same(paused.replace, [], 'no new hand-out while paused');
 });
 
 t.test('during rollback_started the RollbackConfig sets the parallelism', async (t) => {
