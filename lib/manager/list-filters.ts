@@ -37,8 +37,8 @@ export interface TaskFilterContext {
 /** Task filters as moby: `service` and `node` accept IDs or names; `name` matches `svc.slot` names. */
 export function filterTasks(tasks: Task[], filters: Filters | undefined, ctx: TaskFilterContext): Task[] {
   const svc = new Map(ctx.services.map((s) => [s.ID, s]));
-  const serviceIds = (v: string) => ctx.services.filter((s) => s.ID === v || s.Spec.Name === v || s.ID.startsWith(v)).map((s) => s.ID);
-  const nodeIds = (v: string) => ctx.nodes.filter((n) => n.ID === v || n.Description.Hostname === v || n.ID.startsWith(v)).map((n) => n.ID);
+  const serviceIds = (v: string) => bestMatch(ctx.services, v, (s) => s.ID, (s) => s.Spec.Name);
+  const nodeIds = (v: string) => bestMatch(ctx.nodes, v, (n) => n.ID, (n) => n.Description.Hostname);
   return applyFilters(tasks, filters, {
     id: (t, v) => t.ID.startsWith(v),
     name: (t, v) => {
@@ -73,4 +73,12 @@ export function filterNodes(nodes: Node[], filters?: Filters): Node[] {
     role: (n, v) => n.Spec.Role === v,
     membership: (_n, v) => v === 'accepted',
   });
+}
+
+/** moby resolves a reference to one object: the full ID, else the full name, else a unique ID prefix. */
+function bestMatch<T>(items: T[], ref: string, id: (x: T) => string, name: (x: T) => string): string[] {
+  const exact = items.find((x) => id(x) === ref) ?? items.find((x) => name(x) === ref);
+  if (exact) return [id(exact)];
+  const byPrefix = items.filter((x) => id(x).startsWith(ref));
+  return byPrefix.length === 1 ? [id(byPrefix[0]!)] : [];
 }
