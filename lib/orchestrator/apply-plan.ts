@@ -16,7 +16,9 @@ export function applyOrchestratorPlan(tx: WriteTx, plan: OrchestratorPlan, now: 
     const service = tx.getService(c.serviceId);
     if (!service) continue;
     const p = { id: ids.next(), service, slot: c.slot, nodeId: c.nodeId, desiredState: c.desiredState, now };
-    tx.putTask(newTask(c.startAfter !== undefined ? { ...p, startAfter: c.startAfter } : p));
+    const t = newTask(c.startAfter !== undefined ? { ...p, startAfter: c.startAfter } : p);
+    if (c.labels) t.Labels = { ...t.Labels, ...c.labels };
+    tx.putTask(t);
   }
   for (const m of plan.markState) {
     const t = tx.getTask(m.taskId);

@@ -9,6 +9,8 @@ export interface TaskToCreate {
   desiredState: 'running' | 'ready';
   /** For desired 'ready': when the task may start (restart delay). */
   startAfter?: number;
+  /** Labels for the new task (e.g. `swarmlet.drain`, `swarmlet.waitForOld`). */
+  labels?: Record<string, string>;
   reason: string;
 }
 

@@ -4,6 +4,7 @@ import type { Node, RestartPolicy, Service, Task } from '../model/types.js';
 import { emptyPlan, type OrchestratorPlan } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
+import { planDrains } from './plan-drains.js';
 
 export interface ReplicatedInput {
   service: Service;
@@ -31,7 +32,8 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
   }
   /** Slot → the live task that will occupy it after this plan ('new' for a planned replacement). */
   const occupied = new Map<number, Task | 'new'>();
-  const planSlot = planSlotWith(plan, service, nodes, policy, now);
+  const drains: Task[] = [];
+  const planSlot = planSlotWith(plan, service, nodes, policy, now, drains);
   for (const [slot, history] of bySlot) {
     history.sort(newestFirst);
     const live = history.filter(isLive);
@@ -48,6 +50,7 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
     }
     occupied.set(slot, planSlot(newest, history));
   }
+  for (const slot of planDrains(plan, service, drains, input.tasks, now)) occupied.set(slot, 'new');
   const replicas = desiredReplicas(service);
   if (occupied.size < replicas) {
     let slot = 1;
@@ -69,14 +72,13 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
 }
 
 /** What the slot's newest live task needs: nothing, a replacement, or a restart. */
-function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyMap<string, Node>, policy: Required<RestartPolicy>, now: number) {
+function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyMap<string, Node>, policy: Required<RestartPolicy>, now: number, drains: Task[]) {
   return (t: Task, history: Task[]): Task | 'new' => {
     const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
     if (t.NodeID && isInvalidNode(node)) {
       if (node !== undefined && node.Spec.Availability === 'drain') {
-        // Better than Swarm (docs#9917): the drained task keeps serving until its replacement runs.
-        plan.create.push(replacement(service, t.Slot, now, 0, 'replaces a task on a drained node'));
-        return 'new';
+        drains.push(t); // replaced under the update parallelism and order (planDrains)
+        return t;
       }
       plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'node is down' });
       plan.create.push(replacement(service, t.Slot, now, Math.round((policy.Delay ?? 0) / 1e6), 'replaces a task on a down node'));
@@ -92,7 +94,7 @@ function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyM
   };
 }
 
-function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string) {
+export function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string) {
   return delayMs > 0
     ? { serviceId: service.ID, slot, nodeId: '', desiredState: 'ready' as const, startAfter: now + delayMs, reason }
     : { serviceId: service.ID, slot, nodeId: '', desiredState: 'running' as const, reason };

@@ -153,9 +153,10 @@ t.test('drain a node → its task is replaced at once elsewhere', async (t) => {
   await assertConverged(t, h);
 });
 
-t.test('drain keeps the old task until its replacement runs', async (t) => {
+t.test('drain with update order start-first keeps the old task until its replacement runs', async (t) => {
   const h = await harness(t);
-  await create(h);
+  h.control.createService(spec('web', 'whoami:1', 3, { UpdateConfig: { Parallelism: 1, Order: 'start-first' } }));
+  await h.settle();
   const n2 = h.nodeOf('node-2');
   const victim = h.running('web').find((x) => x.NodeID === n2.ID)!;
   let replacementRanFirst: boolean | undefined;
@@ -167,6 +168,35 @@ t.test('drain keeps the old task until its replacement runs', async (t) => {
   h.control.updateNode(n2.ID, n2.Version.Index, { ...n2.Spec, Availability: 'drain' });
   await h.settle();
   t.equal(replacementRanFirst, true);
+});
+
+t.test('drain replaces at most Parallelism tasks at a time (stop-first: old stops before the new starts)', async (t) => {
+  const h = await harness(t);
+  h.control.createService(spec('web', 'whoami:1', 6, { UpdateConfig: { Parallelism: 1 } }));
+  await h.settle();
+  const n2 = h.nodeOf('node-2');
+  const victims = h.running('web').filter((x) => x.NodeID === n2.ID).map((x) => x.ID);
+  t.equal(victims.length, 2);
+  let maxInFlight = 0;
+  let overlap = false;
+  h.store.watch(() => {
+    const tasks = h.tasks('web');
+    const inFlight = tasks.filter((x) => x.Labels?.['swarmlet.drain'] === 'true' && x.Status.State !== 'running'
+      && !['complete', 'shutdown', 'failed', 'rejected'].includes(x.Status.State) && x.DesiredState !== 'shutdown').length;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    for (const v of victims) {
+      const old = tasks.find((x) => x.ID === v)!;
+      const repl = tasks.find((x) => x.Slot === old.Slot && x.ID !== v && x.Labels?.['swarmlet.drain'] === 'true');
+      if (repl && repl.Status.State === 'running' && old.Status.State === 'running') overlap = true;
+    }
+  });
+  h.control.updateNode(n2.ID, n2.Version.Index, { ...n2.Spec, Availability: 'drain' });
+  await h.settle();
+  t.equal(maxInFlight, 1, 'one replacement at a time');
+  t.notOk(overlap, 'stop-first: never old and new running together');
+  t.equal(h.running('web').filter((x) => x.NodeID === n2.ID).length, 0);
+  t.equal(h.running('web').length, 6);
+  await assertConverged(t, h);
 });
 
 t.test('a node drained and re-activated before the replacement ran leaves one task in the slot', async (t) => {

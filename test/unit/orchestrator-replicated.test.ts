@@ -40,20 +40,31 @@ t.test('scale down prefers removing tasks that are not running', async (t) => {
   t.same(plan.setDesired.map((s) => s.taskId), [tasks[2]!.ID]);
 });
 
-t.test('drained node: replacement at once, old task kept until the replacement runs', async (t) => {
+t.test('drained node, start-first: replacement at once, old task kept until the replacement runs', async (t) => {
   const n = nodeMap(node('n1', { availability: 'drain' }), node('n2'));
+  const s = { ...service({ replicas: 1 }), Spec: { ...service({ replicas: 1 }).Spec, UpdateConfig: { Parallelism: 1, Order: 'start-first' as const } } };
   const old = task(1, 'n1');
-  const plan = reconcileReplicated({ service: service({ replicas: 1 }), tasks: [old], nodes: n, now: T0 });
+  const plan = reconcileReplicated({ service: s, tasks: [old], nodes: n, now: T0 });
   t.same(plan.setDesired, [], 'the drained task keeps serving for now');
   t.equal(plan.create.length, 1);
   t.equal(plan.create[0]!.slot, 1);
   t.equal(plan.create[0]!.desiredState, 'running');
-  const pending = task(1, '', { state: 'pending' });
-  t.ok(isEmptyPlan(reconcileReplicated({ service: service({ replicas: 1 }), tasks: [old, pending], nodes: n, now: T0 })), 'waits while the replacement is pending');
+  const pending = { ...task(1, '', { state: 'pending' }), Labels: { 'swarmlet.drain': 'true' } };
+  t.ok(isEmptyPlan(reconcileReplicated({ service: s, tasks: [old, pending], nodes: n, now: T0 })), 'waits while the replacement is pending');
   const runningRepl = task(1, 'n2');
-  const done = reconcileReplicated({ service: service({ replicas: 1 }), tasks: [old, runningRepl], nodes: n, now: T0 });
-  t.same(done.setDesired.map((s) => [s.taskId, s.desiredState]), [[old.ID, 'shutdown']], 'shut down once the replacement runs');
+  const done = reconcileReplicated({ service: s, tasks: [old, runningRepl], nodes: n, now: T0 });
+  t.same(done.setDesired.map((x) => [x.taskId, x.desiredState]), [[old.ID, 'shutdown']], 'shut down once the replacement runs');
   t.same(done.create, []);
+});
+
+t.test('drained node, stop-first (default): old stops, the replacement waits for it; parallelism bounds the drain', async (t) => {
+  const n = nodeMap(node('n1', { availability: 'drain' }), node('n2'));
+  const tasks = [task(1, 'n1'), task(2, 'n1'), task(3, 'n1')];
+  const plan = reconcileReplicated({ service: service({ replicas: 3 }), tasks, nodes: n, now: T0 });
+  t.same(plan.setDesired.map((x) => [x.taskId, x.desiredState]), [[tasks[0]!.ID, 'shutdown']], 'one at a time (parallelism 1)');
+  t.equal(plan.create.length, 1);
+  t.equal(plan.create[0]!.desiredState, 'ready');
+  t.equal(plan.create[0]!.labels?.['swarmlet.waitForOld'], 'true');
 });
 
 t.test('paused node keeps its tasks', async (t) => {
@@ -130,7 +141,7 @@ function apply(tasks: Task[], plan: OrchestratorPlan, nodeIds: string[]): Task[]
   return out.filter((x) => !plan.remove.includes(x.ID));
 }
 
-t.test('property: plans reach a fixpoint within two steps, and live slots equal replicas', async (t) => {
+t.test('property: plans reach a fixpoint, and live slots equal replicas', async (t) => {
   fc.assert(fc.property(
     fc.integer({ min: 0, max: 12 }),
     fc.array(fc.record({ slot: fc.integer({ min: 1, max: 15 }), node: fc.constantFrom('n1', 'n2', 'n3', 'gone'),
@@ -141,13 +152,13 @@ t.test('property: plans reach a fixpoint within two steps, and live slots equal 
       const n = nodeMap(node('n1'), node('n2', { availability: avail as 'active' }), node('n3'));
       const s = service({ replicas, restart: { Condition: 'any', Delay: 0 } });
       const tasks = raw.map((r) => task(r.slot, r.node, { state: r.state as 'running', desired: r.desired as 'running' }));
-      // Plans converge: at most two steps (a drain replaces first, then retires the old task).
+      // Plans converge (a drain replaces one slot at a time, then retires the old task).
       let after = tasks;
       let steps = 0;
       for (;;) {
         const plan = reconcileReplicated({ service: s, tasks: after, nodes: n, now: T0 });
         if (plan.create.length === 0 && plan.setDesired.length === 0) break;
-        if (++steps > 2) return false;
+        if (++steps > 20) return false;
         after = apply(after, plan, ['n1', 'n3']);
       }
       const liveSlots = new Set(after.filter((x) => x.DesiredState === 'running' || x.DesiredState === 'ready').map((x) => x.Slot));
