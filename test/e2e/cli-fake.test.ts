@@ -197,7 +197,7 @@ t.test('node update: bad availability refused before calling the server; drain w
   t.equal(bad.code, 1);
   t.equal(bad.stderr, 'Error: invalid Availability: "bogus"\n');
   t.notOk(fake.requests.slice(before).some((r) => r.startsWith('POST') || r.startsWith('GET /nodes')));
-  const ok = await cli('node', 'update', '--availability', 'drain', '--label-add', 'zone=a', 'node-2');
+  const ok = await cli('node', 'update', '-d', '--availability', 'drain', '--label-add', 'zone=a', 'node-2');
   t.equal(ok.code, 0, ok.stderr);
   t.equal(ok.stdout, 'node-2\n');
   t.match(fake.state.nodes.find((n) => n.Description.Hostname === 'node-2')!.Spec, { Availability: 'drain', Labels: { zone: 'a' } });
