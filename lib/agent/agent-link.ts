@@ -10,6 +10,11 @@ export interface AgentLink {
   watchAssignments(nodeId: string, onTasks: (tasks: Task[]) => void): () => void;
   report(nodeId: string, taskId: string, report: TaskReport): void;
   resolveImage(image: string): Image | undefined;
+  /**
+   * Resolves when no gateway will send the task new requests any more (or a bounded drain timeout
+   * passed): the agent awaits it before it signals a task to stop. Optional.
+   */
+  drained?(taskId: string): Promise<unknown>;
   /** Service name (for `<service>.<slot>`) and the first target port it publishes. */
   serviceInfo(serviceId: string): { name: string; targetPort?: number } | undefined;
 }

@@ -59,23 +59,28 @@ export class Agent {
       const wantRunning = t.DesiredState === 'running';
       const wantStopped = stateRank(t.DesiredState) > stateRank('running');
       if (runner) {
-        if (wantStopped) void runner.stop();
+        if (wantStopped) void runner.stop(this.drainFor(t.ID));
       } else if (wantRunning && stateRank(t.Status.State) < stateRank('accepted')) {
         this.startTask(t);
       } else if (wantStopped && !isTerminal(t.Status.State) && stateRank(t.Status.State) >= stateRank('assigned')) {
         this.o.link.report(this.nodeId, t.ID, { State: 'shutdown', Message: 'shutdown before start' });
       }
     }
-    for (const [id, runner] of this.runners) if (!seen.has(id)) void runner.stop();
+    for (const [id, runner] of this.runners) if (!seen.has(id)) void runner.stop(this.drainFor(id));
     // Tasks the manager deleted (reaped history, removed services): drop what the driver keeps.
     for (const id of this.known) {
       if (seen.has(id)) continue;
       this.known.delete(id);
       const runner = this.runners.get(id);
-      void (runner ? runner.stop() : Promise.resolve()).then(() => this.o.driver.forget(id))
+      void (runner ? runner.stop(this.drainFor(id)) : Promise.resolve()).then(() => this.o.driver.forget(id))
         .catch((err: unknown) => this.logger.warn({ task: id, err }, 'could not forget task'));
     }
     for (const id of seen) this.known.add(id);
+  }
+
+  private drainFor(taskId: string): (() => Promise<unknown>) | undefined {
+    const link = this.o.link;
+    return link.drained ? () => link.drained!(taskId) : undefined;
   }
 
   /** Tasks a previous agent left in flight: stop their leftovers and report them shut down. */

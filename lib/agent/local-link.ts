@@ -4,10 +4,12 @@ import { findImage } from '../manager/image-catalog.js';
 import type { Task } from '../model/types.js';
 import type { Store } from '../store/store.js';
 import type { AgentLink } from './agent-link.js';
+import type { EndpointFeed } from '../dispatcher/endpoint-feed.js';
 
 /** The in-process AgentLink used by `swarmlet up`: reads the store, reports to the manager. */
-export function createLocalLink(store: Store, manager: Manager, clock: Clock): AgentLink {
+export function createLocalLink(store: Store, manager: Manager, clock: Clock, feed?: EndpointFeed): AgentLink {
   return {
+    ...(feed ? { drained: (taskId: string) => feed.drained(taskId) } : {}),
     watchAssignments(nodeId, onTasks) {
       let scheduled = false;
       let stopped = false;

@@ -110,12 +110,17 @@ export class TaskRunner {
     }).catch((err: unknown) => this.logger.error({ task: this.task.ID, err }, 'health monitor failed'));
   }
 
-  /** Stops the task (stop signal, then SIGKILL after its grace period). Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * Stops the task: first waits for `drain` (the gateways stop sending it new requests), then the
+   * stop signal, then SIGKILL after its grace period. Idempotent.
+   */
+  stop(drain?: () => Promise<unknown>): Promise<void> {
     this.stopRequested = true;
     this.onStop();
     if (!this.running) return this.done;
-    this.stopping ??= this.running.stop(stopGraceMs(this.task.Spec));
+    const rt = this.running;
+    this.stopping ??= (drain ? drain().catch(() => undefined) : Promise.resolve())
+      .then(() => rt.stop(stopGraceMs(this.task.Spec)));
     return this.stopping.then(() => this.done);
   }
 }

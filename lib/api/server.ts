@@ -6,7 +6,7 @@ import type { Control } from '../manager/control.js';
 import type { ApiContext } from './context.js';
 import { DEFAULT_MAX_BODY_BYTES } from './read-body.js';
 import { sendError } from './reply.js';
-import { createRouter, stripVersionPrefix, type RouteMatch } from './router.js';
+import { createRouter, stripVersionPrefix, type Route, type RouteMatch } from './router.js';
 import { imageRoutes } from './routes-images.js';
 import { nodeRoutes } from './routes-nodes.js';
 import { serviceRoutes } from './routes-services.js';
@@ -21,6 +21,8 @@ export interface ApiServerOptions {
   version?: string;
   /** Request body cap in bytes (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
+  /** More routes (swarmlet extensions wired by the caller: endpoint feed, metrics …). */
+  extraRoutes?: Route[];
 }
 
 export interface ApiServer {
@@ -42,7 +44,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     serverVersion: opts.version ?? '0.0.0-dev',
     closing: closing.signal,
   };
-  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...imageRoutes()]);
+  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...imageRoutes(), ...(opts.extraRoutes ?? [])]);
   const server = http.createServer((req, res) => { void handle(base, route, req, res); });
   return {
     server,

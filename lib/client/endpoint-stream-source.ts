@@ -1,0 +1,74 @@
+import { request } from 'undici';
+import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import { sleep, systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+
+export interface StreamSourceOptions {
+  /** The manager's base URL, e.g. http://127.0.0.1:2377 */
+  manager: string;
+  gatewayId: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Reconnect back-off bounds (default 200 ms … 5 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * A standalone gateway's EndpointSource: the manager's NDJSON table stream, reconnected with
+ * back-off. While the manager is unreachable nothing is published, so the gateway keeps routing by
+ * the last table it had (the data plane outlives the control plane).
+ */
+export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
+  const clock = o.clock ?? systemClock();
+  const logger = o.logger ?? silentLogger();
+  const base = o.manager.replace(/\/+$/, '');
+  return {
+    subscribe(onTable, onError) {
+      const stop = new AbortController();
+      void (async () => {
+        let backoff = o.minBackoffMs ?? 200;
+        while (!stop.signal.aborted) {
+          try {
+            await readStream(`${base}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, stop.signal, (t) => {
+              backoff = o.minBackoffMs ?? 200;
+              onTable(t);
+            });
+          } catch (err) {
+            if (stop.signal.aborted) break;
+            logger.warn({ err: (err as Error).message }, 'endpoint stream lost; keeping the last table');
+            onError?.(err as Error);
+          }
+          await sleep(clock, backoff, stop.signal);
+          backoff = Math.min(backoff * 2, o.maxBackoffMs ?? 5000);
+        }
+      })();
+      return () => stop.abort();
+    },
+    ack(gatewayId, version) {
+      void request(`${base}/swarmlet/v1/endpoints/ack`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Gateway: gatewayId, Version: version }),
+      }).then((r) => r.body.dump()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'endpoint ack failed'));
+    },
+  };
+}
+
+async function readStream(url: string, signal: AbortSignal, onTable: (t: EndpointTable) => void): Promise<void> {
+  const res = await request(url, { signal, bodyTimeout: 0, headersTimeout: 10_000 });
+  if (res.statusCode !== 200) {
+    const text = await res.body.text();
+    throw new Error(`endpoint stream: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+  }
+  let buf = '';
+  for await (const chunk of res.body) {
+    buf += (chunk as Buffer).toString('utf8');
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) onTable(JSON.parse(line) as EndpointTable);
+    }
+  }
+  throw new Error('endpoint stream ended');
+}

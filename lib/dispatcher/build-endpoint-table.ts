@@ -1,0 +1,44 @@
+import type { EndpointTable, RouteEndpoint, ServiceRoute } from '../../gateway/endpoint-table.js';
+import { stateRank } from '../model/task-state.js';
+import type { Node, Service, Task } from '../model/types.js';
+
+/**
+ * The routing table every gateway gets: for each service with ingress-published ports, the tasks
+ * that run and can answer (healthy, or without a health check) on a node that is not down.
+ * A running task whose desired state went past running is `draining`: gateways send it no new
+ * requests while it finishes the ones in flight.
+ */
+export function buildEndpointTable(services: Service[], tasks: Task[], nodes: Node[], version: number): EndpointTable {
+  const down = new Set(nodes.filter((n) => n.Status.State === 'down').map((n) => n.ID));
+  const byService = new Map<string, RouteEndpoint[]>();
+  for (const t of tasks) {
+    if (t.Status.State !== 'running' || !t.Endpoint || down.has(t.NodeID) || t.Status.Health === 'unhealthy') continue;
+    const list = byService.get(t.ServiceID) ?? [];
+    list.push({
+      taskId: t.ID, slot: t.Slot, nodeId: t.NodeID, addr: t.Endpoint.Addr, port: t.Endpoint.Port,
+      state: stateRank(t.DesiredState) <= stateRank('running') ? 'active' : 'draining',
+    });
+    byService.set(t.ServiceID, list);
+  }
+  const routes: ServiceRoute[] = [];
+  for (const s of services) {
+    const ports = (s.Endpoint.Ports ?? [])
+      .filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort)
+      .map((p) => ({ published: p.PublishedPort!, target: p.TargetPort, protocol: p.Protocol ?? 'tcp' }));
+    if (ports.length === 0) continue;
+    const endpoints = (byService.get(s.ID) ?? []).sort((a, b) => a.slot - b.slot || a.nodeId.localeCompare(b.nodeId) || a.taskId.localeCompare(b.taskId));
+    routes.push({ serviceId: s.ID, name: s.Spec.Name, ports, endpoints });
+  }
+  routes.sort((a, b) => a.name.localeCompare(b.name));
+  return { version, services: routes };
+}
+
+/** Same routes (ignoring the version)? Used to publish a new version only on real changes. */
+export function sameRoutes(a: EndpointTable, b: EndpointTable): boolean {
+  return JSON.stringify(a.services) === JSON.stringify(b.services);
+}
+
+/** Is the task still one gateways may send new requests to? */
+export function isActiveIn(table: EndpointTable, taskId: string): boolean {
+  return table.services.some((s) => s.endpoints.some((e) => e.taskId === taskId && e.state === 'active'));
+}

@@ -1,0 +1,49 @@
+import { invalid } from '../errors.js';
+import type { ApiContext } from '../api/context.js';
+import { readJsonBody, requireObject } from '../api/read-body.js';
+import { sendEmpty, sendJson } from '../api/reply.js';
+import type { Route } from '../api/router.js';
+import type { EndpointFeed } from './endpoint-feed.js';
+
+const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Routes for standalone gateways:
+ *   GET  /swarmlet/v1/endpoints                   the current table (JSON)
+ *   GET  /swarmlet/v1/endpoints?watch=1&gateway=ID  NDJSON: the table now and after every change;
+ *                                                 while connected, the gateway is part of the drain barrier
+ *   POST /swarmlet/v1/endpoints/ack {Gateway, Version}
+ */
+export function endpointRoutes(feed: EndpointFeed): Route[] {
+  return [
+    { method: 'GET', pattern: /^\/swarmlet\/v1\/endpoints$/, handler: (ctx) => watchOrGet(ctx, feed) },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/endpoints\/ack$/, handler: (ctx) => ack(ctx, feed) },
+  ];
+}
+
+function watchOrGet(ctx: ApiContext, feed: EndpointFeed): void {
+  const watch = ctx.query.get('watch');
+  if (!watch || watch === '0' || watch === 'false') return sendJson(ctx.res, 200, feed.current());
+  const gateway = ctx.query.get('gateway') ?? '';
+  if (!GATEWAY_ID.test(gateway)) throw invalid('gateway must be 1-128 characters of [A-Za-z0-9._-]', 'gateway');
+  const { res, req } = ctx;
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/x-ndjson');
+  res.setHeader('Cache-Control', 'no-cache');
+  res.flushHeaders();
+  const leave = feed.register(gateway);
+  const unsubscribe = feed.subscribe((table) => { res.write(`${JSON.stringify(table)}\n`); });
+  const end = () => { unsubscribe(); leave(); if (!res.writableEnded) res.end(); };
+  req.on('close', end);
+  ctx.closing.addEventListener('abort', end, { once: true });
+}
+
+async function ack(ctx: ApiContext, feed: EndpointFeed): Promise<void> {
+  const body = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'ack');
+  if (typeof body.Gateway !== 'string' || !GATEWAY_ID.test(body.Gateway)) throw invalid('ack.Gateway must be a gateway ID', 'Gateway');
+  if (typeof body.Version !== 'number' || !Number.isInteger(body.Version) || body.Version < 0) {
+    throw invalid('ack.Version must be a non-negative integer', 'Version');
+  }
+  feed.ack(body.Gateway, body.Version);
+  sendEmpty(ctx.res, 204);
+}
