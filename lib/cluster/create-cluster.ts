@@ -18,6 +18,12 @@ import { loadOrCreateMeta } from './cluster-meta.js';
 import { registerNode } from './cluster-nodes.js';
 import { ClusterClient } from './cluster-client.js';
 import { tmpdir } from 'node:os';
+import type { Registry } from 'prom-client';
+import { EndpointFeed } from '../dispatcher/endpoint-feed.js';
+import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
+import { createManagerMetrics } from '../manager/manager-metrics.js';
+import { metricsRoute } from '../manager/metrics-route.js';
+import { SWARMLET_VERSION } from '../version.js';
 import { mkdtempSync } from 'node:fs';
 
 export interface ClusterOptions {
@@ -35,6 +41,13 @@ export interface ClusterOptions {
   /** Replace the task driver (tests). Called once per node. */
   driverFactory?: (node: { hostname: string; addr: string; dataDir: string }) => TaskDriver;
   taskHistoryLimit?: number;
+  /**
+   * Run a gateway (the routing mesh) on every node: listeners on each published port at the node's
+   * address, /metrics on `adminPort` (default 9323; false for none). Default true.
+   */
+  gateway?: boolean | { adminPort?: number | false };
+  /** Longest a stopping task waits for the gateways to stop routing to it (default 5 s). */
+  drainTimeoutMs?: number;
 }
 
 export interface Cluster extends ClusterClient {
@@ -45,6 +58,10 @@ export interface Cluster extends ClusterClient {
   /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377). */
   readonly url: string | undefined;
   readonly dataDir: string;
+  /** The routing table feed (gateways subscribe to it). */
+  readonly feed: EndpointFeed;
+  /** The manager's Prometheus registry (also served at GET /metrics on the API). */
+  readonly metrics: Registry;
   /** Stops every task (no orphan processes), the API and the store. */
   close(): Promise<void>;
 }
@@ -78,7 +95,8 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
     imageAvailable: (tx, _node, image) => findImage(tx, image, clock.now()) !== undefined,
   });
-  const link = createLocalLink(store, manager, clock);
+  const feed = new EndpointFeed({ store, clock, logger: logger.child({ component: 'endpoints' }), ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}) });
+  const link = createLocalLink(store, manager, clock, feed);
   const agents = nodes.map((n) => {
     const nodeDir = join(dataDir, 'nodes', n.Description.Hostname);
     const driver = opts.driverFactory?.({ hostname: n.Description.Hostname, addr: n.Status.Addr!, dataDir: nodeDir })
@@ -95,16 +113,20 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
     },
   });
   manager.start();
+  feed.start();
+  const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
   for (const a of agents) a.start();
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {
-    api = createApiServer({ control, logger, version: '0.1.0' });
+    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry)] });
     try {
       const bound = await api.listen(listen.host, listen.port);
       url = `http://${bound.host}:${bound.port}`;
     } catch (e) {
       manager.stop();
+      feed.stop();
+      metrics.close();
       await Promise.all(agents.map((a) => a.close()));
       store.close();
       throw e;
@@ -113,11 +135,13 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   let closing: Promise<void> | undefined;
   const client = new ClusterClient(control, store, clock);
   return Object.assign(client, {
-    control, store, manager, agents, url, dataDir,
+    control, store, manager, agents, url, dataDir, feed, metrics: metrics.registry,
     close(): Promise<void> {
       closing ??= (async () => {
         manager.stop();
         await api?.close();
+        feed.stop();
+        metrics.close();
         await Promise.all(agents.map((a) => a.close()));
         store.close();
       })();
