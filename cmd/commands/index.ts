@@ -9,7 +9,8 @@ import { registerNode } from './node.js';
 import { registerService } from './service.js';
 import { registerSystem } from './system.js';
 import { registerUp } from './up.js';
+import { registerGateway } from './gateway.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerService, registerNode, registerImage, registerSystem];
+export const commandModules: CommandModule[] = [registerUp, registerGateway, registerService, registerNode, registerImage, registerSystem];

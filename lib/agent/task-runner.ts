@@ -119,8 +119,9 @@ export class TaskRunner {
     this.onStop();
     if (!this.running) return this.done;
     const rt = this.running;
-    this.stopping ??= (drain ? drain().catch(() => undefined) : Promise.resolve())
-      .then(() => rt.stop(stopGraceMs(this.task.Spec)));
+    this.stopping ??= drain
+      ? drain().catch(() => undefined).then(() => rt.stop(stopGraceMs(this.task.Spec)))
+      : rt.stop(stopGraceMs(this.task.Spec));
     return this.stopping.then(() => this.done);
   }
 }

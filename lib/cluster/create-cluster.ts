@@ -20,6 +20,8 @@ import { ClusterClient } from './cluster-client.js';
 import { tmpdir } from 'node:os';
 import type { Registry } from 'prom-client';
 import { EndpointFeed } from '../dispatcher/endpoint-feed.js';
+import { localEndpointSource } from '../dispatcher/local-endpoint-source.js';
+import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
 import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
 import { createManagerMetrics } from '../manager/manager-metrics.js';
 import { metricsRoute } from '../manager/metrics-route.js';
@@ -55,6 +57,8 @@ export interface Cluster extends ClusterClient {
   readonly store: Store;
   readonly manager: Manager;
   readonly agents: ReadonlyArray<Agent>;
+  /** One gateway per node (empty with `gateway: false`). */
+  readonly gateways: ReadonlyArray<Gateway>;
   /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377). */
   readonly url: string | undefined;
   readonly dataDir: string;
@@ -115,6 +119,14 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   manager.start();
   feed.start();
   const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
+  const gatewayOpt = opts.gateway ?? true;
+  const adminPort = typeof gatewayOpt === 'object' ? gatewayOpt.adminPort ?? 9323 : 9323;
+  const gateways: Gateway[] = gatewayOpt === false ? [] : nodes.map((n) => createGateway({
+    id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, clock,
+    source: localEndpointSource(feed, n.ID), logger: logger.child({ component: 'gateway', node: n.Description.Hostname }),
+    admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
+  }));
+  for (const g of gateways) await g.start();
   for (const a of agents) a.start();
   let api: ApiServer | undefined;
   let url: string | undefined;
@@ -125,6 +137,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
       url = `http://${bound.host}:${bound.port}`;
     } catch (e) {
       manager.stop();
+      await Promise.all(gateways.map((g) => g.close()));
       feed.stop();
       metrics.close();
       await Promise.all(agents.map((a) => a.close()));
@@ -135,11 +148,12 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   let closing: Promise<void> | undefined;
   const client = new ClusterClient(control, store, clock);
   return Object.assign(client, {
-    control, store, manager, agents, url, dataDir, feed, metrics: metrics.registry,
+    control, store, manager, agents, gateways, url, dataDir, feed, metrics: metrics.registry,
     close(): Promise<void> {
       closing ??= (async () => {
         manager.stop();
         await api?.close();
+        await Promise.all(gateways.map((g) => g.close()));
         feed.stop();
         metrics.close();
         await Promise.all(agents.map((a) => a.close()));

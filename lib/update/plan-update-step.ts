@@ -89,20 +89,20 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
     const newest = list.find((t) => isLive(t) && isCurrent(t));
     if (fresh.length > 0 || outdated.length > 0) touched++;
     if (newest) {
-      const startDeadline = Date.parse(newest.CreatedAt) + cfg.StartTimeout / 1e6;
+      const startDeadline = Math.max(Date.parse(newest.CreatedAt), startedAt) + cfg.StartTimeout / 1e6;
       if (newest.Status.State === 'running') {
         step.shutdown.push(...outdated.map((t) => t.ID));
         const ranAt = newest.RunningAt ? Date.parse(newest.RunningAt) : now;
         lastRunning = Math.max(lastRunning, ranAt);
         if (fresh.includes(newest) && now < ranAt + delayMs) { busy++; step.wakeAt = earliest(step.wakeAt, ranAt + delayMs); }
       } else if (!isTerminal(newest.Status.State)) {
-        if (fresh.includes(newest) && now >= startDeadline) {
+        if (now >= startDeadline) {
           // Better than Swarm (swarmkit#1720): a task that never starts fails the slot instead of hanging the update.
           if (!failed.includes(newest)) failed.push(newest);
           timedOut.add(newest.ID);
         } else {
           busy++;
-          if (fresh.includes(newest)) step.wakeAt = earliest(step.wakeAt, startDeadline);
+          step.wakeAt = earliest(step.wakeAt, startDeadline);
         }
       }
     } else if (outdated.length > 0) {

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import { createGateway } from '../../gateway/create-gateway.js';
+import { streamEndpointSource } from '../../lib/client/endpoint-stream-source.js';
+import { createClient } from '../../lib/client/client.js';
+import type { CliContext } from '../context.js';
+
+interface GatewayFlags { manager?: string; node: string; admin: string; logLevel: string }
+
+/** `swarmlet gateway`: the routing mesh of one node, as its own process. */
+export function registerGateway(program: Command, ctx: CliContext): void {
+  program
+    .command('gateway')
+    .description('Run the gateway (routing mesh) of one node: every published port on the node address, round-robin to healthy tasks cluster-wide')
+    .requiredOption('--node <node>', 'the node this gateway serves (ID or hostname); it listens on the node address')
+    .option('--manager <url>', 'manager API (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377)')
+    .option('--admin <host:port|off>', 'where /metrics and /healthz listen (default: <node address>:9323)', '')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
+    .addHelpText('after', `
+Examples:
+  swarmlet gateway --manager http://127.0.0.1:2377 --node node-2
+  swarmlet gateway --node node-2 --admin 127.0.0.2:9400`)
+    .action(ctx.run(async (flags: GatewayFlags) => { await runGateway(flags, ctx); }));
+}
+
+async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
+  const manager = flags.manager ?? ctx.host() ?? 'http://127.0.0.1:2377';
+  const client = createClient({ host: manager });
+  let node;
+  try { node = await client.nodes.get(flags.node); } finally { await client.close(); }
+  const addr = node.Status.Addr;
+  if (!addr) throw new Error(`node ${flags.node} has no address`);
+  const admin = flags.admin === 'off' ? false : parseHostPort(flags.admin || `${addr}:9323`);
+  const logger = pino({ level: flags.logLevel }, pino.destination(2));
+  const base = manager.replace(/^tcp:\/\//, 'http://');
+  const gateway = createGateway({
+    id: `${node.ID}-gw-${process.pid}`, nodeId: node.ID, hostname: node.Description.Hostname, addr, logger,
+    source: streamEndpointSource({ manager: /^https?:\/\//.test(base) ? base : `http://${base}`, gatewayId: `${node.ID}-gw-${process.pid}`, logger }),
+    admin,
+  });
+  await gateway.start();
+  const a = gateway.adminAddress();
+  ctx.out(`gateway for ${node.Description.Hostname} (${addr}) following ${manager}${a ? `; metrics at http://${a.host}:${a.port}/metrics` : ''}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    ctx.signal.addEventListener('abort', stop, { once: true });
+  });
+  ctx.out('gateway: finishing in-flight requests…');
+  await gateway.close();
+}
+
+function parseHostPort(v: string): { host: string; port: number } {
+  const m = /^([^:]+):(\d+)$/.exec(v);
+  if (!m) throw new Error(`invalid --admin "${v}": expected HOST:PORT or off`);
+  return { host: m[1]!, port: Number(m[2]) };
+}

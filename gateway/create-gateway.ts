@@ -1,0 +1,205 @@
+/**
+ * The gateway of one node: follows the endpoint table from an EndpointSource, listens on every
+ * published port on the node address, proxies each request to a task of the port's service, and
+ * acknowledges every table once it routes by it (from then on no new request goes to an endpoint
+ * that the table marks draining).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Pool, Dispatcher } from 'undici';
+import type { Registry } from 'prom-client';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { silentLogger, type Logger } from '../lib/logger.js';
+import { startAdminServer, type AdminServer } from './admin-server.js';
+import type { EndpointSource, EndpointTable } from './endpoint-table.js';
+import { ServiceEndpoints, type UpstreamEndpoint } from './endpoint-set.js';
+import { GatewayMetrics, methodIndex, type ServiceMetrics } from './gateway-metrics.js';
+import { answerClientError, checkRequest, resolveLimits, type GatewayLimits } from './limits.js';
+import { Listeners } from './listeners.js';
+import { defaultEjectionPolicy } from './passive-health.js';
+import { proxyRequest, respondText, type ListenerState, type RoutedService } from './proxy-request.js';
+import { proxyUpgrade, respondRaw, type UpgradeContext } from './upgrade.js';
+import { UpstreamPools, defaultPoolFactory } from './upstream-pools.js';
+
+export interface GatewayOptions {
+  /** This gateway's identity for acks (the node ID). */
+  id: string;
+  nodeId: string;
+  hostname: string;
+  /** Node address: listeners bind published ports here. */
+  addr: string;
+  source: EndpointSource;
+  /** /metrics + /healthz; default false. */
+  admin?: { host: string; port: number } | false;
+  logger?: Logger;
+  /** Drives ejection backoffs, bind retries and close deadlines. */
+  clock?: Clock;
+  limits?: Partial<GatewayLimits>;
+  ejection?: { consecutiveFailures?: number; backoffMs?: number; maxBackoffMs?: number };
+  /** Extra tries on another endpoint, default 2. */
+  retries?: number;
+  poolFactory?: (origin: string, opts: Pool.Options) => Dispatcher;
+  /** Longest wait for in-flight requests when closing (the gateway or a port). Default 10 s. */
+  closeGraceMs?: number;
+  /** Wait before trying again a port that failed to bind. Default 3 s. */
+  bindRetryMs?: number;
+  /** Process/runtime metrics (prefixed swarmlet_gateway_) in the registry. Default true. */
+  processMetrics?: boolean;
+}
+
+export interface Gateway {
+  /** Subscribes to the source, opens listeners (and admin). */
+  start(): Promise<void>;
+  /** Stop accepting, finish in-flight, close pools. */
+  close(): Promise<void>;
+  /** prom-client, this gateway's own (never the global one). */
+  readonly registry: Registry;
+  /** Published ports currently listening. */
+  ports(): number[];
+  adminAddress(): { host: string; port: number } | undefined;
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  return new NodeGateway(opts);
+}
+
+class RouteEntry implements RoutedService {
+  constructor(readonly endpoints: ServiceEndpoints, public metrics: ServiceMetrics) {}
+}
+
+class NodeGateway implements Gateway {
+  readonly registry: Registry;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly limits: GatewayLimits;
+  private readonly metrics: GatewayMetrics;
+  private readonly pools: UpstreamPools;
+  private readonly listeners: Listeners;
+  private readonly ctx: UpgradeContext;
+  private services = new Map<string, RouteEntry>();
+  private byPort = new Map<number, RouteEntry>();
+  private version = -1;
+  private unsubscribe: (() => void) | undefined;
+  private admin: AdminServer | undefined;
+  private pendingSync: Promise<void> = Promise.resolve();
+  private state: 'new' | 'started' | 'closed' = 'new';
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.logger = (opts.logger ?? silentLogger()).child({ component: 'gateway', node: opts.hostname });
+    this.clock = opts.clock ?? systemClock();
+    this.limits = resolveLimits(opts.limits);
+    this.metrics = new GatewayMetrics(opts.hostname, {
+      services: () => [...this.services.values()].map((s) => s.endpoints),
+      now: () => this.clock.now(),
+    }, { processMetrics: opts.processMetrics !== false });
+    this.registry = this.metrics.registry;
+    this.pools = new UpstreamPools(this.limits, opts.poolFactory ?? defaultPoolFactory, this.logger);
+    this.ctx = {
+      pools: this.pools,
+      clock: this.clock,
+      ejection: defaultEjectionPolicy(opts.ejection),
+      retries: Math.max(0, opts.retries ?? 2),
+      connectTimeoutMs: this.limits.upstreamConnectTimeoutMs,
+      tunnels: new Set<Duplex>(),
+      onEjected: (service: string, e: UpstreamEndpoint, until: number) => this.logger.warn(
+        { service, taskId: e.taskId, endpoint: `${e.addr}:${e.port}`, forMs: until - this.clock.now() },
+        'endpoint ejected after connect failures'),
+    };
+    this.listeners = new Listeners({
+      addr: opts.addr, limits: this.limits, clock: this.clock, logger: this.logger,
+      closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs,
+      handlers: {
+        request: (port, l, req, res) => this.onRequest(port, l, req, res),
+        upgrade: (port, l, req, socket, head) => this.onUpgrade(port, l, req, socket, head),
+        connection: (socket) => this.onConnection(socket),
+        clientError: (err, socket) => this.metrics.clientError(answerClientError(err, socket)),
+        bindError: () => this.metrics.bindError(),
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`gateway ${this.opts.id} was already started`);
+    this.state = 'started';
+    const admin = this.opts.admin;
+    if (admin) {
+      this.admin = await startAdminServer({
+        host: admin.host, port: admin.port, registry: this.registry, clock: this.clock, logger: this.logger,
+        status: () => (this.version < 0 ? undefined : { tableVersion: this.version, ports: this.ports() }),
+      });
+    }
+    this.unsubscribe = this.opts.source.subscribe(
+      (table) => this.applyTable(table),
+      (err) => this.logger.warn({ err: err.message }, 'endpoint table source failed'),
+    );
+    await this.pendingSync;
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.unsubscribe?.();
+    await this.listeners.closeAll();
+    for (const t of this.ctx.tunnels) t.destroy();
+    this.ctx.tunnels.clear();
+    const grace = new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(this.opts.closeGraceMs ?? 10_000, 5_000)));
+    await Promise.all([this.pools.closeAll(grace), this.admin?.close()]);
+  }
+
+  ports(): number[] { return this.listeners.ports(); }
+  adminAddress(): { host: string; port: number } | undefined { return this.admin?.address(); }
+
+  /** Applies a table in one synchronous step, then acks it. */
+  private applyTable(table: EndpointTable): void {
+    if (this.state !== 'started' || table.version < this.version) return;
+    const services = new Map<string, RouteEntry>();
+    const byPort = new Map<number, RouteEntry>();
+    for (const route of table.services) {
+      let entry = this.services.get(route.serviceId);
+      if (entry === undefined) entry = new RouteEntry(new ServiceEndpoints(route.serviceId, route.name), this.metrics.service(route.serviceId, route.name));
+      else if (entry.metrics.name !== route.name) entry.metrics = this.metrics.service(route.serviceId, route.name);
+      const change = entry.endpoints.apply(route);
+      for (const e of change.removed) this.pools.retire(e.key);
+      for (const e of change.drained) this.pools.retire(e.key);
+      services.set(route.serviceId, entry);
+      for (const p of route.ports) if (p.protocol === 'tcp' && !byPort.has(p.published)) byPort.set(p.published, entry);
+    }
+    for (const [id, old] of this.services) {
+      if (services.has(id)) continue;
+      for (const e of old.endpoints.endpoints) this.pools.retire(e.key);
+      this.metrics.dropService(id);
+    }
+    this.services = services;
+    this.byPort = byPort;
+    this.version = table.version;
+    this.metrics.setTableVersion(table.version);
+    this.pendingSync = this.listeners.sync(new Set(byPort.keys()));
+    this.opts.source.ack(this.opts.id, table.version);
+  }
+
+  private onRequest(port: number, l: ListenerState, req: IncomingMessage, res: ServerResponse): void {
+    const entry = this.byPort.get(port);
+    if (entry === undefined) { respondText(res, 503, `no service published on port ${port}`, l.closing); return; }
+    const rejected = checkRequest(req, this.limits);
+    if (rejected !== undefined) {
+      entry.metrics.countRequest(methodIndex(req.method), rejected.status);
+      respondText(res, rejected.status, rejected.text, true);
+      return;
+    }
+    proxyRequest(this.ctx, entry, l, req, res);
+  }
+
+  private onUpgrade(port: number, l: ListenerState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const entry = this.byPort.get(port);
+    if (entry === undefined || l.closing) { respondRaw(socket, 503, `no service published on port ${port}`); return; }
+    const rejected = checkRequest(req, this.limits);
+    if (rejected !== undefined) { respondRaw(socket, rejected.status, rejected.text); return; }
+    proxyUpgrade(this.ctx, entry, req, socket, head);
+  }
+
+  private onConnection(socket: Socket): void {
+    this.metrics.connectionOpened();
+    socket.once('close', () => this.metrics.connectionClosed());
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The gateway's Prometheus metrics, in its own prom-client Registry. The hot path only bumps plain
+ * numbers on a per-service record (and one histogram observation); the labelled series are built
+ * when Prometheus scrapes. Labels are bounded: node (hostname), service (name), method (known
+ * methods or `other`), code (status class), slot (replica slot), state. No task IDs, no paths.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { countStates, type ServiceEndpoints } from './endpoint-set.js';
+
+export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'other'] as const;
+export const CODE_LABELS = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+const OTHER_METHOD = METHOD_LABELS.length - 1;
+
+export function methodIndex(method: string | undefined): number {
+  switch (method) {
+    case 'GET': return 0; case 'HEAD': return 1; case 'POST': return 2; case 'PUT': return 3; case 'DELETE': return 4;
+    case 'PATCH': return 5; case 'OPTIONS': return 6; case 'TRACE': return 7; case 'CONNECT': return 8;
+    default: return OTHER_METHOD;
+  }
+}
+
+export function codeIndex(status: number): number {
+  const c = Math.floor(status / 100);
+  return c < 1 ? 4 : c > 5 ? 4 : c - 1;
+}
+
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Plain counters of one service, bumped on the hot path. */
+export class ServiceMetrics {
+  readonly requests = new Float64Array(METHOD_LABELS.length * CODE_LABELS.length);
+  readonly upstreamBySlot = new Map<number, number>();
+  inFlight = 0;
+  retries = 0;
+  connectErrors = 0;
+  ejections = 0;
+  constructor(readonly name: string, private readonly observe: (seconds: number) => void) {}
+
+  /** A request answered (`method` from methodIndex) with its duration. */
+  requestDone(method: number, status: number, seconds: number): void {
+    this.requests[method * CODE_LABELS.length + codeIndex(status)]! += 1;
+    this.observe(seconds);
+  }
+
+  /** A request counted without a duration (upgrades: tunnels live long). */
+  countRequest(method: number, status: number): void {
+    this.requests[method * CODE_LABELS.length + codeIndex(status)]! += 1;
+  }
+
+  upstreamRequest(slot: number): void {
+    this.upstreamBySlot.set(slot, (this.upstreamBySlot.get(slot) ?? 0) + 1);
+  }
+}
+
+export interface MetricsSources {
+  /** The services currently routed (for the endpoint-state gauge). */
+  services(): Iterable<ServiceEndpoints>;
+  now(): number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly perService = new Map<string, ServiceMetrics>();
+  private openConnections = 0;
+  private tableVersion = 0;
+  private readonly clientErrors = new Map<number, number>();
+  private bindErrors = 0;
+  private readonly duration: Histogram<'node' | 'service'>;
+
+  constructor(readonly node: string, sources: MetricsSources, opts: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    const self = this;
+    const counter = <L extends string>(name: string, help: string, labelNames: L[], fill: (c: Counter<L>) => void) =>
+      new Counter<L>({ name, help, labelNames, registers, collect() { this.reset(); fill(this); } });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>) => void) =>
+      new Gauge<L>({ name, help, labelNames, registers, collect() { this.reset(); fill(this); } });
+    type ByService = Counter<'node' | 'service'> | Gauge<'node' | 'service'>;
+    /** Fills a node/service series from a per-service number (gauges: every service; counters: non-zero). */
+    const perService = (pick: (m: ServiceMetrics) => number) => (m: ByService) => {
+      for (const s of self.perService.values()) {
+        const v = pick(s);
+        if (m instanceof Gauge) m.set({ node, service: s.name }, v);
+        else if (v > 0) m.inc({ node, service: s.name }, v);
+      }
+    };
+
+    counter('swarmlet_gateway_requests_total', 'Requests answered by the gateway, by service, method and status class.',
+      ['node', 'service', 'method', 'code'], (c) => {
+        for (const s of self.perService.values()) {
+          s.requests.forEach((v, i) => {
+            if (v > 0) c.inc({ node, service: s.name, method: METHOD_LABELS[Math.floor(i / CODE_LABELS.length)]!, code: CODE_LABELS[i % CODE_LABELS.length]! }, v);
+          });
+        }
+      });
+    this.duration = new Histogram({
+      name: 'swarmlet_gateway_request_duration_seconds', help: 'Time from a request arriving to its response ending, by service.',
+      labelNames: ['node', 'service'], buckets: DURATION_BUCKETS, registers,
+    });
+    gauge('swarmlet_gateway_requests_in_flight', 'Requests being proxied now, by service.', ['node', 'service'], perService((s) => s.inFlight));
+    gauge('swarmlet_gateway_open_connections', 'Client connections open now (HTTP and upgraded).', ['node'], (g) => g.set({ node }, self.openConnections));
+    gauge('swarmlet_gateway_upstream_endpoints', 'Upstream task endpoints by state (active, draining, ejected by passive health).',
+      ['node', 'service', 'state'], (g) => {
+        const now = sources.now();
+        for (const svc of sources.services()) {
+          const counts = countStates(svc.endpoints, now);
+          for (const state of ['active', 'draining', 'ejected'] as const) g.set({ node, service: svc.name, state }, counts[state]);
+        }
+      });
+    counter('swarmlet_gateway_retries_total', 'Requests sent again to another endpoint after a connect failure.', ['node', 'service'], perService((s) => s.retries));
+    counter('swarmlet_gateway_upstream_connect_errors_total', 'Failures to connect or send to an upstream endpoint before any response byte.',
+      ['node', 'service'], perService((s) => s.connectErrors));
+    counter('swarmlet_gateway_ejections_total', 'Endpoints taken out of rotation by passive health.', ['node', 'service'], perService((s) => s.ejections));
+    counter('swarmlet_gateway_upstream_requests_total', 'Requests sent upstream, by replica slot (the spread).', ['node', 'service', 'slot'], (c) => {
+      for (const s of self.perService.values()) for (const [slot, v] of s.upstreamBySlot) c.inc({ node, service: s.name, slot: String(slot) }, v);
+    });
+    gauge('swarmlet_gateway_table_version', 'Version of the endpoint table the gateway routes by.', ['node'], (g) => g.set({ node }, self.tableVersion));
+    counter('swarmlet_gateway_client_errors_total', 'Connections closed for a malformed or too large request head, or a headers timeout, by status.',
+      ['node', 'code'], (c) => { for (const [code, v] of self.clientErrors) c.inc({ node, code: String(code) }, v); });
+    counter('swarmlet_gateway_listener_bind_errors_total', 'Failures to listen on a published port (retried).', ['node'], (c) => c.inc({ node }, self.bindErrors));
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'swarmlet_gateway_', labels: { node } });
+  }
+
+  /** The counters of a service (created on first use). */
+  service(serviceId: string, name: string): ServiceMetrics {
+    let m = this.perService.get(serviceId);
+    if (m === undefined || m.name !== name) {
+      const child = this.duration.labels({ node: this.node, service: name });
+      m = new ServiceMetrics(name, (s) => child.observe(s));
+      this.perService.set(serviceId, m);
+    }
+    return m;
+  }
+
+  /** Forgets a service that left the table (its series disappear from the next scrape). */
+  dropService(serviceId: string): void {
+    const m = this.perService.get(serviceId);
+    if (m === undefined) return;
+    this.perService.delete(serviceId);
+    if (![...this.perService.values()].some((x) => x.name === m.name)) this.duration.remove({ node: this.node, service: m.name });
+  }
+
+  connectionOpened(): void { this.openConnections++; }
+  connectionClosed(): void { this.openConnections--; }
+  setTableVersion(v: number): void { this.tableVersion = v; }
+  clientError(status: number): void { this.clientErrors.set(status, (this.clientErrors.get(status) ?? 0) + 1); }
+  bindError(): void { this.bindErrors++; }
+}

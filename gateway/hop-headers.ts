@@ -1,0 +1,99 @@
+/**
+ * Header rewriting at the proxy hop: hop-by-hop headers (RFC 9110 §7.6.1, plus the ones a
+ * `Connection` header names) are not forwarded; `X-Forwarded-For` gets the client IP appended,
+ * `X-Forwarded-Proto` and `X-Forwarded-Host` are set; `Host` is kept. Headers stay flat
+ * `[name, value, name, value…]` arrays, as Node's `rawHeaders` and undici take them.
+ */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade',
+]);
+
+/** Never dropped because a `Connection` header names them: the request would change meaning. */
+const PROTECTED: ReadonlySet<string> = new Set(['host', 'content-length']);
+
+function str(v: string | Buffer): string {
+  return typeof v === 'string' ? v : v.toString('latin1');
+}
+
+export function isHopByHop(lowerName: string): boolean {
+  return HOP_BY_HOP.has(lowerName);
+}
+
+/** Lower-cased tokens of every `Connection` header in a flat header list (empty set if none). */
+export function connectionTokens(raw: readonly (string | Buffer)[]): ReadonlySet<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 10 || str(name).toLowerCase() !== 'connection') continue;
+    for (const t of str(raw[i + 1]!).split(',')) {
+      const tok = t.trim().toLowerCase();
+      if (tok !== '' && !PROTECTED.has(tok)) (tokens ??= new Set()).add(tok);
+    }
+  }
+  return tokens;
+}
+
+/** The client address without the IPv4-mapped IPv6 prefix. */
+export function clientIp(remoteAddress: string | undefined): string | undefined {
+  if (remoteAddress === undefined) return undefined;
+  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+}
+
+export interface ForwardOptions {
+  /** The client address to append to X-Forwarded-For. */
+  clientIp: string | undefined;
+  /** Keep `Upgrade` and send `Connection: Upgrade` (for a WebSocket/Upgrade pass-through). */
+  upgrade?: boolean;
+}
+
+/**
+ * The headers to send upstream for a client request (`raw` is `req.rawHeaders`). `Expect` is
+ * dropped too: the gateway's own server has already answered `100 Continue`.
+ */
+export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptions): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  let xff: string | undefined;
+  let host: string | undefined;
+  let upgrade: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower === 'host') {
+      if (host !== undefined) continue;
+      host = value;
+    } else if (lower === 'x-forwarded-for') {
+      xff = xff === undefined ? value : `${xff}, ${value}`;
+      continue;
+    } else if (lower === 'upgrade') {
+      upgrade ??= value;
+      continue;
+    } else if (HOP_BY_HOP.has(lower) || lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host'
+      || (named !== undefined && named.has(lower))) {
+      continue;
+    }
+    out.push(name, value);
+  }
+  if (opts.upgrade === true && upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', upgrade);
+  const ip = opts.clientIp;
+  if (ip !== undefined) out.push('X-Forwarded-For', xff === undefined ? ip : `${xff}, ${ip}`);
+  else if (xff !== undefined) out.push('X-Forwarded-For', xff);
+  out.push('X-Forwarded-Proto', 'http');
+  if (host !== undefined) out.push('X-Forwarded-Host', host);
+  return out;
+}
+
+/** The headers to send to the client for an upstream response (`raw` as undici gives them). */
+export function forwardResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = str(raw[i]!);
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower))) continue;
+    out.push(name, str(raw[i + 1]!));
+  }
+  return out;
+}

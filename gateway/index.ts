@@ -1,0 +1,10 @@
+/** The gateway (routing mesh) of a node: public API. */
+export { createGateway, type Gateway, type GatewayOptions } from './create-gateway.js';
+export type { EndpointSource, EndpointTable, RouteEndpoint, ServiceRoute } from './endpoint-table.js';
+export { pickEndpoint, isPickable, type PickCandidate } from './pick-endpoint.js';
+export { ServiceEndpoints, UpstreamEndpoint, nextEndpointSet, countStates, type EndpointState } from './endpoint-set.js';
+export { defaultEjectionPolicy, recordConnectFailure, recordSuccess, isEjected, type EjectionPolicy, type HealthRecord } from './passive-health.js';
+export { forwardRequestHeaders, forwardResponseHeaders } from './hop-headers.js';
+export { resolveLimits, type GatewayLimits } from './limits.js';
+export { GatewayMetrics } from './gateway-metrics.js';
+export { defaultPoolFactory, poolOptions, type PoolFactory } from './upstream-pools.js';

@@ -1,0 +1,143 @@
+/**
+ * One HTTP server per published port, bound on the node address. `sync` opens the ports that
+ * appear in a table and closes (gracefully) those that left it; a port that fails to bind (for
+ * instance EADDRINUSE) is logged, counted, and tried again on the next table or after a few
+ * seconds.
+ */
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Clock, Timer } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { serverOptions, type GatewayLimits } from './limits.js';
+import type { ListenerState } from './proxy-request.js';
+
+export interface ListenerHandlers {
+  request(port: number, listener: ListenerState, req: IncomingMessage, res: ServerResponse): void;
+  upgrade(port: number, listener: ListenerState, req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  connection(socket: Socket): void;
+  clientError(err: Error & { code?: string }, socket: Duplex): void;
+  bindError(port: number, err: Error & { code?: string }): void;
+}
+
+export interface ListenersOptions {
+  addr: string;
+  limits: GatewayLimits;
+  handlers: ListenerHandlers;
+  clock: Clock;
+  logger: Logger;
+  /** Wait before trying a failed port again. Default 3 s. */
+  bindRetryMs?: number;
+  /** Longest wait for in-flight requests when a port closes. Default 10 s. */
+  closeGraceMs?: number;
+}
+
+class PortListener implements ListenerState {
+  closing = false;
+  state: 'opening' | 'listening' | 'failed' = 'opening';
+  constructor(readonly port: number, readonly server: Server) {}
+}
+
+/**
+ * Closes a server gracefully: stop accepting, close idle keep-alive connections (again as
+ * requests finish), and after `graceMs` close whatever is still open.
+ */
+export function closeServerGracefully(server: Server, clock: Clock, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let deadline: Timer | undefined;
+    let poll: Timer | undefined;
+    const done = (): void => { deadline?.cancel(); poll?.cancel(); resolve(); };
+    if (!server.listening) { server.closeAllConnections(); done(); return; }
+    server.close(() => done());
+    server.closeIdleConnections();
+    const again = (): void => { server.closeIdleConnections(); poll = clock.setTimeout(again, 50); };
+    poll = clock.setTimeout(again, 50);
+    deadline = clock.setTimeout(() => server.closeAllConnections(), graceMs);
+  });
+}
+
+export class Listeners {
+  private readonly byPort = new Map<number, PortListener>();
+  private wanted: ReadonlySet<number> = new Set();
+  private retryTimer: Timer | undefined;
+  private closed = false;
+  private readonly bindRetryMs: number;
+  private readonly closeGraceMs: number;
+
+  constructor(private readonly opts: ListenersOptions) {
+    this.bindRetryMs = opts.bindRetryMs ?? 3_000;
+    this.closeGraceMs = opts.closeGraceMs ?? 10_000;
+  }
+
+  /** Published ports listening now, ascending. */
+  ports(): number[] {
+    return [...this.byPort.values()].filter((l) => l.state === 'listening').map((l) => l.port).sort((a, b) => a - b);
+  }
+
+  /** Listens on exactly `ports` (resolves once every open and close attempt is done). */
+  sync(ports: ReadonlySet<number>): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.wanted = ports;
+    const work: Promise<void>[] = [];
+    for (const port of ports) {
+      const l = this.byPort.get(port);
+      if (l === undefined || l.state === 'failed') work.push(this.open(port));
+    }
+    for (const [port, l] of this.byPort) if (!ports.has(port)) work.push(this.closeOne(l));
+    return Promise.all(work).then(() => undefined);
+  }
+
+  /** Closes every listener gracefully (bounded by the close grace). */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    this.retryTimer?.cancel();
+    await Promise.all([...this.byPort.values()].map((l) => this.closeOne(l)));
+  }
+
+  private open(port: number): Promise<void> {
+    const { handlers, limits } = this.opts;
+    const server = http.createServer(serverOptions(limits));
+    server.maxHeadersCount = limits.maxHeadersCount + 1; // one more, so the handler can tell "too many"
+    const l = new PortListener(port, server);
+    this.byPort.set(port, l);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => handlers.request(port, l, req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handlers.upgrade(port, l, req, socket, head));
+    server.on('connection', (socket: Socket) => handlers.connection(socket));
+    server.on('clientError', (err: Error, socket: Duplex) => handlers.clientError(err, socket));
+    return new Promise((resolve) => {
+      const onError = (err: Error & { code?: string }): void => {
+        l.state = 'failed';
+        handlers.bindError(port, err);
+        this.opts.logger.warn({ port, addr: this.opts.addr, err: err.message, code: err.code }, 'gateway cannot listen on a published port (will retry)');
+        this.scheduleRetry();
+        resolve();
+      };
+      server.once('error', onError);
+      server.listen({ host: this.opts.addr, port, exclusive: true }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.opts.logger.warn({ port, err: err.message }, 'gateway listener error'));
+        l.state = 'listening';
+        this.opts.logger.info({ port, addr: this.opts.addr }, 'gateway listening');
+        if (this.closed || !this.wanted.has(port) || this.byPort.get(port) !== l) { void this.closeOne(l).then(resolve); return; }
+        resolve();
+      });
+    });
+  }
+
+  private closeOne(l: PortListener): Promise<void> {
+    if (this.byPort.get(l.port) === l) this.byPort.delete(l.port);
+    l.closing = true;
+    if (l.state !== 'listening') return Promise.resolve();
+    this.opts.logger.info({ port: l.port }, 'gateway closing a published port');
+    return closeServerGracefully(l.server, this.opts.clock, this.closeGraceMs);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closed) return;
+    this.retryTimer = this.opts.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      const failed = [...this.byPort.values()].filter((l) => l.state === 'failed' && this.wanted.has(l.port));
+      for (const l of failed) void this.open(l.port);
+    }, this.bindRetryMs);
+  }
+}
