@@ -28,6 +28,7 @@ export function parseNodeSpec(body: unknown): NodeSpec {
 function oneOf(value: unknown, allowed: string[], field: string): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw invalid(`invalid NodeSpec.${field} ${JSON.stringify(value)}: must be one of ${allowed.join(', ')}`, field);
+    // moby's texts: `invalid Availability: "x"`, `invalid Role: "x"`
+    throw invalid(`invalid ${field}: ${JSON.stringify(String(value))} (must be one of ${allowed.join(', ')})`, field);
   }
 }

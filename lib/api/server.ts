@@ -108,7 +108,16 @@ function fail(logger: Logger, req: http.IncomingMessage, res: http.ServerRespons
     res.destroy();
     return;
   }
-  // The rest of an oversized body is not read: close the connection after answering.
-  if (isSwarmletError(e) && e.code === 'too_large') res.setHeader('Connection', 'close');
+  if (isSwarmletError(e) && e.code === 'too_large' && !req.readableEnded) {
+    // Answer once the client has finished sending (the rest is discarded, never buffered): closing
+    // with unread data would make the kernel reset the connection before the client reads the 413.
+    // A client that stalls for 10 s or sends more than 64 MiB is cut off.
+    let discarded = 0;
+    req.setTimeout(10_000, () => req.destroy());
+    req.on('data', (chunk: Buffer) => { discarded += chunk.length; if (discarded > 64 * 1024 * 1024) req.destroy(); });
+    req.once('end', () => sendError(res, status, message));
+    req.resume();
+    return;
+  }
   sendError(res, status, message);
 }
