@@ -7,6 +7,8 @@ import type { CliContext } from '../context.js';
 
 export interface UpOptions {
   nodes: string;
+  gateway?: boolean;
+  metricsPort?: string;
   data?: string;
   listen: string;
   demo?: boolean;
@@ -26,11 +28,14 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'state directory (services, nodes, images and task logs survive restarts)', DEFAULT_DATA_DIR)
     .option('--listen <host:port>', 'address of the manager API', '127.0.0.1:2377')
     .option('--demo', 'also create the demo service: whoami, 3 replicas, port 9000')
+    .option('--no-gateway', 'run no gateway (published ports are not served)')
+    .option('--metrics-port <port|off>', 'port of each gateway\'s /metrics on its node address', '9323')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .addHelpText('after', `
 Examples:
   swarmlet up                       # 3 nodes, API on 127.0.0.1:2377
   swarmlet up --nodes 5 --data /tmp/sw --demo
+  swarmlet up --listen 127.0.0.1:2378 --metrics-port off --no-gateway   # beside another cluster
   SWARMLET_HOST=http://127.0.0.1:2377 swarmlet service ls   # in another terminal`)
     .action(async (opts: UpOptions) => { await runUp(opts, ctx); });
 }
@@ -39,7 +44,8 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   const nodes = Number(opts.nodes);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 254) throw new Error(`invalid --nodes "${opts.nodes}": expected an integer from 1 to 254`);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
-  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger });
+  const gateway = opts.gateway === false ? false : { adminPort: parseMetricsPort(opts.metricsPort ?? '9323') };
+  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway });
   const stop = waitForStop(ctx.signal);
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);
@@ -53,6 +59,13 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
     await cluster.close();
   }
   ctx.out('swarmlet stopped');
+}
+
+function parseMetricsPort(v: string): number | false {
+  if (v === 'off') return false;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`invalid --metrics-port "${v}": expected a port 1-65535 or off`);
+  return n;
 }
 
 async function startDemo(cluster: Cluster, ctx: CliContext, stopped: Promise<void>): Promise<void> {

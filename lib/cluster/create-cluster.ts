@@ -26,7 +26,7 @@ import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
 import { createManagerMetrics } from '../manager/manager-metrics.js';
 import { metricsRoute } from '../manager/metrics-route.js';
 import { SWARMLET_VERSION } from '../version.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -158,6 +158,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
         metrics.close();
         await Promise.all(agents.map((a) => a.close()));
         store.close();
+        if (!durable) rmSync(dataDir, { recursive: true, force: true });
       })();
       return closing;
     },

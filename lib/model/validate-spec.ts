@@ -78,6 +78,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function checkMode(spec: ServiceSpec): void {
+  // moby's ServiceSpecToGRPC: no mode at all means Replicated with 1 replica.
+  if (!spec.Mode || MODES.every((m) => spec.Mode[m] === undefined)) spec.Mode = { ...(spec.Mode ?? {}), Replicated: { Replicas: 1 } };
   const set = MODES.filter((m) => spec.Mode?.[m] !== undefined);
   if (set.length !== 1) throw invalid('invalid ServiceSpec: Mode: exactly one of Replicated or Global must be set', 'Mode');
   const mode = set[0]!;

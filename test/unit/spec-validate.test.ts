@@ -20,6 +20,11 @@ function withEdit(edit: (s: Record<string, any>) => void): unknown {
   return s;
 }
 
+t.test('no Mode means Replicated with 1 replica, as moby', async (t) => {
+  const spec = validateServiceSpec({ Name: 'a', TaskTemplate: { ContainerSpec: { Image: 'x' } } });
+  t.same(spec.Mode, { Replicated: { Replicas: 1 } });
+});
+
 t.test('the docker CLI create body round-trips unchanged', async (t) => {
   const body = dockerBody();
   const spec = validateServiceSpec(body);
@@ -92,7 +97,6 @@ t.test("Swarm's error texts, with the field path", async (t) => {
     ['health interval', (s) => { s.TaskTemplate.ContainerSpec.HealthCheck = { Interval: 10 }; }, 'Interval in Healthcheck cannot be less than 1ms', 'TaskTemplate.ContainerSpec.HealthCheck.Interval'],
     ['health retries', (s) => { s.TaskTemplate.ContainerSpec.HealthCheck = { Retries: -1 }; }, 'Retries in Healthcheck cannot be negative', 'TaskTemplate.ContainerSpec.HealthCheck.Retries'],
     ['both modes', (s) => { s.Mode.Global = {}; }, 'invalid ServiceSpec: Mode: exactly one of Replicated or Global must be set', 'Mode'],
-    ['no mode', (s) => { delete s.Mode; }, 'invalid ServiceSpec: Mode: exactly one of Replicated or Global must be set', 'Mode'],
     ['replicated job', (s) => { s.Mode = { ReplicatedJob: { MaxConcurrent: 1 } }; }, 'job modes are not supported yet', 'Mode.ReplicatedJob', 'unimplemented'],
     ['global job', (s) => { s.Mode = { GlobalJob: {} }; }, 'job modes are not supported yet', 'Mode.GlobalJob', 'unimplemented'],
   ];

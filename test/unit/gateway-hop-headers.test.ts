@@ -1,0 +1,64 @@
+import t from 'tap';
+import { clientIp, connectionTokens, forwardRequestHeaders, forwardResponseHeaders, isHopByHop } from '../../gateway/hop-headers.js';
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+const get = (flat: string[], name: string) => pairs(flat).filter(([k]) => k.toLowerCase() === name).map(([, v]) => v);
+
+t.test('hop-by-hop request headers are stripped, end-to-end ones kept in order', async (t) => {
+  const raw = ['Host', 'example.test', 'Connection', 'keep-alive, X-Secret', 'Keep-Alive', 'timeout=5', 'TE', 'trailers',
+    'Transfer-Encoding', 'chunked', 'Proxy-Authorization', 'Basic x', 'Proxy-Connection', 'keep-alive', 'Trailer', 'X-T',
+    'Upgrade', 'h2c', 'X-Secret', 'drop me', 'Accept', 'text/plain', 'Expect', '100-continue', 'Cookie', 'a=1', 'Cookie', 'b=2'];
+  const out = forwardRequestHeaders(raw, { clientIp: '10.1.2.3' });
+  t.same(pairs(out), [
+    ['Host', 'example.test'], ['Accept', 'text/plain'], ['Cookie', 'a=1'], ['Cookie', 'b=2'],
+    ['X-Forwarded-For', '10.1.2.3'], ['X-Forwarded-Proto', 'http'], ['X-Forwarded-Host', 'example.test'],
+  ]);
+});
+
+t.test('X-Forwarded-For appends the client IP to what came in; Proto and Host are overwritten', async (t) => {
+  const raw = ['host', 'h:9000', 'x-forwarded-for', '1.1.1.1', 'X-Forwarded-For', '2.2.2.2, 3.3.3.3', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'evil'];
+  const out = forwardRequestHeaders(raw, { clientIp: '127.0.0.9' });
+  t.same(get(out, 'x-forwarded-for'), ['1.1.1.1, 2.2.2.2, 3.3.3.3, 127.0.0.9']);
+  t.same(get(out, 'x-forwarded-proto'), ['http']);
+  t.same(get(out, 'x-forwarded-host'), ['h:9000']);
+  t.same(get(out, 'host'), ['h:9000']);
+});
+
+t.test('no Host: no X-Forwarded-Host; a second Host is not forwarded', async (t) => {
+  t.same(get(forwardRequestHeaders([], { clientIp: '1.2.3.4' }), 'x-forwarded-host'), []);
+  t.same(get(forwardRequestHeaders(['Host', 'a', 'Host', 'b'], { clientIp: undefined }), 'host'), ['a']);
+});
+
+t.test('Connection cannot remove Host or Content-Length', async (t) => {
+  const out = forwardRequestHeaders(['Host', 'a', 'Content-Length', '3', 'Connection', 'host, content-length'], { clientIp: undefined });
+  t.same(get(out, 'host'), ['a']);
+  t.same(get(out, 'content-length'), ['3']);
+});
+
+t.test('upgrade requests keep Upgrade and say Connection: Upgrade', async (t) => {
+  const out = forwardRequestHeaders(['Host', 'a', 'Connection', 'keep-alive, Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Key', 'k'], { clientIp: '1.2.3.4', upgrade: true });
+  t.same(get(out, 'connection'), ['Upgrade']);
+  t.same(get(out, 'upgrade'), ['websocket']);
+  t.same(get(out, 'sec-websocket-key'), ['k']);
+});
+
+t.test('response headers: hop-by-hop stripped (Buffers from undici), Set-Cookie kept twice', async (t) => {
+  const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Internal', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked',
+    'X-Internal', 'x', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Length', '5'].map((s) => Buffer.from(s, 'latin1'));
+  t.same(pairs(forwardResponseHeaders(raw)), [['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Content-Length', '5']]);
+  t.same(forwardResponseHeaders([Buffer.from('X-Latin'), Buffer.from([0xe9])]), ['X-Latin', '\u00e9'], 'bytes survive as latin1');
+});
+
+t.test('helpers', async (t) => {
+  t.ok(isHopByHop('transfer-encoding'));
+  t.notOk(isHopByHop('content-length'));
+  t.same([...(connectionTokens(['connection', ' Close , X-A,,']) ?? [])], ['close', 'x-a']);
+  t.equal(connectionTokens(['accept', '*/*']), undefined);
+  t.equal(clientIp('::ffff:127.0.0.1'), '127.0.0.1');
+  t.equal(clientIp('::1'), '::1');
+  t.equal(clientIp(undefined), undefined);
+});
