@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Pool, Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
-import { systemClock, type Clock } from '../lib/clock.js';
+import { systemClock, type Clock, type Timer } from '../lib/clock.js';
+import { SwarmletError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { EndpointSource, EndpointTable } from './endpoint-table.js';
@@ -80,10 +81,13 @@ class NodeGateway implements Gateway {
   private services = new Map<string, RouteEntry>();
   private byPort = new Map<number, RouteEntry>();
   private version = -1;
+  private sourceFailed = false;
   private unsubscribe: (() => void) | undefined;
   private admin: AdminServer | undefined;
   private pendingSync: Promise<void> = Promise.resolve();
   private state: 'new' | 'started' | 'closed' = 'new';
+  /** Client connections on which a request was rejected: nothing more is read from them. */
+  private readonly poisoned = new WeakSet<Socket>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'gateway', node: opts.hostname });
@@ -120,7 +124,7 @@ class NodeGateway implements Gateway {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`gateway ${this.opts.id} was already started`);
+    if (this.state !== 'new') throw new SwarmletError('failed_precondition', `gateway ${this.opts.id} was already started`);
     this.state = 'started';
     const admin = this.opts.admin;
     if (admin) {
@@ -131,7 +135,10 @@ class NodeGateway implements Gateway {
     }
     this.unsubscribe = this.opts.source.subscribe(
       (table) => this.applyTable(table),
-      (err) => this.logger.warn({ err: err.message }, 'endpoint table source failed'),
+      (err) => {
+        this.sourceFailed = true;
+        this.logger.warn({ err: err.message }, 'endpoint table source failed; routing by the last table');
+      },
     );
     await this.pendingSync;
   }
@@ -143,8 +150,10 @@ class NodeGateway implements Gateway {
     await this.listeners.closeAll();
     for (const t of this.ctx.tunnels) t.destroy();
     this.ctx.tunnels.clear();
-    const grace = new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(this.opts.closeGraceMs ?? 10_000, 5_000)));
+    let timer: Timer | undefined;
+    const grace = new Promise<void>((resolve) => { timer = this.clock.setTimeout(resolve, Math.min(this.opts.closeGraceMs ?? 10_000, 5_000)); });
     await Promise.all([this.pools.closeAll(grace), this.admin?.close()]);
+    timer?.cancel();
   }
 
   ports(): number[] { return this.listeners.ports(); }
@@ -152,7 +161,14 @@ class NodeGateway implements Gateway {
 
   /** Applies a table in one synchronous step, then acks it. */
   private applyTable(table: EndpointTable): void {
-    if (this.state !== 'started' || table.version < this.version) return;
+    if (this.state !== 'started') return;
+    if (table.version < this.version) {
+      // Versions only grow, except from a manager that restarted without its state: accept a lower
+      // one only after the source reported a failure (it reconnected), never out of order.
+      if (!this.sourceFailed) return;
+      this.logger.info({ from: this.version, to: table.version }, 'endpoint table version went back after a source failure');
+    }
+    this.sourceFailed = false;
     const services = new Map<string, RouteEntry>();
     const byPort = new Map<number, RouteEntry>();
     for (const route of table.services) {
@@ -179,12 +195,18 @@ class NodeGateway implements Gateway {
   }
 
   private onRequest(port: number, l: ListenerState, req: IncomingMessage, res: ServerResponse): void {
+    if (this.poisoned.has(req.socket)) { req.socket.destroy(); return; }
     const entry = this.byPort.get(port);
     if (entry === undefined) { respondText(res, 503, `no service published on port ${port}`, l.closing); return; }
     const rejected = checkRequest(req, this.limits);
     if (rejected !== undefined) {
+      // The connection is out of step (its next "request" may be a smuggled one): answer, then close
+      // it, and drop whatever else was parsed from it meanwhile.
+      this.poisoned.add(req.socket);
       entry.metrics.countRequest(methodIndex(req.method), rejected.status);
       respondText(res, rejected.status, rejected.text, true);
+      const socket = req.socket;
+      res.once('finish', () => socket.destroySoon());
       return;
     }
     proxyRequest(this.ctx, entry, l, req, res);

@@ -39,7 +39,7 @@ export function endpointKey(taskId: string, addr: string, port: number): string 
 export interface EndpointSetChange {
   /** The endpoints to route by, in a stable order (slot, then task ID). */
   endpoints: UpstreamEndpoint[];
-  /** Gone from the table: no new requests, their connections are closed once idle. */
+  /** Gone from the table (now marked draining): no new requests, their connections close once idle. */
   removed: UpstreamEndpoint[];
   /** Turned from active to draining: no new requests, their connections are closed once idle. */
   drained: UpstreamEndpoint[];
@@ -67,6 +67,8 @@ export function nextEndpointSet(prev: readonly UpstreamEndpoint[], route: readon
   }
   endpoints.sort((a, b) => a.slot - b.slot || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.key < b.key ? -1 : 1));
   const removed = prev.filter((e) => !seen.has(e.key));
+  // A removed endpoint takes no new request either (a request still queued for it sees this).
+  for (const e of removed) e.state = 'draining';
   return { endpoints, removed, drained };
 }
 

@@ -60,83 +60,109 @@ export interface MetricsSources {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly perService = new Map<string, ServiceMetrics>();
+  private readonly perServiceMetrics = new Map<string, ServiceMetrics>();
   private openConnections = 0;
   private tableVersion = 0;
   private readonly clientErrors = new Map<number, number>();
   private bindErrors = 0;
   private readonly duration: Histogram<'node' | 'service'>;
 
-  constructor(readonly node: string, sources: MetricsSources, opts: { processMetrics?: boolean } = {}) {
-    const registers = [this.registry];
-    const self = this;
-    const counter = <L extends string>(name: string, help: string, labelNames: L[], fill: (c: Counter<L>) => void) =>
-      new Counter<L>({ name, help, labelNames, registers, collect() { this.reset(); fill(this); } });
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>) => void) =>
-      new Gauge<L>({ name, help, labelNames, registers, collect() { this.reset(); fill(this); } });
-    type ByService = Counter<'node' | 'service'> | Gauge<'node' | 'service'>;
-    /** Fills a node/service series from a per-service number (gauges: every service; counters: non-zero). */
-    const perService = (pick: (m: ServiceMetrics) => number) => (m: ByService) => {
-      for (const s of self.perService.values()) {
+  constructor(readonly node: string, private readonly sources: MetricsSources, opts: { processMetrics?: boolean } = {}) {
+    this.duration = new Histogram({
+      name: 'swarmlet_gateway_request_duration_seconds', help: 'Time from a request arriving to its response ending, by service.',
+      labelNames: ['node', 'service'], buckets: DURATION_BUCKETS, registers: [this.registry],
+    });
+    this.registerServiceMetrics();
+    this.registerNodeMetrics();
+    if (opts.processMetrics !== false) this.registerProcessMetrics();
+  }
+
+  /** A counter whose series are rebuilt from plain numbers at every scrape. */
+  private counter<L extends string>(name: string, help: string, labelNames: L[], fill: (c: Counter<L>) => void): void {
+    new Counter<L>({ name, help, labelNames, registers: [this.registry], collect() { this.reset(); fill(this); } });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>) => void): void {
+    new Gauge<L>({ name, help, labelNames, registers: [this.registry], collect() { this.reset(); fill(this); } });
+  }
+
+  /** Fills node/service series from a per-service number (gauges: every service; counters: non-zero). */
+  private perService(pick: (m: ServiceMetrics) => number) {
+    return (m: Counter<'node' | 'service'> | Gauge<'node' | 'service'>): void => {
+      for (const s of this.perServiceMetrics.values()) {
         const v = pick(s);
-        if (m instanceof Gauge) m.set({ node, service: s.name }, v);
-        else if (v > 0) m.inc({ node, service: s.name }, v);
+        if (m instanceof Gauge) m.set({ node: this.node, service: s.name }, v);
+        else if (v > 0) m.inc({ node: this.node, service: s.name }, v);
       }
     };
+  }
 
-    counter('swarmlet_gateway_requests_total', 'Requests answered by the gateway, by service, method and status class.',
+  private registerServiceMetrics(): void {
+    const node = this.node;
+    this.counter('swarmlet_gateway_requests_total', 'Requests answered by the gateway, by service, method and status class.',
       ['node', 'service', 'method', 'code'], (c) => {
-        for (const s of self.perService.values()) {
+        for (const s of this.perServiceMetrics.values()) {
           s.requests.forEach((v, i) => {
-            if (v > 0) c.inc({ node, service: s.name, method: METHOD_LABELS[Math.floor(i / CODE_LABELS.length)]!, code: CODE_LABELS[i % CODE_LABELS.length]! }, v);
+            const method = METHOD_LABELS[Math.floor(i / CODE_LABELS.length)]!;
+            if (v > 0) c.inc({ node, service: s.name, method, code: CODE_LABELS[i % CODE_LABELS.length]! }, v);
           });
         }
       });
-    this.duration = new Histogram({
-      name: 'swarmlet_gateway_request_duration_seconds', help: 'Time from a request arriving to its response ending, by service.',
-      labelNames: ['node', 'service'], buckets: DURATION_BUCKETS, registers,
-    });
-    gauge('swarmlet_gateway_requests_in_flight', 'Requests being proxied now, by service.', ['node', 'service'], perService((s) => s.inFlight));
-    gauge('swarmlet_gateway_open_connections', 'Client connections open now (HTTP and upgraded).', ['node'], (g) => g.set({ node }, self.openConnections));
-    gauge('swarmlet_gateway_upstream_endpoints', 'Upstream task endpoints by state (active, draining, ejected by passive health).',
+    this.gauge('swarmlet_gateway_requests_in_flight', 'Requests being proxied now, by service.', ['node', 'service'], this.perService((s) => s.inFlight));
+    this.gauge('swarmlet_gateway_upstream_endpoints', 'Upstream task endpoints by state (active, draining, ejected by passive health).',
       ['node', 'service', 'state'], (g) => {
-        const now = sources.now();
-        for (const svc of sources.services()) {
+        const now = this.sources.now();
+        for (const svc of this.sources.services()) {
           const counts = countStates(svc.endpoints, now);
           for (const state of ['active', 'draining', 'ejected'] as const) g.set({ node, service: svc.name, state }, counts[state]);
         }
       });
-    counter('swarmlet_gateway_retries_total', 'Requests sent again to another endpoint after a connect failure.', ['node', 'service'], perService((s) => s.retries));
-    counter('swarmlet_gateway_upstream_connect_errors_total', 'Failures to connect or send to an upstream endpoint before any response byte.',
-      ['node', 'service'], perService((s) => s.connectErrors));
-    counter('swarmlet_gateway_ejections_total', 'Endpoints taken out of rotation by passive health.', ['node', 'service'], perService((s) => s.ejections));
-    counter('swarmlet_gateway_upstream_requests_total', 'Requests sent upstream, by replica slot (the spread).', ['node', 'service', 'slot'], (c) => {
-      for (const s of self.perService.values()) for (const [slot, v] of s.upstreamBySlot) c.inc({ node, service: s.name, slot: String(slot) }, v);
+    this.counter('swarmlet_gateway_retries_total', 'Requests sent again to another endpoint after a connect failure.',
+      ['node', 'service'], this.perService((s) => s.retries));
+    this.counter('swarmlet_gateway_upstream_connect_errors_total', 'Failures to connect or send to an upstream endpoint before any response byte.',
+      ['node', 'service'], this.perService((s) => s.connectErrors));
+    this.counter('swarmlet_gateway_ejections_total', 'Endpoints taken out of rotation by passive health.',
+      ['node', 'service'], this.perService((s) => s.ejections));
+    this.counter('swarmlet_gateway_upstream_requests_total', 'Requests sent upstream, by replica slot (the spread).', ['node', 'service', 'slot'], (c) => {
+      for (const s of this.perServiceMetrics.values()) for (const [slot, v] of s.upstreamBySlot) c.inc({ node, service: s.name, slot: String(slot) }, v);
     });
-    gauge('swarmlet_gateway_table_version', 'Version of the endpoint table the gateway routes by.', ['node'], (g) => g.set({ node }, self.tableVersion));
-    counter('swarmlet_gateway_client_errors_total', 'Connections closed for a malformed or too large request head, or a headers timeout, by status.',
-      ['node', 'code'], (c) => { for (const [code, v] of self.clientErrors) c.inc({ node, code: String(code) }, v); });
-    counter('swarmlet_gateway_listener_bind_errors_total', 'Failures to listen on a published port (retried).', ['node'], (c) => c.inc({ node }, self.bindErrors));
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'swarmlet_gateway_', labels: { node } });
+  }
+
+  private registerNodeMetrics(): void {
+    const node = this.node;
+    this.gauge('swarmlet_gateway_open_connections', 'Client connections open now (HTTP and upgraded).', ['node'], (g) => g.set({ node }, this.openConnections));
+    this.gauge('swarmlet_gateway_table_version', 'Version of the endpoint table the gateway routes by.', ['node'], (g) => g.set({ node }, this.tableVersion));
+    this.counter('swarmlet_gateway_client_errors_total', 'Connections closed for a malformed or too large request head, or a headers timeout, by status.',
+      ['node', 'code'], (c) => { for (const [code, v] of this.clientErrors) c.inc({ node, code: String(code) }, v); });
+    this.counter('swarmlet_gateway_listener_bind_errors_total', 'Failures to listen on a published port (retried).', ['node'], (c) => c.inc({ node }, this.bindErrors));
+  }
+
+  private registerProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: 'swarmlet_gateway_', labels: { node: this.node } });
+    // prom-client names these gauges *_total, which `promtool check metrics` rejects; the
+    // per-type gauges without the suffix carry the same numbers.
+    for (const n of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+      this.registry.removeSingleMetric(`swarmlet_gateway_nodejs_${n}`);
+    }
   }
 
   /** The counters of a service (created on first use). */
   service(serviceId: string, name: string): ServiceMetrics {
-    let m = this.perService.get(serviceId);
+    let m = this.perServiceMetrics.get(serviceId);
     if (m === undefined || m.name !== name) {
       const child = this.duration.labels({ node: this.node, service: name });
       m = new ServiceMetrics(name, (s) => child.observe(s));
-      this.perService.set(serviceId, m);
+      this.perServiceMetrics.set(serviceId, m);
     }
     return m;
   }
 
   /** Forgets a service that left the table (its series disappear from the next scrape). */
   dropService(serviceId: string): void {
-    const m = this.perService.get(serviceId);
+    const m = this.perServiceMetrics.get(serviceId);
     if (m === undefined) return;
-    this.perService.delete(serviceId);
-    if (![...this.perService.values()].some((x) => x.name === m.name)) this.duration.remove({ node: this.node, service: m.name });
+    this.perServiceMetrics.delete(serviceId);
+    if (![...this.perServiceMetrics.values()].some((x) => x.name === m.name)) this.duration.remove({ node: this.node, service: m.name });
   }
 
   connectionOpened(): void { this.openConnections++; }

@@ -46,6 +46,12 @@ const RETRYABLE: ReadonlySet<string> = new Set([
 
 const noop = (): void => {};
 
+/** A request that waited in an endpoint's pool until after the endpoint turned draining. */
+class EndpointDrainedError extends Error {
+  readonly code = 'SWARMLET_ENDPOINT_DRAINED';
+  constructor() { super('endpoint draining'); }
+}
+
 /** A short reason for a 502 body. */
 export function failureReason(err: Error & { code?: string }): string {
   switch (err.code) {
@@ -145,6 +151,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     if (this.clientGone) { abort(new Error('client closed the connection')); return; }
+    if (this.endpoint!.state !== 'active') {
+      // Queued in the pool before its endpoint turned draining: nothing is sent, pick again.
+      abort(new EndpointDrainedError());
+      return;
+    }
     this.abortFn = abort;
     this.sent = true;
     this.svc.metrics.upstreamRequest(this.endpoint!.slot);
@@ -164,6 +175,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
       if (statusText) res.writeHead(status, statusText, forwardResponseHeaders(rawHeaders));
       else res.writeHead(status, forwardResponseHeaders(rawHeaders));
     } catch (err) {
+      // Headers Node refuses to write (invalid characters): nothing went out, so answer 502.
+      this.responded = false;
       this.abortFn?.(err as Error);
       return false;
     }
@@ -192,6 +205,12 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     const ep = this.endpoint!;
     const m = this.svc.metrics;
+    if (err instanceof EndpointDrainedError) {
+      (this.tried ??= new Set()).add(ep.taskId);
+      this.attempts--; // not a failure: it does not use up a retry
+      this.attempt();
+      return;
+    }
     if (isRetryableError(err)) {
       m.connectErrors++;
       if (!this.sent) this.recordConnectFailure(ep);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-const SCENARIOS = ['scheduler-placement'];
+const SCENARIOS = ['scheduler-placement', 'gateway-throughput'];
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
