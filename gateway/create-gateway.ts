@@ -41,6 +41,8 @@ export interface GatewayOptions {
   /** Extra tries on another endpoint, default 2. */
   retries?: number;
   poolFactory?: (origin: string, opts: Pool.Options) => Dispatcher;
+  /** Start each service's round-robin at a point derived from this gateway's id (so that the gateways of a cluster don't all begin on the same task). Default false. */
+  staggerRoundRobin?: boolean;
   /** Longest wait for in-flight requests when closing (the gateway or a port). Default 10 s. */
   closeGraceMs?: number;
   /** Wait before trying again a port that failed to bind. Default 3 s. */
@@ -173,7 +175,7 @@ class NodeGateway implements Gateway {
     const byPort = new Map<number, RouteEntry>();
     for (const route of table.services) {
       let entry = this.services.get(route.serviceId);
-      if (entry === undefined) entry = new RouteEntry(new ServiceEndpoints(route.serviceId, route.name), this.metrics.service(route.serviceId, route.name));
+      if (entry === undefined) entry = new RouteEntry(new ServiceEndpoints(route.serviceId, route.name, this.opts.staggerRoundRobin ? startOffset(this.opts.id, route.serviceId) : 0), this.metrics.service(route.serviceId, route.name));
       else if (entry.metrics.name !== route.name) entry.metrics = this.metrics.service(route.serviceId, route.name);
       const change = entry.endpoints.apply(route);
       for (const e of change.removed) this.pools.retire(e.key);
@@ -224,4 +226,11 @@ class NodeGateway implements Gateway {
     this.metrics.connectionOpened();
     socket.once('close', () => this.metrics.connectionClosed());
   }
+}
+
+/** A stable per-gateway, per-service starting point for the round-robin (a small string hash). */
+function startOffset(gatewayId: string, serviceId: string): number {
+  let h = 0;
+  for (const c of gatewayId + serviceId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h;
 }

@@ -87,8 +87,9 @@ export function countStates(endpoints: readonly UpstreamEndpoint[], now: number)
 /** One service's routing state: its endpoints and the round-robin cursor. */
 export class ServiceEndpoints {
   endpoints: UpstreamEndpoint[] = [];
-  private cursor = 0;
-  constructor(readonly serviceId: string, public name: string) {}
+  private cursor: number;
+  /** `start`: where the round-robin begins, so that the gateways of different nodes don't all start on the same task. */
+  constructor(readonly serviceId: string, public name: string, start = 0) { this.cursor = start; }
 
   /** The next endpoint by round-robin, skipping draining, ejected and `exclude`d ones. */
   pick(exclude: ReadonlySet<string> | undefined, now: number): UpstreamEndpoint | undefined {

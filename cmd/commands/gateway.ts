@@ -36,7 +36,7 @@ async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
   const gateway = createGateway({
     id: `${node.ID}-gw-${process.pid}`, nodeId: node.ID, hostname: node.Description.Hostname, addr, logger,
     source: streamEndpointSource({ manager: /^https?:\/\//.test(base) ? base : `http://${base}`, gatewayId: `${node.ID}-gw-${process.pid}`, logger }),
-    admin,
+    admin, staggerRoundRobin: true,
   });
   await gateway.start();
   const a = gateway.adminAddress();

@@ -122,7 +122,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const gatewayOpt = opts.gateway ?? true;
   const adminPort = typeof gatewayOpt === 'object' ? gatewayOpt.adminPort ?? 9323 : 9323;
   const gateways: Gateway[] = gatewayOpt === false ? [] : nodes.map((n) => createGateway({
-    id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, clock,
+    id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, clock, staggerRoundRobin: true,
     source: localEndpointSource(feed, n.ID), logger: logger.child({ component: 'gateway', node: n.Description.Hostname }),
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
