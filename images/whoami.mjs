@@ -10,6 +10,11 @@
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 
+// Keep serving when whoever reads our output goes away (e.g. the agent was killed): a broken
+// stdout/stderr pipe must not take the data plane down with it.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
 const env = process.env;
 const host = env.HOST || '127.0.0.1';
 const port = Number(env.PORT || 8080);
