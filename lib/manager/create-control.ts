@@ -12,6 +12,7 @@ import { addImage, findImage, listImages, removeImage } from './image-catalog.js
 import { filterNodes, filterServices, filterTasks } from './list-filters.js';
 import { mergeLogs } from './merge-logs.js';
 import { resolveRef } from './resolve.js';
+import { findTask as findTaskIn } from './find-task.js';
 import { createServiceTx, removeServiceTx, updateServiceTx } from './service-ops.js';
 
 /** Reads one task's log lines from wherever the task ran. */
@@ -43,11 +44,7 @@ export function createControl(o: ControlOptions): Control {
   const ctx = () => ({ now: clock.now(), ids: o.ids, checkImage });
   const findService = (ref: string): Service => store.view((tx) =>
     resolveRef('service', ref, tx.listServices(), (s) => s.ID, (s) => s.Spec.Name));
-  const findTask = (ref: string): Task => store.view((tx) =>
-    resolveRef('task', ref, tx.listTasks(), (t) => t.ID, (t) => {
-      const s = tx.getService(t.ServiceID);
-      return s ? `${s.Spec.Name}.${t.Slot > 0 ? t.Slot : t.NodeID}.${t.ID}` : undefined;
-    }));
+  const findTask = (ref: string): Task => store.view((tx) => findTaskIn(tx, ref));
   const findNode = (ref: string): Node => store.view((tx) =>
     resolveRef('node', ref, tx.listNodes(), (n) => n.ID, (n) => n.Description.Hostname));
 
