@@ -97,7 +97,9 @@ export class Listeners {
   private open(port: number): Promise<void> {
     const { handlers, limits } = this.opts;
     const server = http.createServer(serverOptions(limits));
-    server.maxHeadersCount = limits.maxHeadersCount + 1; // one more, so the handler can tell "too many"
+    // No parser-side count limit (Node 20 truncates silently, Node 22+ answers 431 itself): the head
+    // is bounded by maxHeaderSize, and the handler answers 431 past maxHeadersCount on every version.
+    server.maxHeadersCount = 0;
     const l = new PortListener(port, server);
     this.byPort.set(port, l);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => handlers.request(port, l, req, res));
