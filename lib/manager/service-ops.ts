@@ -3,7 +3,7 @@ import { SwarmletError, invalid } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import { serviceModeName } from '../model/naming.js';
 import { taskTemplateChanged } from '../model/normalize-spec.js';
-import type { Service, ServiceSpec } from '../model/types.js';
+import type { Service, ServiceSpec, UpdateConfig } from '../model/types.js';
 import { validateServiceSpec } from '../model/validate-spec.js';
 import { isLive } from '../orchestrator/slots.js';
 import type { WriteTx } from '../store/store.js';
@@ -52,7 +52,7 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
       UpdateStatus: { State: 'rollback_started', StartedAt: ts, Message: 'manually requested rollback' },
     });
   }
-  const spec = validateServiceSpec(input);
+  const spec = keepStartTimeouts(validateServiceSpec(input), current.Spec);
   if (spec.Name !== current.Spec.Name) throw new SwarmletError('unimplemented', 'renaming services is not supported', 'Name');
   if (serviceModeName({ Spec: spec }) !== serviceModeName(current)) {
     throw new SwarmletError('unimplemented', 'service mode change is not allowed', 'Mode');
@@ -67,6 +67,22 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     ...rest, Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
     SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + (changed ? 1 : 0) },
   });
+}
+
+/**
+ * The docker CLI round-trips specs through Go structs and drops fields it does not know, so a `docker
+ * service scale` after `swarmlet service update --update-start-timeout 30s` would silently reset the
+ * timeout: an Update/RollbackConfig sent without StartTimeout keeps the current one.
+ */
+function keepStartTimeouts(spec: ServiceSpec, current: ServiceSpec): ServiceSpec {
+  const keep = (next: UpdateConfig | undefined, prev: UpdateConfig | undefined): UpdateConfig | undefined =>
+    (next && next.StartTimeout === undefined && prev?.StartTimeout !== undefined ? { ...next, StartTimeout: prev.StartTimeout } : next);
+  const out: ServiceSpec = { ...spec };
+  const update = keep(spec.UpdateConfig, current.UpdateConfig);
+  const rollback = keep(spec.RollbackConfig, current.RollbackConfig);
+  if (update) out.UpdateConfig = update;
+  if (rollback) out.RollbackConfig = rollback;
+  return out;
 }
 
 /** Removes the service at once; its tasks are told to stop and are reaped once stopped. */
