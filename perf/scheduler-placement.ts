@@ -1,17 +1,19 @@
 /**
  * Scheduler scale: time planPlacements on a large cluster.
  *
- *   node --import tsx perf/scheduler-placement.ts [--json] [--no-large]
+ *   node --import tsx perf/scheduler-placement.ts [--json] [--quick] [--no-large]
  *
  * Main scenario: 1,000 nodes, 100 services, 10,000 pending tasks (a mix of
  * reservations, constraints, max-replicas, host ports and spread preferences,
  * plus 2,000 tasks already running). Large scenario: 5,000 nodes, 1,000
- * services, 100,000 pending tasks. With --json the last stdout line is one JSON
- * object: {scenario, figures, targets, pass}.
+ * services, 100,000 pending tasks (not with --quick or --no-large). With --json
+ * the last stdout line is one JSON object: {scenario, figures, targets, pass}.
  */
 import { performance } from 'node:perf_hooks';
 import type { Node, Service, Task } from '../lib/model/types.js';
 import { planPlacements, type PlacementInput } from '../lib/scheduler/plan-placements.js';
+import { parseArgs } from './lib/args.js';
+import { Report } from './lib/report.js';
 
 const T0 = '2024-01-01T00:00:00Z';
 const NOW = Date.parse('2024-01-01T12:00:00Z');
@@ -117,27 +119,23 @@ function printTable(runs: Run[]): void {
 }
 
 function main(): void {
-  const json = process.argv.includes('--json');
+  const args = parseArgs();
   const runs = [measure('10k tasks / 1k nodes', buildInput(1000, 100, 100, 2000), 5)];
-  if (!process.argv.includes('--no-large')) runs.push(measure('100k tasks / 5k nodes', buildInput(5000, 1000, 100, 10000), 3));
+  if (!process.argv.includes('--no-large') && !args.quick) runs.push(measure('100k tasks / 5k nodes', buildInput(5000, 1000, 100, 10000), 3));
   printTable(runs);
-  const main = runs[0]!;
-  const large = runs[1];
-  const target = 1000;
-  const pass = main.medianMs < target && main.placed + main.unplaced === main.tasks;
-  console.log(`\nplanPlacements, ${main.tasks} tasks on ${main.nodes} nodes: median ${main.medianMs} ms (target < ${target} ms): ${pass ? 'PASS' : 'FAIL'}`);
-  if (json) {
-    const figures = {
-      nodes: main.nodes, services: main.services, tasks: main.tasks, placed: main.placed, unplaced: main.unplaced,
-      placeMsBest: main.bestMs, placeMsMedian: main.medianMs, placementsPerSecond: main.perSecond, heapUsedMiB: main.heapMiB,
-      ...(large ? {
-        largeNodes: large.nodes, largeTasks: large.tasks, largePlaced: large.placed,
-        largePlaceMsBest: large.bestMs, largePlaceMsMedian: large.medianMs, largePlacementsPerSecond: large.perSecond,
-        largeHeapUsedMiB: large.heapMiB,
-      } : {}),
-    };
-    console.log(JSON.stringify({ scenario: 'scheduler-placement', figures, targets: { placeMs: target }, pass }));
+  const report = new Report('scheduler-placement');
+  for (const [i, r] of runs.entries()) {
+    const key = i === 0 ? '' : 'large';
+    const name = (n: string) => (key ? `${key}${n.charAt(0).toUpperCase()}${n.slice(1)}` : n);
+    report.heading(`${r.name}: ${r.services} services, ${r.tasks} pending tasks`);
+    report.figure(name('placed'), `${r.name}: placed`, r.placed, 'tasks');
+    report.figure(name('unplaced'), `${r.name}: left pending`, r.unplaced, 'tasks');
+    report.figure(name('placeMsMedian'), `${r.name}: planPlacements, median`, r.medianMs, 'ms', i === 0 ? { target: { op: '<=', value: 1000 } } : {});
+    report.figure(name('placeMsBest'), `${r.name}: planPlacements, best`, r.bestMs, 'ms');
+    report.figure(name('placementsPerSecond'), `${r.name}: placements per second`, r.perSecond, 'tasks/s', { digits: 3 });
+    report.figure(name('heapUsedMiB'), `${r.name}: heap used after`, r.heapMiB, 'MiB');
   }
+  report.finish(args.json);
 }
 
 main();

@@ -1,0 +1,25 @@
+/**
+ * The swarmlet gateway alone in a process, in front of fixed backends (a static endpoint table):
+ *   node --import tsx perf/lib/gateway-server.ts '<ProxyConfig JSON>'
+ * Prints "ready" once listening; exits on SIGINT/SIGTERM or when stdin ends.
+ */
+import { writeFileSync } from 'node:fs';
+import { createGateway } from '../../gateway/index.js';
+import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import { exitOn, readProxyConfig } from './proxy-config.js';
+
+const cfg = readProxyConfig();
+const table: EndpointTable = {
+  version: 1,
+  services: [{
+    serviceId: 'perf', name: 'perf', ports: [{ published: cfg.listen.port, target: 8080, protocol: 'tcp' }],
+    endpoints: cfg.backends.map((b, i) => ({ taskId: `perf-${i + 1}`, slot: i + 1, nodeId: 'node-1', addr: b.addr, port: b.port, state: 'active' as const })),
+  }],
+};
+const source: EndpointSource = { subscribe: (onTable) => { onTable(table); return () => {}; }, ack: () => {} };
+const gw = createGateway({ id: 'perf', nodeId: 'node-1', hostname: 'node-1', addr: cfg.listen.addr, source });
+await gw.start();
+if (!gw.ports().includes(cfg.listen.port)) throw new Error(`the gateway did not bind ${cfg.listen.addr}:${cfg.listen.port}`);
+if (cfg.pidFile) writeFileSync(cfg.pidFile, String(process.pid));
+exitOn(() => gw.close());
+process.stdout.write('ready\n');
