@@ -10,7 +10,8 @@ import { registerService } from './service.js';
 import { registerSystem } from './system.js';
 import { registerUp } from './up.js';
 import { registerGateway } from './gateway.js';
+import { registerJoinToken, registerManager } from './cluster-processes.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerGateway, registerService, registerNode, registerImage, registerSystem];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerGateway, registerService, registerNode, registerImage, registerSystem];

@@ -62,9 +62,18 @@ export interface TaskDriver {
   logs(taskId: string, query: LogQuery): AsyncIterable<LogLine>;
   /**
    * A task the store says runs on this node but this driver instance did not start (the agent
-   * restarted, or crashed): stop whatever is left of it. Optional.
+   * restarted, or crashed): when the process an earlier driver started for it still runs (same pid,
+   * same process), take it over and return it: same endpoint and pid; `exited` resolves when it
+   * goes (exit code unknown then: `error` says so); `stop()` works as for a started task.
+   * Undefined when there is nothing left to adopt. Optional: without it such tasks are reported
+   * shut down and replaced.
    */
-  cleanupStale?(task: Task): Promise<void>;
+  adopt?(task: Task): Promise<RunningTask | undefined>;
+  /**
+   * After adoption: stops whatever earlier drivers left running that was not adopted (tasks the
+   * manager no longer wants or knows), so no process outlives its task. Optional.
+   */
+  stopUnadopted?(): Promise<void>;
   /** Removes what the driver keeps for a task (log files …) once the task is deleted. */
   forget(taskId: string): Promise<void>;
   close(): Promise<void>;

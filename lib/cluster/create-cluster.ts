@@ -20,6 +20,9 @@ import { ClusterClient } from './cluster-client.js';
 import { tmpdir } from 'node:os';
 import type { Registry } from 'prom-client';
 import { EndpointFeed } from '../dispatcher/endpoint-feed.js';
+import { Dispatcher } from '../dispatcher/dispatcher.js';
+import { JoinTokens } from '../dispatcher/join-tokens.js';
+import { nodeSessionRoutes } from '../dispatcher/node-routes.js';
 import { localEndpointSource } from '../dispatcher/local-endpoint-source.js';
 import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
 import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
@@ -48,6 +51,11 @@ export interface ClusterOptions {
    * address, /metrics on `adminPort` (default 9323; false for none). Default true.
    */
   gateway?: boolean | { adminPort?: number | false };
+  /**
+   * Accept remote node processes (`swarmlet node join`): join tokens, node sessions over the API,
+   * heartbeats (`heartbeatMs`, default 5 s) and failure detection. `nodes` may then be 0.
+   */
+  dispatcher?: { heartbeatMs?: number };
   /** Longest a stopping task waits for the gateways to stop routing to it (default 5 s). */
   drainTimeoutMs?: number;
 }
@@ -82,7 +90,8 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const ids = opts.ids ?? randomIds();
   const logger = opts.logger ?? silentLogger();
   const count = opts.addresses?.length ?? opts.nodes ?? 3;
-  if (!Number.isInteger(count) || count < 1 || count > 254) throw new Error(`invalid node count ${count}: expected 1-254`);
+  const minNodes = opts.dispatcher ? 0 : 1;
+  if (!Number.isInteger(count) || count < minNodes || count > 254) throw new Error(`invalid node count ${count}: expected ${minNodes}-254`);
   const addresses = opts.addresses ?? Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'swarmlet-'));
   const durable = opts.dataDir !== undefined;
@@ -109,7 +118,8 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   });
   const byNode = new Map(agents.map((a) => [a.nodeId, a]));
   const control = createControl({
-    store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, selfNodeId: () => nodes[0]!.ID,
+    store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
     logs: (nodeId, taskId, query) => {
       const agent = byNode.get(nodeId);
@@ -128,15 +138,25 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   }));
   for (const g of gateways) await g.start();
   for (const a of agents) a.start();
+  let dispatcher: Dispatcher | undefined;
+  let tokens: JoinTokens | undefined;
+  if (opts.dispatcher) {
+    tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
+    dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }),
+      ...(opts.dispatcher.heartbeatMs !== undefined ? { heartbeatMs: opts.dispatcher.heartbeatMs } : {}) });
+    dispatcher.start();
+  }
+  const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, () => url ?? '') : [];
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {
-    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry)] });
+    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), ...sessionRoutes] });
     try {
       const bound = await api.listen(listen.host, listen.port);
       url = `http://${bound.host}:${bound.port}`;
     } catch (e) {
       manager.stop();
+      dispatcher?.stop();
       await Promise.all(gateways.map((g) => g.close()));
       feed.stop();
       metrics.close();
@@ -152,6 +172,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
     close(): Promise<void> {
       closing ??= (async () => {
         manager.stop();
+        dispatcher?.stop();
         await api?.close();
         await Promise.all(gateways.map((g) => g.close()));
         feed.stop();

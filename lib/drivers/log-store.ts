@@ -32,6 +32,11 @@ interface OpenLog {
 }
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** True for IDs that are safe as one file name (no path separators, no `..`). */
+export function isPlainTaskId(taskId: string): boolean {
+  return TASK_ID.test(taskId) && !taskId.includes('..');
+}
 export const DEFAULT_MAX_LOG_BYTES = 1024 * 1024;
 
 /**
@@ -183,7 +188,7 @@ export class LogStore {
   }
 
   private pathOf(taskId: string): string {
-    if (!TASK_ID.test(taskId) || taskId.includes('..')) throw invalid(`invalid task ID for logs: ${JSON.stringify(taskId)}`, 'taskId');
+    if (!isPlainTaskId(taskId)) throw invalid(`invalid task ID for logs: ${JSON.stringify(taskId)}`, 'taskId');
     return join(this.dir, `${taskId}.log`);
   }
 }

@@ -43,6 +43,17 @@ export class PortAllocator {
     throw new SwarmletError('unavailable', `no free port in range ${this.lo}-${this.hi} on ${addr}`);
   }
 
+  /**
+   * Marks a port as handed out without probing it (a task adopted after an agent restart already
+   * listens on it). False when it was already taken.
+   */
+  reserve(addr: string, port: number): boolean {
+    const taken = this.takenOn(addr);
+    if (taken.has(port)) return false;
+    taken.add(port);
+    return true;
+  }
+
   release(addr: string, port: number): void {
     const taken = this.taken.get(addr);
     taken?.delete(port);

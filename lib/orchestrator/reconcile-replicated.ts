@@ -81,7 +81,8 @@ function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyM
         return t;
       }
       plan.setDesired.push({ taskId: t.ID, desiredState: 'shutdown', reason: 'node is down' });
-      plan.create.push(replacement(service, t.Slot, now, Math.round((policy.Delay ?? 0) / 1e6), 'replaces a task on a down node'));
+      // Better than Swarm (which waits the restart delay): a task lost with its node is replaced at once.
+      plan.create.push(replacement(service, t.Slot, now, 0, 'replaces a task on a down node'));
       return 'new';
     }
     if (!endedWhileDesired(t)) return t;

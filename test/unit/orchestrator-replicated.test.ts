@@ -72,11 +72,11 @@ t.test('paused node keeps its tasks', async (t) => {
   t.ok(isEmptyPlan(reconcileReplicated({ service: service({ replicas: 1 }), tasks: [task(1, 'n1')], nodes: n, now: T0 })));
 });
 
-t.test('down node: replacement waits for the restart delay', async (t) => {
+t.test('down node: the task is replaced at once (no restart delay)', async (t) => {
   const n = nodeMap(node('n1', { state: 'down' }), node('n2'));
   const plan = reconcileReplicated({ service: service({ replicas: 1 }), tasks: [task(1, 'n1')], nodes: n, now: T0 });
-  t.equal(plan.create[0]!.desiredState, 'ready');
-  t.equal(plan.create[0]!.startAfter, T0 + 5000);
+  t.equal(plan.create[0]!.desiredState, 'running');
+  t.equal(plan.setDesired[0]!.desiredState, 'shutdown');
 });
 
 const restartCases: Array<{ name: string; condition: 'any' | 'on-failure' | 'none'; state: 'failed' | 'complete'; restarts: boolean }> = [

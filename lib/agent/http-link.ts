@@ -1,0 +1,101 @@
+import { request } from 'undici';
+import { sleep, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { builtinImage, imageRef } from '../drivers/builtin-images.js';
+import type { Assignments } from '../dispatcher/dispatcher.js';
+import type { TaskReport } from '../manager/manager.js';
+import type { AgentLink } from './agent-link.js';
+
+export interface HttpLinkOptions {
+  manager: string;
+  nodeId: string;
+  credential: string;
+  heartbeatMs: number;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/**
+ * An agent's session with a remote manager over its HTTP API: assignments stream down (NDJSON,
+ * reconnected with back-off), task reports and heartbeats go up. While the manager is unreachable
+ * the agent keeps its tasks running (it only acts on new assignments); on reconnect it sends the
+ * last report of every task again, so the manager catches up on what happened meanwhile.
+ */
+export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void } {
+  const logger = o.logger ?? silentLogger();
+  const base = o.manager.replace(/\/+$/, '');
+  const auth = { authorization: `Bearer ${o.credential}` };
+  const stop = new AbortController();
+  let latest: Assignments = { Tasks: [], Services: {}, Images: [] };
+  const lastReports = new Map<string, TaskReport>();
+  const post = (path: string, body: unknown) => request(`${base}${path}`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal: stop.signal,
+    headersTimeout: 10_000, bodyTimeout: 10_000,
+  });
+  const sendReport = async (taskId: string, r: TaskReport) => {
+    const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/tasks/${taskId}/status`, r);
+    await res.body.dump();
+  };
+  void (async () => {
+    while (!stop.signal.aborted) {
+      await sleep(o.clock, o.heartbeatMs, stop.signal);
+      if (stop.signal.aborted) break;
+      await post(`/swarmlet/v1/nodes/${o.nodeId}/heartbeat`, {}).then((r) => r.body.dump()).catch(() => undefined);
+    }
+  })();
+  return {
+    watchAssignments(_nodeId, onTasks) {
+      void (async () => {
+        let backoff = 200;
+        while (!stop.signal.aborted) {
+          try {
+            const res = await request(`${base}/swarmlet/v1/nodes/${o.nodeId}/session`, { headers: auth, signal: stop.signal, bodyTimeout: 0 });
+            if (res.statusCode !== 200) throw new Error(`session refused: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 200)}`);
+            backoff = 200;
+            for (const [id, r] of lastReports) void sendReport(id, r).catch(() => undefined);
+            let buf = '';
+            for await (const chunk of res.body) {
+              buf += (chunk as Buffer).toString('utf8');
+              for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+                const line = buf.slice(0, nl);
+                buf = buf.slice(nl + 1);
+                if (!line.trim()) continue;
+                latest = JSON.parse(line) as Assignments;
+                const ids = new Set(latest.Tasks.map((t) => t.ID));
+                for (const id of lastReports.keys()) if (!ids.has(id)) lastReports.delete(id);
+                onTasks(latest.Tasks);
+              }
+            }
+          } catch (err) {
+            if (stop.signal.aborted) break;
+            logger.warn({ err: (err as Error).message }, 'manager session lost; tasks keep running');
+          }
+          await sleep(o.clock, backoff, stop.signal);
+          backoff = Math.min(backoff * 2, 5000);
+        }
+      })();
+      return () => stop.abort();
+    },
+    report(_nodeId, taskId, report) {
+      lastReports.set(taskId, report);
+      void sendReport(taskId, report).catch((err: unknown) => logger.warn({ task: taskId, err: (err as Error).message }, 'task report not delivered (sent again on reconnect)'));
+    },
+    resolveImage(image) {
+      const ref = imageRef(image);
+      return latest.Images.find((i) => i.Name === ref) ?? builtinImage(ref, new Date(o.clock.now()).toISOString());
+    },
+    serviceInfo(serviceId) {
+      return latest.Services[serviceId];
+    },
+    async drained(taskId) {
+      try {
+        const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/drained/${taskId}`, {});
+        return await res.body.json();
+      } catch {
+        return false;
+      }
+    },
+    close() { stop.abort(); },
+  };
+}

@@ -1,0 +1,82 @@
+import { SwarmletError, invalid } from '../errors.js';
+import type { ApiContext } from '../api/context.js';
+import { readJsonBody, requireObject } from '../api/read-body.js';
+import { sendEmpty, sendJson } from '../api/reply.js';
+import type { Route } from '../api/router.js';
+import { isTaskState } from '../model/task-state.js';
+import type { TaskReport } from '../manager/manager.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { EndpointFeed } from './endpoint-feed.js';
+import type { JoinRole, JoinTokens } from './join-tokens.js';
+
+/**
+ * Node-session routes of the manager API (swarmlet extensions):
+ *   POST /swarmlet/v1/join                         {Token, Hostname, Addr, Labels?, Driver?} → {NodeID, Credential, HeartbeatPeriodMs}
+ *   GET  /swarmlet/v1/join-token/{worker|manager}[?rotate=1]   (manager-only)
+ * and, with `Authorization: Bearer <node credential>` for that node only:
+ *   GET  /swarmlet/v1/nodes/{id}/session           NDJSON: the node's assignments now and after every change
+ *   POST /swarmlet/v1/nodes/{id}/heartbeat
+ *   POST /swarmlet/v1/nodes/{id}/tasks/{task}/status   a TaskReport
+ *   POST /swarmlet/v1/nodes/{id}/drained/{task}    waits until no gateway routes new requests to the task
+ */
+export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: EndpointFeed, managerUrl: () => string): Route[] {
+  return [
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/join$/, handler: (ctx) => join(ctx, d) },
+    { method: 'GET', pattern: /^\/swarmlet\/v1\/join-token\/(worker|manager)$/, handler: (ctx) => joinToken(ctx, tokens, managerUrl()) },
+    { method: 'GET', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/session$/, handler: (ctx) => session(ctx, d) },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/heartbeat$/, handler: (ctx) => { auth(ctx, d); d.heartbeat(ctx.params[0]!); sendEmpty(ctx.res, 204); } },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/tasks\/([^/]+)\/status$/, handler: (ctx) => status(ctx, d) },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/drained\/([^/]+)$/, handler: async (ctx) => {
+      auth(ctx, d);
+      sendJson(ctx.res, 200, { Confirmed: await feed.drained(ctx.params[1]!) });
+    } },
+  ];
+}
+
+/** A node credential is valid only for its own node's routes (it cannot call manager-only routes). */
+function auth(ctx: ApiContext, d: Dispatcher): void {
+  const h = ctx.req.headers.authorization ?? '';
+  const m = /^Bearer (\S+)$/.exec(h);
+  if (!m || !d.authenticate(ctx.params[0]!, m[1]!)) {
+    throw new SwarmletError('unauthenticated', 'node credential missing or invalid');
+  }
+}
+
+async function join(ctx: ApiContext, d: Dispatcher): Promise<void> {
+  const b = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'join');
+  for (const f of ['Token', 'Hostname', 'Addr'] as const) if (typeof b[f] !== 'string') throw invalid(`join.${f} must be a string`, f);
+  const labels = b.Labels === undefined ? undefined : requireObject(b.Labels, 'join.Labels') as Record<string, string>;
+  const r = d.join({ token: b.Token as string, hostname: b.Hostname as string, addr: b.Addr as string,
+    ...(labels ? { labels } : {}), ...(typeof b.Driver === 'string' ? { driver: b.Driver } : {}) });
+  sendJson(ctx.res, 200, { NodeID: r.nodeId, Credential: r.credential, Role: r.role, HeartbeatPeriodMs: r.heartbeatMs });
+}
+
+function joinToken(ctx: ApiContext, tokens: JoinTokens, url: string): void {
+  if (ctx.req.headers.authorization) throw new SwarmletError('permission_denied', 'join tokens are for the manager\'s own clients, not for node credentials');
+  const role = ctx.params[0] as JoinRole;
+  const rotate = ['1', 'true', 'yes'].includes(ctx.query.get('rotate') ?? '');
+  const token = rotate ? tokens.rotate(role) : tokens.token(role);
+  sendJson(ctx.res, 200, { Role: role, Token: token, Command: `swarmlet node join --manager ${url} --token ${token} --address ADDR --hostname NAME` });
+}
+
+function session(ctx: ApiContext, d: Dispatcher): void {
+  auth(ctx, d);
+  const nodeId = ctx.params[0]!;
+  const { res, req } = ctx;
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/x-ndjson');
+  res.flushHeaders();
+  d.heartbeat(nodeId);
+  const stop = d.watchAssignments(nodeId, (a) => { res.write(`${JSON.stringify(a)}\n`); });
+  const end = () => { stop(); if (!res.writableEnded) res.end(); };
+  req.on('close', end);
+  ctx.closing.addEventListener('abort', end, { once: true });
+}
+
+async function status(ctx: ApiContext, d: Dispatcher): Promise<void> {
+  auth(ctx, d);
+  const b = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'TaskReport');
+  if (!isTaskState(b.State)) throw invalid('TaskReport.State must be a task state', 'State');
+  d.report(ctx.params[0]!, ctx.params[1]!, b as unknown as TaskReport);
+  sendEmpty(ctx.res, 204);
+}

@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { Agent } from '../agent/agent.js';
+import { createHttpLink } from '../agent/http-link.js';
+import { createProcessDriver } from '../drivers/process-driver.js';
+import { streamEndpointSource } from '../client/endpoint-stream-source.js';
+import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+
+export interface NodeOptions {
+  /** The manager's API URL, e.g. http://127.0.0.1:2377 */
+  manager: string;
+  /** Join token: needed the first time; afterwards the node's credential in `stateDir` is used. */
+  token?: string;
+  address: string;
+  hostname: string;
+  labels?: Record<string, string>;
+  /** The node's own state: its identity and credential, task logs. */
+  stateDir: string;
+  /** Gateway /metrics port on the node address (default 9323; false for none). */
+  metricsPort?: number | false;
+  /** Run no gateway on this node. */
+  noGateway?: boolean;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface NodeProcess {
+  readonly nodeId: string;
+  readonly hostname: string;
+  /** Stops the gateway and every task of this node. */
+  close(): Promise<void>;
+}
+
+interface Identity { NodeID: string; Credential: string; HeartbeatPeriodMs: number; Manager: string }
+
+/** A node process: joins the manager (once), then runs an agent and a gateway for this node. */
+export async function runNode(o: NodeOptions): Promise<NodeProcess> {
+  const clock = o.clock ?? systemClock();
+  const logger = o.logger ?? silentLogger();
+  mkdirSync(o.stateDir, { recursive: true });
+  const id = await identity(o);
+  const link = createHttpLink({ manager: o.manager, nodeId: id.NodeID, credential: id.Credential, heartbeatMs: id.HeartbeatPeriodMs, clock, logger });
+  const driver = createProcessDriver({ dataDir: join(o.stateDir, 'driver'), clock, logger });
+  const agent = new Agent({ nodeId: id.NodeID, hostname: o.hostname, addr: o.address, driver, link, clock, logger });
+  let gateway: Gateway | undefined;
+  if (!o.noGateway) {
+    const port = o.metricsPort ?? 9323;
+    gateway = createGateway({
+      id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, clock, logger, staggerRoundRobin: true,
+      source: streamEndpointSource({ manager: o.manager, gatewayId: id.NodeID, clock, logger }),
+      admin: port === false ? false : { host: o.address, port },
+    });
+    await gateway.start();
+  }
+  agent.start();
+  return {
+    nodeId: id.NodeID,
+    hostname: o.hostname,
+    async close() {
+      await gateway?.close();
+      link.close();
+      await agent.close();
+    },
+  };
+}
+
+async function identity(o: NodeOptions): Promise<Identity> {
+  const file = join(o.stateDir, 'node.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Identity;
+    if (saved.Manager === o.manager) return saved;
+  }
+  if (!o.token) throw new Error(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`);
+  const res = await request(`${o.manager.replace(/\/+$/, '')}/swarmlet/v1/join`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: 'process' }),
+  });
+  const body = await res.body.json() as Identity & { message?: string };
+  if (res.statusCode !== 200) throw new Error(`join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
+  const id: Identity = { NodeID: body.NodeID, Credential: body.Credential, HeartbeatPeriodMs: body.HeartbeatPeriodMs, Manager: o.manager };
+  writeFileSync(`${file}.tmp`, JSON.stringify(id), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  return id;
+}
