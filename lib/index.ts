@@ -2,6 +2,10 @@
 export { createCluster, type Cluster, type ClusterOptions } from './cluster/create-cluster.js';
 export { ClusterClient, type ClusterEvent, type NodeUpdate } from './cluster/cluster-client.js';
 export { checkConvergence } from './cluster/converged.js';
+export { events, type EventsOptions, type EventSource } from './events/events.js';
+export { EventLog, type EventLogOptions } from './events/event-log.js';
+export { eventsRoute } from './events/events-route.js';
+export { encodeEvent, decodeEvent, type EventMessage, type EventActor, type EventType, type EventAction } from './events/event-message.js';
 export type { Control, Filters, LogEntry, ClusterInfo } from './manager/control.js';
 export { createControl } from './manager/create-control.js';
 export { Manager } from './manager/manager.js';

@@ -11,7 +11,8 @@ import { registerSystem } from './system.js';
 import { registerUp } from './up.js';
 import { registerGateway } from './gateway.js';
 import { registerJoinToken, registerManager } from './cluster-processes.js';
+import { registerEvents } from './events.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerGateway, registerService, registerNode, registerImage, registerSystem];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents];

@@ -8,6 +8,8 @@ import { Http, segment } from './http.js';
 import { decodeLogStream, type LogRecord } from './log-frames.js';
 import { normalizeHost } from './host.js';
 import type { PingResult, SystemInfo, SystemVersion } from './system-info.js';
+import type { EventMessage } from '../events/event-message.js';
+import { decodeEventStream, type EventsQueryOptions } from './events.js';
 
 export interface ClientOptions {
   /** `http://host:port`, `tcp://host:port` or `host:port`; default http://127.0.0.1:2377. */
@@ -51,6 +53,8 @@ export interface SwarmletClient {
   images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
   serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
   taskLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
+  /** GET /events: replayed then live events until `until`, the server ends the stream, or `signal` aborts. */
+  events(opts?: EventsQueryOptions): AsyncIterable<EventMessage>;
   close(): Promise<void>;
 }
 
@@ -68,6 +72,11 @@ function logQuery(opts: LogOptions) {
     since: opts.since,
     tail: opts.tail === undefined ? 'all' : String(opts.tail),
   };
+}
+
+async function* streamEvents(http: Http, filters: string | undefined, opts: EventsQueryOptions): AsyncGenerator<EventMessage> {
+  const res = await http.send({ method: 'GET', path: '/events', query: { since: opts.since, until: opts.until, filters }, signal: opts.signal });
+  yield* decodeEventStream(res.body);
 }
 
 async function* streamLogs(http: Http, path: string, opts: LogOptions): AsyncGenerator<LogRecord> {
@@ -118,6 +127,7 @@ export function createClient(options: ClientOptions = {}): SwarmletClient {
     },
     serviceLogs: (ref, opts = {}) => streamLogs(http, `/services/${segment(ref)}/logs`, opts),
     taskLogs: (ref, opts = {}) => streamLogs(http, `/tasks/${segment(ref)}/logs`, opts),
+    events: (opts = {}) => streamEvents(http, filtersQuery(opts.filters).filters, opts),
     close: () => http.close(),
   };
 }

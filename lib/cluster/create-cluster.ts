@@ -28,6 +28,7 @@ import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
 import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
 import { createManagerMetrics } from '../manager/manager-metrics.js';
 import { metricsRoute } from '../manager/metrics-route.js';
+import { eventsRoute } from '../events/events-route.js';
 import { SWARMLET_VERSION } from '../version.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 
@@ -150,7 +151,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {
-    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), ...sessionRoutes] });
+    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ store, clock }), ...sessionRoutes] });
     try {
       const bound = await api.listen(listen.host, listen.port);
       url = `http://${bound.host}:${bound.port}`;
