@@ -5,6 +5,8 @@ import { taskDisplayName } from '../model/naming.js';
 import { isTerminal, stateRank } from '../model/task-state.js';
 import type { Task } from '../model/types.js';
 import type { AgentLink } from './agent-link.js';
+import type { TaskReport } from '../manager/manager.js';
+import { adoptTasks } from './adopt-tasks.js';
 import type { TaskDriver } from './task-driver.js';
 import { TaskRunner } from './task-runner.js';
 
@@ -30,6 +32,9 @@ export class Agent {
   private unwatch: (() => void) | undefined;
   private closed = false;
   private firstSync = true;
+  /** While the first sync adopts what an earlier agent left running: the latest tasks, synced after. */
+  private adopting: Promise<void> | undefined;
+  private pending: Task[] = [];
   private readonly known = new Set<string>();
 
   constructor(private readonly o: AgentOptions) {
@@ -50,7 +55,11 @@ export class Agent {
     if (this.closed) return;
     if (this.firstSync) {
       this.firstSync = false;
-      this.cleanupStale(tasks);
+      this.adopting = this.adopt(tasks);
+    }
+    if (this.adopting) {
+      this.pending = tasks;
+      return;
     }
     const seen = new Set<string>();
     for (const t of tasks) {
@@ -83,14 +92,20 @@ export class Agent {
     return link.drained ? () => link.drained!(taskId) : undefined;
   }
 
-  /** Tasks a previous agent left in flight: stop their leftovers and report them shut down. */
-  private cleanupStale(tasks: Task[]): void {
-    for (const t of tasks) {
-      const st = stateRank(t.Status.State);
-      if (st < stateRank('accepted') || isTerminal(t.Status.State)) continue;
-      void this.o.driver.cleanupStale?.(t);
-      this.o.link.report(this.nodeId, t.ID, { State: 'shutdown', Message: 'shutdown', Err: 'task: stopped because its agent restarted' });
-    }
+  /** Tasks an earlier agent left in flight: adopt those still running, then sync as usual. */
+  private async adopt(tasks: Task[]): Promise<void> {
+    const report = (t: Task) => (r: TaskReport) => this.o.link.report(this.nodeId, t.ID, r);
+    const adopted = await adoptTasks({
+      tasks, driver: this.o.driver, logger: this.logger,
+      report: (id, r) => this.o.link.report(this.nodeId, id, r),
+      supervise: (t, rt) => TaskRunner.adopt(t, this.o.driver, rt, report(t), this.logger, this.o.link.serviceInfo(t.ServiceID)?.targetPort, this.o.clock),
+    }).catch((err: unknown) => {
+      this.logger.error({ err }, 'adopting tasks failed');
+      return new Map<string, TaskRunner>();
+    });
+    for (const [id, runner] of adopted) this.track(id, runner);
+    this.adopting = undefined;
+    this.sync(this.pending);
   }
 
   private startTask(t: Task): void {
@@ -102,9 +117,12 @@ export class Agent {
       image: this.o.link.resolveImage(t.Spec.ContainerSpec.Image),
       env: t.Spec.ContainerSpec.Env ?? [],
     };
-    const runner = new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, info?.targetPort, this.o.clock);
-    this.runners.set(t.ID, runner);
-    void runner.done.finally(() => { this.runners.delete(t.ID); });
+    this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, info?.targetPort, this.o.clock));
+  }
+
+  private track(taskId: string, runner: TaskRunner): void {
+    this.runners.set(taskId, runner);
+    void runner.done.finally(() => { this.runners.delete(taskId); });
   }
 
   /** Stops every task and the driver. */
@@ -112,6 +130,7 @@ export class Agent {
     if (this.closed) return;
     this.closed = true;
     this.unwatch?.();
+    await this.adopting;
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     await this.o.driver.close();
   }

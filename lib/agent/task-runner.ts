@@ -20,7 +20,7 @@ export function exitReport(exit: ExitInfo): TaskReport {
   return { State: 'failed', Message: 'started', Err: `task: killed by signal ${exit.signal ?? 'unknown'}` };
 }
 
-/** Runs one task on a driver and reports each state change. */
+/** Runs one task on a driver (or supervises one the driver adopted) and reports each state change. */
 export class TaskRunner {
   private running: RunningTask | undefined;
   private stopping: Promise<void> | undefined;
@@ -34,28 +34,46 @@ export class TaskRunner {
   constructor(
     private readonly task: Task,
     private readonly driver: TaskDriver,
-    private readonly req: StartRequest,
+    private readonly req: StartRequest | undefined,
     private readonly report: (r: TaskReport) => void,
     private readonly logger: Logger,
     private readonly targetPort: number | undefined,
     private readonly clock: Clock,
+    adopted?: RunningTask,
   ) {
-    this.done = this.run();
+    this.done = this.run(adopted);
   }
 
-  private async run(): Promise<void> {
+  /**
+   * A runner for a task the driver adopted (it kept running while its agent was down): not started
+   * again; reported running once it serves (a no-op for the manager when it already was), then its
+   * exit or stop is reported as usual.
+   */
+  static adopt(
+    task: Task, driver: TaskDriver, running: RunningTask, report: (r: TaskReport) => void,
+    logger: Logger, targetPort: number | undefined, clock: Clock,
+  ): TaskRunner {
+    return new TaskRunner(task, driver, undefined, report, logger, targetPort, clock, running);
+  }
+
+  private async start(): Promise<RunningTask | undefined> {
     this.report({ State: 'accepted', Message: 'accepted' });
     this.report({ State: 'preparing', Message: 'preparing' });
     this.report({ State: 'starting', Message: 'starting' });
-    let rt: RunningTask;
     try {
-      rt = await this.driver.start(this.req);
+      if (!this.req) throw new Error('nothing to start');
+      return await this.driver.start(this.req);
     } catch (e) {
       const msg = isSwarmletError(e) || e instanceof Error ? e.message : String(e);
       this.logger.warn({ task: this.task.ID, err: msg }, 'task rejected');
       this.report({ State: 'rejected', Message: 'rejected', Err: msg });
-      return;
+      return undefined;
     }
+  }
+
+  private async run(adopted: RunningTask | undefined): Promise<void> {
+    const rt = adopted ?? await this.start();
+    if (!rt) return;
     this.running = rt;
     if (this.stopRequested) void this.stop();
     const ep = rt.endpoint;

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, 
 import { join } from 'node:path';
 import type { Clock, Timer } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_MAX_LOG_BYTES, type LogWriter } from './log-store.js';
+import type { LogWriter } from './log-store.js';
 
 type Stream = 'stdout' | 'stderr';
 const STREAMS: readonly Stream[] = ['stdout', 'stderr'];
@@ -11,6 +11,8 @@ const CHUNK_BYTES = 64 * 1024;
 /** After a change notification, wait this long so that a burst of writes is read in one go. */
 const DEBOUNCE_MS = 20;
 const DEFAULT_POLL_MS = 1000;
+const DEFAULT_TRUNCATE_BYTES = 256 * 1024;
+const DEFAULT_RAW_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * Opens (creating) a task's raw output files `<dir>/stdout` and `<dir>/stderr` for appending. The
@@ -35,7 +37,12 @@ export interface OutputTailOptions {
   log: LogWriter;
   clock: Clock;
   logger: Logger;
-  /** Copy-truncate a raw file once this many bytes of it were read (default 1 MiB). */
+  /**
+   * Truncate a raw file once this many bytes of it were read and the task wrote nothing since the
+   * previous read (default 256 KiB).
+   */
+  truncateBytes?: number;
+  /** Truncate a raw file at this size even while the task keeps writing (default 8 MiB). */
   maxBytes?: number;
   /** Reads at least this often even without change notifications (default 1 s). */
   pollMs?: number;
@@ -48,15 +55,19 @@ export interface OutputTailOptions {
  * `<dir>/offsets.json`, so a driver started later (the agent restarted) continues where the old
  * one stopped: lines written while no driver ran are read then, with the time of that read.
  *
- * Bounded size: once a raw file has been read past `maxBytes`, it is truncated to zero (the child
- * appends with O_APPEND, so it writes at the new end). Known race, as with logrotate's copytruncate:
- * bytes the task writes between the last read and the truncate are lost; the window is one
- * read-to-truncate, once per `maxBytes` of output. A driver crash between two reads may repeat the
- * lines read since the offsets were last saved, never lose them.
+ * Bounded size (copy-truncate, as logrotate's copytruncate): a raw file that was read to its end
+ * is truncated to zero (the child writes with O_APPEND, so its next write lands at the new end).
+ * Known race: bytes the task writes between that last read and the truncate are lost. The window
+ * is one system call, and the driver takes it only when the task has been quiet since the previous
+ * read (`truncateBytes`, checked on every change notification and poll), or, for a task that never
+ * pauses, once the file reaches `maxBytes`. Disk use per task: the LogStore's bound plus `maxBytes`
+ * per stream (more while no driver runs: nobody reads then). A driver crash may repeat the lines
+ * read since the offsets were last saved, never lose them.
  */
 export class OutputTail {
   private readonly offsets: Record<Stream, number>;
   private readonly committed: Record<Stream, number>;
+  private readonly truncateBytes: number;
   private readonly maxBytes: number;
   private savedOffsets = '';
   private watcher: FSWatcher | undefined;
@@ -65,7 +76,8 @@ export class OutputTail {
   private stopped = false;
 
   constructor(private readonly o: OutputTailOptions) {
-    this.maxBytes = o.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+    this.truncateBytes = o.truncateBytes ?? DEFAULT_TRUNCATE_BYTES;
+    this.maxBytes = Math.max(o.maxBytes ?? DEFAULT_RAW_MAX_BYTES, this.truncateBytes);
     this.committed = loadOffsets(o.dir);
     this.offsets = { ...this.committed };
     this.savedOffsets = JSON.stringify(this.committed);
@@ -110,28 +122,28 @@ export class OutputTail {
       return false; // no such file (yet, or any more)
     }
     try {
+      const before = { offset: this.offsets[stream], committed: this.committed[stream] };
+      let { offset, committed } = before;
       const size = fstatSync(fd).size;
-      let offset = this.offsets[stream];
-      let committed = this.committed[stream];
       if (size < offset) offset = committed = 0; // truncated by an earlier driver that died before saving
-      if (size === offset && offset === this.offsets[stream]) return false;
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, size - offset)));
-      while (offset < size) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);
-        if (n <= 0) break;
-        const chunk = buf.subarray(0, n);
-        this.o.log.write(stream, chunk);
-        const nl = chunk.lastIndexOf(0x0a);
-        if (nl !== -1) committed = offset + nl + 1;
-        offset += n;
+      const quiet = size === offset; // nothing written since the last read
+      if (!quiet) {
+        const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+        for (let n = readSync(fd, buf, 0, buf.length, offset); n > 0; n = readSync(fd, buf, 0, buf.length, offset)) {
+          const chunk = buf.subarray(0, n);
+          this.o.log.write(stream, chunk);
+          const nl = chunk.lastIndexOf(0x0a);
+          if (nl !== -1) committed = offset + nl + 1;
+          offset += n;
+        }
       }
-      if (offset >= this.maxBytes) {
-        ftruncateSync(fd, 0);
+      if ((quiet && offset >= this.truncateBytes) || offset >= this.maxBytes) {
+        ftruncateSync(fd, 0); // read to the end just now: see the class comment for the race
         offset = committed = 0;
       }
       this.offsets[stream] = offset;
       this.committed[stream] = committed;
-      return true;
+      return offset !== before.offset || committed !== before.committed;
     } catch (err) {
       this.o.logger.warn({ stream, err }, 'cannot read task output');
       return false;

@@ -18,8 +18,6 @@ interface TaskIo {
   log: LogWriter;
   clock: Clock;
   logger: Logger;
-  /** Raw output files are truncated once read past this size. */
-  maxLogBytes?: number;
   /** Called once, before `exited` resolves, when the process (and its output) is gone. */
   onExit?: (info: ExitInfo) => void;
 }
@@ -64,7 +62,7 @@ export function spawnProcessTask(o: ProcessTaskOptions): RunningTask {
     child.on('exit', (code, signal) => resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }));
   });
   if (pid !== undefined) recordTask(o, pid);
-  const tail = new OutputTail({ dir: o.dir, log: o.log, clock: o.clock, logger: o.logger, ...(o.maxLogBytes ? { maxBytes: o.maxLogBytes } : {}) });
+  const tail = new OutputTail({ dir: o.dir, log: o.log, clock: o.clock, logger: o.logger });
   tail.start();
   return superviseTask({
     pid, pgid: pid, stopSignal: o.stopSignal, endpoint: o.endpoint, env: o.env, gone, tail, log: o.log,
@@ -104,7 +102,7 @@ export const ADOPTED_EXIT_ERROR = 'task: exited after its agent restarted (exit 
 export function adoptProcessTask(o: AdoptTaskOptions): RunningTask {
   const rec = o.record;
   const stat = o.stat ?? readProcStat;
-  const tail = new OutputTail({ dir: o.dir, log: o.log, clock: o.clock, logger: o.logger, ...(o.maxLogBytes ? { maxBytes: o.maxLogBytes } : {}) });
+  const tail = new OutputTail({ dir: o.dir, log: o.log, clock: o.clock, logger: o.logger });
   tail.start();
   const gone = waitGone(rec, stat, o.clock, o.pollMs ?? 200)
     .then((): GoneStatus => ({ exitCode: undefined, signal: undefined, error: ADOPTED_EXIT_ERROR }));

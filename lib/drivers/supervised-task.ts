@@ -60,7 +60,7 @@ export function superviseTask(o: SupervisedTaskOptions): RunningTask {
       o.logger.warn({ err }, 'cannot remove the task directory');
     }
     const info: ExitInfo = { exitCode: status.exitCode, signal: status.signal, stopped };
-    if (status.error !== undefined) info.error = status.error;
+    if (status.error !== undefined && !stopped) info.error = status.error;
     o.logger.debug({ pid: o.pid, ...info }, 'task process gone');
     o.onExit?.(info);
     return info;
