@@ -95,3 +95,24 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
       ctx.out(`node ${o.hostname} stopped`);
     });
 }
+
+export function registerNodeRm(node: Command, ctx: CliContext): void {
+  node.command('rm').alias('remove').description('Remove one or more nodes from the swarm (only nodes that are down, unless --force)')
+    .argument('<node...>', 'node IDs or hostnames')
+    .option('-f, --force', 'force-remove a node that is not down')
+    .action(ctx.run(async (refs: string[], o: { force?: boolean }) => {
+      const base = (ctx.host() ?? 'http://127.0.0.1:2377').replace(/^tcp:\/\//, 'http://');
+      const url = /^https?:\/\//.test(base) ? base : `http://${base}`;
+      let failed = false;
+      for (const ref of refs) {
+        const res = await request(`${url}/nodes/${encodeURIComponent(ref)}${o.force ? '?force=1' : ''}`, { method: 'DELETE' });
+        const text = await res.body.text();
+        if (res.statusCode === 200) { ctx.out(ref); continue; }
+        failed = true;
+        let message = text;
+        try { message = (JSON.parse(text) as { message: string }).message; } catch { /* plain text */ }
+        ctx.err(`Error response from daemon: ${message}`);
+      }
+      if (failed) process.exitCode = 1;
+    }));
+}

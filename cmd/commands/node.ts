@@ -12,7 +12,7 @@ import { collect, parseFilterArgs } from '../options.js';
 import { checkFormat, printTasks, type TaskListFlags } from '../print-tasks.js';
 import { nodeRef } from '../node-ref.js';
 import { registerNodeUpdate } from './node-update.js';
-import { registerNodeJoin } from './cluster-processes.js';
+import { registerNodeJoin, registerNodeRm } from './cluster-processes.js';
 
 function registerNodeLs(node: Command, ctx: CliContext): void {
   node.command('ls').alias('list').description('List nodes in the swarm')
@@ -87,4 +87,5 @@ export function registerNode(program: Command, ctx: CliContext): void {
   registerNodePs(node, ctx);
   registerNodeUpdate(node, ctx);
   registerNodeJoin(node, ctx);
+  registerNodeRm(node, ctx);
 }

@@ -28,6 +28,8 @@ export interface RunningTask {
   /** Where the task listens: node address + host port allocated by the driver. */
   endpoint: { addr: string; port: number } | undefined;
   pid: number | undefined;
+  /** Moves output the task wrote but the driver has not read yet into its log (optional). */
+  flushOutput?(): void;
   /** The environment the task runs with (health-check commands run with it). */
   env?: Record<string, string>;
   /** Resolves once when the task's process has gone, for whatever reason. */

@@ -120,6 +120,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const byNode = new Map(agents.map((a) => [a.nodeId, a]));
   const control = createControl({
     store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    onNodeRemoved: (id) => tokens?.forget(id),
     selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
     logs: (nodeId, taskId, query) => {

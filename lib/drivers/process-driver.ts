@@ -112,6 +112,8 @@ class ProcessDriver implements TaskDriver {
   }
 
   logs(taskId: string, query: LogQuery): AsyncIterable<LogLine> {
+    // What the task wrote a moment ago is in its raw output file: read it in before answering.
+    this.running.get(taskId)?.task.flushOutput?.();
     return this.logStore.read(taskId, query);
   }
 

@@ -77,7 +77,7 @@ export function superviseTask(o: SupervisedTaskOptions): RunningTask {
     return stopPromise;
   };
 
-  const task: RunningTask = { endpoint: o.endpoint, pid: o.pid, exited, stop };
+  const task: RunningTask = { endpoint: o.endpoint, pid: o.pid, exited, stop, flushOutput: () => { if (!gone) o.tail.drain(); } };
   if (o.env) task.env = o.env;
   return task;
 }

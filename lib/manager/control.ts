@@ -47,6 +47,8 @@ export interface Control {
   listNodes(filters?: Filters): Node[];
   getNode(ref: string): Node;
   updateNode(ref: string, version: number, spec: NodeSpec): void;
+  /** Swarm's rule: only a node that is down, unless `force`; its tasks are replaced elsewhere. */
+  removeNode?(ref: string, force: boolean): void;
 
   /** Lines of every task of the service (history included), ordered by time per task. */
   serviceLogs(ref: string, query: LogQuery): AsyncIterable<LogEntry>;

@@ -29,6 +29,8 @@ export interface ControlOptions {
   createdAt: string;
   heartbeatPeriodMs?: number;
   taskHistoryLimit?: number;
+  /** Called with the node's ID after it was removed (e.g. to forget its credential). */
+  onNodeRemoved?: (nodeId: string) => void;
   /** Throws when no node could run the image. Default: the process-driver catalog must know it. */
   checkImage?: (tx: WriteTx, image: string) => void;
 }
@@ -109,6 +111,16 @@ export function createControl(o: ControlOptions): Control {
     getNode: findNode,
     updateNode(ref, version, spec) {
       store.update((tx) => updateNodeTx(tx, resolveRef('node', ref, tx.listNodes(), (n) => n.ID, (n) => n.Description.Hostname), version, spec));
+    },
+    removeNode(ref, force) {
+      const id = store.update((tx) => {
+        const n = resolveRef('node', ref, tx.listNodes(), (x) => x.ID, (x) => x.Description.Hostname);
+        if (!force && n.Status.State !== 'down') throw new SwarmletError('failed_precondition', `node ${ref} is not down and can't be removed`);
+        if (n.ManagerStatus?.Leader) throw new SwarmletError('failed_precondition', `node ${ref} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
+        tx.deleteNode(n.ID);
+        return n.ID;
+      });
+      o.onNodeRemoved?.(id);
     },
     serviceLogs(ref, query) {
       const s = findService(ref);

@@ -132,6 +132,11 @@ t.test('manager + 3 node processes: node failure, manager failure, tokens', asyn
     const r = await load;
     t.ok(r.sent > 100, `sent ${r.sent}`);
     t.equal(r.non2xx + r.errors, 0, `failed requests: ${r.samples.join(' | ')}`);
+    const up = await api<{ message: string }>(url, '/nodes/pn1', { method: 'DELETE' });
+    t.equal(up.status, 400);
+    t.equal(up.body.message, "node pn1 is not down and can't be removed");
+    t.equal((await api(url, '/nodes/pn3', { method: 'DELETE' })).status, 200, 'a down node can be removed');
+    t.notOk((await api<NodeJ[]>(url, '/nodes')).body.some((n) => n.Description.Hostname === 'pn3'));
   });
 
   await t.test('kill -9 of the manager: gateways keep routing; after a restart the same tasks run and nodes reconnect', async (t) => {
