@@ -33,6 +33,8 @@ t.test('examples/local-cluster.ts runs 5 tasks, gets an answer and exits 0', asy
     t.ok(tasks.some((m) => `web.${m[1]}` === answer[1]), `the answer comes from a listed task (${answer[1]})`);
     t.notOk(alive(Number(answer[2])), 'the task process that answered is gone after close()');
   }
-  const logs = lines.filter((l) => /^log [0-9a-z]{12} \| whoami listening on http:\/\/127\.0\.0\.\d:\d+ as web\.\d$/.test(l));
+  // tail 1: each task's last line — its start line, or the request line of the task that answered
+  const logs = lines.filter((l) => /^log [0-9a-z]{12} \| (whoami listening on http:\/\/127\.0\.0\.\d:\d+ as web\.\d|GET \/ 200)$/.test(l));
   t.equal(logs.length, 5, 'one log line per task (tail 1)');
+  t.equal(new Set(logs.map((l) => l.slice(4, 16))).size, 5, 'from 5 different tasks');
 });
