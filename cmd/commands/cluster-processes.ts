@@ -8,17 +8,11 @@ import { createCluster } from '../../lib/cluster/create-cluster.js';
 import { runNode } from '../../lib/node/run-node.js';
 import { parseDuration } from '../../lib/model/durations.js';
 import type { CliContext } from '../context.js';
+import { waitForStop } from '../wait-for-stop.js';
+import { normalizeHost } from '../../lib/client/host.js';
 import { collect } from '../options.js';
 
 const STATE = join(homedir(), '.local', 'state', 'swarmlet');
-
-function waitForSignal(ctx: CliContext): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '::1';
@@ -42,7 +36,9 @@ export function registerManager(program: Command, ctx: CliContext): void {
       const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs } });
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${o.dispatcherHeartbeat})`);
       ctx.out(`join nodes with: swarmlet join-token worker --host ${cluster.url}`);
-      await waitForSignal(ctx);
+      const stop = waitForStop(ctx.signal);
+      await stop.promise;
+      stop.dispose();
       await cluster.close();
       ctx.out('swarmlet manager stopped');
     });
@@ -55,8 +51,7 @@ export function registerJoinToken(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'only print the token')
     .action(ctx.run(async (role: string, o: { rotate?: boolean; quiet?: boolean }) => {
       if (role !== 'worker' && role !== 'manager') throw new Error(`unknown role "${role}": worker or manager`);
-      const base = (ctx.host() ?? 'http://127.0.0.1:2377').replace(/^tcp:\/\//, 'http://');
-      const url = /^https?:\/\//.test(base) ? base : `http://${base}`;
+      const url = normalizeHost(ctx.host());
       const res = await request(`${url}/swarmlet/v1/join-token/${role}${o.rotate ? '?rotate=1' : ''}`);
       const body = await res.body.json() as { Token: string; Command: string; message?: string };
       if (res.statusCode !== 200) throw new Error(body.message ?? `HTTP ${res.statusCode}`);
@@ -80,17 +75,19 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .action(async (o: { address: string; hostname: string; manager?: string; token?: string; label?: string[]; driver: string; state?: string; metricsPort: string; gateway: boolean; logLevel: string }) => {
       if (o.driver !== 'process') throw new Error(`unknown --driver "${o.driver}": only process is available`);
-      const manager = (o.manager ?? ctx.host() ?? 'http://127.0.0.1:2377').replace(/^tcp:\/\//, 'http://');
+      const manager = normalizeHost(o.manager ?? ctx.host());
       const labels = Object.fromEntries((o.label ?? []).map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)]; }));
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const node = await runNode({
-        manager: /^https?:\/\//.test(manager) ? manager : `http://${manager}`, address: o.address, hostname: o.hostname, labels,
+        manager, address: o.address, hostname: o.hostname, labels,
         stateDir: o.state ?? join(STATE, 'nodes', o.hostname), logger, noGateway: !o.gateway,
         metricsPort: o.metricsPort === 'off' ? false : Number(o.metricsPort),
         ...(o.token ? { token: o.token } : {}),
       });
       ctx.out(`node ${o.hostname} (${node.nodeId}) joined ${manager}; running its tasks at ${o.address}`);
-      await waitForSignal(ctx);
+      const stop = waitForStop(ctx.signal);
+      await stop.promise;
+      stop.dispose();
       await node.close();
       ctx.out(`node ${o.hostname} stopped`);
     });
@@ -101,8 +98,7 @@ export function registerNodeRm(node: Command, ctx: CliContext): void {
     .argument('<node...>', 'node IDs or hostnames')
     .option('-f, --force', 'force-remove a node that is not down')
     .action(ctx.run(async (refs: string[], o: { force?: boolean }) => {
-      const base = (ctx.host() ?? 'http://127.0.0.1:2377').replace(/^tcp:\/\//, 'http://');
-      const url = /^https?:\/\//.test(base) ? base : `http://${base}`;
+      const url = normalizeHost(ctx.host());
       let failed = false;
       for (const ref of refs) {
         const res = await request(`${url}/nodes/${encodeURIComponent(ref)}${o.force ? '?force=1' : ''}`, { method: 'DELETE' });

@@ -4,6 +4,8 @@ import { createGateway } from '../../gateway/create-gateway.js';
 import { streamEndpointSource } from '../../lib/client/endpoint-stream-source.js';
 import { createClient } from '../../lib/client/client.js';
 import type { CliContext } from '../context.js';
+import { waitForStop } from '../wait-for-stop.js';
+import { normalizeHost } from '../../lib/client/host.js';
 
 interface GatewayFlags { manager?: string; node: string; admin: string; logLevel: string }
 
@@ -24,7 +26,7 @@ Examples:
 }
 
 async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
-  const manager = flags.manager ?? ctx.host() ?? 'http://127.0.0.1:2377';
+  const manager = normalizeHost(flags.manager ?? ctx.host());
   const client = createClient({ host: manager });
   let node;
   try { node = await client.nodes.get(flags.node); } finally { await client.close(); }
@@ -32,21 +34,17 @@ async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
   if (!addr) throw new Error(`node ${flags.node} has no address`);
   const admin = flags.admin === 'off' ? false : parseHostPort(flags.admin || `${addr}:9323`);
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
-  const base = manager.replace(/^tcp:\/\//, 'http://');
   const gateway = createGateway({
     id: `${node.ID}-gw-${process.pid}`, nodeId: node.ID, hostname: node.Description.Hostname, addr, logger,
-    source: streamEndpointSource({ manager: /^https?:\/\//.test(base) ? base : `http://${base}`, gatewayId: `${node.ID}-gw-${process.pid}`, logger }),
+    source: streamEndpointSource({ manager, gatewayId: `${node.ID}-gw-${process.pid}`, logger }),
     admin, staggerRoundRobin: true,
   });
   await gateway.start();
   const a = gateway.adminAddress();
   ctx.out(`gateway for ${node.Description.Hostname} (${addr}) following ${manager}${a ? `; metrics at http://${a.host}:${a.port}/metrics` : ''}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    ctx.signal.addEventListener('abort', stop, { once: true });
-  });
+  const stop = waitForStop(ctx.signal);
+  await stop.promise;
+  stop.dispose();
   ctx.out('gateway: finishing in-flight requests…');
   await gateway.close();
 }

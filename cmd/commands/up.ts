@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
 import type { CliContext } from '../context.js';
+import { waitForStop } from '../wait-for-stop.js';
 
 export interface UpOptions {
   nodes: string;
@@ -80,21 +81,4 @@ async function startDemo(cluster: Cluster, ctx: CliContext, stopped: Promise<voi
       ctx.out(`demo: ${DEMO.name}.${t.Slot} ${t.ID.slice(0, 12)} running at http://${t.Endpoint?.Addr}:${t.Endpoint?.Port}`);
     }
   }
-}
-
-function waitForStop(signal: AbortSignal): { promise: Promise<void>; dispose(): void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  const onSignal = () => resolve();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  signal.addEventListener('abort', onSignal, { once: true });
-  return {
-    promise,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      signal.removeEventListener('abort', onSignal);
-    },
-  };
 }

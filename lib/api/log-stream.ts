@@ -5,6 +5,7 @@ import type { ApiContext } from './context.js';
 import { encodeFrame, formatLogPayloads } from './log-frames.js';
 import { toLogQuery, type LogParams } from './log-params.js';
 import { compareApiVersions } from './query.js';
+import { drained } from './reply.js';
 
 export const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
@@ -65,16 +66,4 @@ async function pump(res: ServerResponse, entries: AsyncIterable<LogEntry>, opts:
     }
     if (!ok) await drained(res, signal);
   }
-}
-
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

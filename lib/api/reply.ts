@@ -30,3 +30,16 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
 export function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { message });
 }
+
+/** Resolves when a response that refused a write can take more (or the signal aborts): stream backpressure. */
+export function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

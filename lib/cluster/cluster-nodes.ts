@@ -4,17 +4,26 @@ import type { IdGenerator } from '../ids.js';
 import type { Node } from '../model/types.js';
 import type { WriteTx } from '../store/store.js';
 
-export interface NodeSeed { hostname: string; addr: string; role: 'manager' | 'worker'; driver: string; managerAddr: string }
+export interface NodeSeed {
+  hostname: string;
+  addr: string;
+  /** Role and labels of a node seen for the first time (a known node keeps its spec). */
+  role: 'manager' | 'worker';
+  labels?: Record<string, string>;
+  driver: string;
+  /** The API address of the manager this node is (a manager node without it gets no ManagerStatus). */
+  managerAddr?: string;
+}
 
 export const ENGINE_VERSION = 'swarmlet-0.1.0';
 
-/** Finds the node by hostname (restart with the same data) or registers it; either way it is ready. */
+/** Finds the node by hostname (a restart, a re-join) or registers it; either way it is ready at `addr`. */
 export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now: number): Node {
   const existing = tx.listNodes().find((n) => n.Description.Hostname === seed.hostname);
   const ts = isoTime(now);
   const base: Node = existing ?? {
     ID: ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
-    Spec: { Labels: {}, Role: seed.role, Availability: 'active' },
+    Spec: { Labels: seed.labels ?? {}, Role: seed.role, Availability: 'active' },
     Description: { Hostname: seed.hostname },
     Status: { State: 'ready', Addr: seed.addr },
   };
@@ -30,7 +39,7 @@ export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now:
     },
     Status: { State: 'ready', Addr: seed.addr },
   };
-  if (base.Spec.Role === 'manager') node.ManagerStatus = { Leader: true, Reachability: 'reachable', Addr: seed.managerAddr };
+  if (base.Spec.Role === 'manager' && seed.managerAddr) node.ManagerStatus = { Leader: true, Reachability: 'reachable', Addr: seed.managerAddr };
   else delete node.ManagerStatus;
   return tx.putNode(node);
 }

@@ -1,16 +1,16 @@
-import { cpus, totalmem } from 'node:os';
 import type { Clock, Timer } from '../clock.js';
-import { isoTime } from '../clock.js';
 import { SwarmletError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Manager, TaskReport } from '../manager/manager.js';
 import { listImages } from '../manager/image-catalog.js';
-import type { Image, Node, Task } from '../model/types.js';
+import type { Image, Task } from '../model/types.js';
+import { registerNode } from '../cluster/cluster-nodes.js';
 import type { Store } from '../store/store.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';
 import { planLiveness } from './node-liveness.js';
+import { serviceInfoOf, watchNode } from './watch-node.js';
 
 export interface JoinRequest { token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string }
 export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
@@ -69,7 +69,7 @@ export class Dispatcher {
         const n = tx.getNode(c.nodeId);
         if (!n) continue;
         if (c.state === 'down') this.logger.warn({ node: n.Description.Hostname }, 'node down: heartbeat failure');
-        tx.putNode({ ...n, Status: { ...n.Status, State: c.state, ...(c.message ? { Message: c.message } : { Message: '' }) } });
+        tx.putNode({ ...n, Status: { ...n.Status, State: c.state, Message: c.message } });
       }
     });
   }
@@ -80,23 +80,9 @@ export class Dispatcher {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(req.hostname)) throw new SwarmletError('invalid_argument', `invalid hostname "${req.hostname}"`, 'Hostname');
     if (!/^[0-9a-fA-F.:]+$/.test(req.addr)) throw new SwarmletError('invalid_argument', `invalid address "${req.addr}"`, 'Addr');
     const now = this.o.clock.now();
-    const node = this.o.store.update((tx) => {
-      const existing = tx.listNodes().find((n) => n.Description.Hostname === req.hostname);
-      const ts = isoTime(now);
-      const base: Node = existing ?? {
-        ID: this.o.ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
-        Spec: { Labels: req.labels ?? {}, Role: role, Availability: 'active' }, Description: { Hostname: req.hostname }, Status: { State: 'ready' },
-      };
-      return tx.putNode({
-        ...base,
-        Description: {
-          ...base.Description, Platform: { Architecture: 'x86_64', OS: 'linux' },
-          Resources: { NanoCPUs: cpus().length * 1e9, MemoryBytes: totalmem() },
-          Engine: { EngineVersion: 'swarmlet-0.1.0', Plugins: [] }, Driver: req.driver ?? 'process',
-        },
-        Status: { State: 'ready', Addr: req.addr, Message: '' },
-      });
-    });
+    const node = this.o.store.update((tx) => registerNode(tx, {
+      hostname: req.hostname, addr: req.addr, role, driver: req.driver ?? 'process', ...(req.labels ? { labels: req.labels } : {}),
+    }, this.o.ids, now));
     this.lastSeen.set(node.ID, now);
     const credential = this.o.tokens.issueCredential(node.ID);
     this.logger.info({ node: req.hostname, role }, 'node joined');
@@ -124,9 +110,7 @@ export class Dispatcher {
       const services: Assignments['Services'] = {};
       for (const t of tasks) {
         const s = tx.getService(t.ServiceID);
-        if (!s || services[s.ID]) continue;
-        const target = s.Spec.EndpointSpec?.Ports?.[0]?.TargetPort;
-        services[s.ID] = target === undefined ? { name: s.Spec.Name } : { name: s.Spec.Name, targetPort: target };
+        if (s && !services[s.ID]) services[s.ID] = serviceInfoOf(s);
       }
       return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()) };
     });
@@ -134,17 +118,6 @@ export class Dispatcher {
 
   /** Calls `fn` with the node's assignments now and after every change that concerns it. */
   watchAssignments(nodeId: string, fn: (a: Assignments) => void): () => void {
-    let scheduled = false;
-    const deliver = () => {
-      if (scheduled) return;
-      scheduled = true;
-      queueMicrotask(() => { scheduled = false; fn(this.assignments(nodeId)); });
-    };
-    const unwatch = this.o.store.watch((events) => {
-      if (events.some((e) => e.kind === 'image' || e.kind === 'service'
-        || (e.kind === 'task' && ((e.object as Task).NodeID === nodeId || (e.old as Task | undefined)?.NodeID === nodeId)))) deliver();
-    });
-    deliver();
-    return unwatch;
+    return watchNode(this.o.store, nodeId, () => fn(this.assignments(nodeId)), (e) => e.kind === 'image' || e.kind === 'service');
   }
 }

@@ -4,12 +4,11 @@
  * application/json and one JSON object per line, each written at once. Ends at `until`, when the
  * client goes away or when the server closes.
  */
-import type { ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import { invalid } from '../errors.js';
 import type { ApiContext } from '../api/context.js';
 import { parseFilters } from '../api/filters.js';
-import { JSON_CONTENT_TYPE } from '../api/reply.js';
+import { JSON_CONTENT_TYPE, drained } from '../api/reply.js';
 import type { Route } from '../api/router.js';
 import type { Store } from '../store/store.js';
 import { compileEventFilter } from './event-filters.js';
@@ -67,16 +66,4 @@ async function serveEvents(ctx: ApiContext, log: EventLog, clock: Clock): Promis
     ctx.closing.removeEventListener('abort', stop);
     if (!res.writableEnded && !res.destroyed) res.end();
   }
-}
-
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

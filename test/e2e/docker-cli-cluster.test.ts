@@ -3,11 +3,11 @@
  * two CLIs seeing the same objects. Skipped when docker is not on PATH.
  */
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '../../lib/model/types.js';
+import { dockerAvailable } from '../fixtures/docker-cli.js';
 import { cli, getJson, lockLocalNodes, parseTable, runCommand, startUp, until } from '../fixtures/up-process.js';
 
 // `swarmlet up` owns 127.0.0.1-3 (gateway ports, :9323): one such test file at a time (see lockLocalNodes)
@@ -16,14 +16,6 @@ let releaseNodes = () => {};
 t.before(async () => { releaseNodes = await lockLocalNodes(); });
 t.teardown(() => releaseNodes());
 
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const skip = dockerAvailable() ? false : 'docker CLI not on PATH';
 

@@ -3,24 +3,15 @@
  * each case checking docker's printed text, its exit code, and that nothing changed server-side.
  */
 import t from 'tap';
-import { rmSync } from 'node:fs';
 import type { Service } from '../../lib/model/types.js';
-import { dockerAvailable, dockerCli, lines } from '../fixtures/docker-cli.js';
-import { getJson, lockLocalNodes, startUp } from '../fixtures/up-process.js';
+import { dockerAvailable, dockerSession, lines } from '../fixtures/docker-cli.js';
+import { getJson } from '../fixtures/up-process.js';
 
 const skip = dockerAvailable() ? false : 'docker CLI not on PATH: the docker 28.x client drives this suite';
 
 t.test('docker CLI error texts and exit codes against swarmlet', { skip }, async (t) => {
   t.setTimeout(180_000);
-  const release = await lockLocalNodes(); // `swarmlet up` owns 127.0.0.1-3: one such file at a time
-  t.teardown(release);
-  const up = await startUp();
-  const docker = dockerCli(up.port);
-  t.teardown(async () => {
-    await up.stop('SIGINT').catch(() => up.kill9());
-    rmSync(up.dataDir, { recursive: true, force: true });
-    docker.cleanup();
-  });
+  const { up, docker } = await dockerSession(t);
   const services = () => getJson<Service[]>(up.url, '/services');
   const names = async () => (await services()).map((s) => s.Spec.Name).sort();
   const toms = async () => (await services()).find((s) => s.Spec.Name === 'toms')!;

@@ -6,10 +6,9 @@
  * Every step checks what docker printed and its exit code.
  */
 import t, { type Test } from 'tap';
-import { rmSync } from 'node:fs';
 import type { Node, Service, UpdateStatus } from '../../lib/model/types.js';
-import { dockerAvailable, dockerCli, jsonLines, lines, type DockerCli } from '../fixtures/docker-cli.js';
-import { cli, getJson, lockLocalNodes, parseTable, startUp, until, type UpProcess } from '../fixtures/up-process.js';
+import { dockerAvailable, dockerSession, jsonLines, lines, type DockerCli } from '../fixtures/docker-cli.js';
+import { cli, getJson, parseTable, until, type UpProcess } from '../fixtures/up-process.js';
 
 interface PsRow { ID: string; Name: string; Image: string; Node: string; DesiredState: string; CurrentState: string; Error: string }
 
@@ -19,15 +18,7 @@ const skip = dockerAvailable() ? false : 'docker CLI not on PATH: the docker 28.
 
 t.test('the stock docker CLI drives swarmlet through the notes\' sequence', { skip }, async (t) => {
   t.setTimeout(240_000);
-  const release = await lockLocalNodes(); // `swarmlet up` owns 127.0.0.1-3: one such file at a time
-  t.teardown(release);
-  const up = await startUp();
-  const docker = dockerCli(up.port);
-  t.teardown(async () => {
-    await up.stop('SIGINT').catch(() => up.kill9());
-    rmSync(up.dataDir, { recursive: true, force: true });
-    docker.cleanup();
-  });
+  const { up, docker } = await dockerSession(t);
   const nodes = await getJson<Node[]>(up.url, '/nodes');
   const nodeId = (host: string) => nodes.find((n) => n.Description.Hostname === host)!.ID;
   const s: Steps = { t, up, docker, nodeId, serviceId: '' };

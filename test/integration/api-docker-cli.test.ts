@@ -3,21 +3,14 @@
  * what `docker version/info/service …/node …` print, end to end.
  */
 import t from 'tap';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiServer } from '../../lib/api/server.js';
+import { dockerAvailable } from '../fixtures/docker-cli.js';
 import { API_ID, FakeControl, MGR_ID, WEB_ID, WEB_TASK_IDS, WRK_ID } from '../fixtures/fake-control.js';
 
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Run { code: number; stdout: string; stderr: string }
 

@@ -1,0 +1,17 @@
+/** Long-running commands (up, manager, node join, gateway) run until SIGINT, SIGTERM or the CLI's abort signal. */
+export function waitForStop(signal: AbortSignal): { promise: Promise<void>; dispose(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  const onSignal = () => resolve();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  signal.addEventListener('abort', onSignal, { once: true });
+  return {
+    promise,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      signal.removeEventListener('abort', onSignal);
+    },
+  };
+}
