@@ -1,7 +1,20 @@
 /** What every command gets: its output streams, a lazily created API client, time and Ctrl-C. */
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { createClient, type SwarmletClient } from '../lib/client/client.js';
+import { normalizeHost } from '../lib/client/host.js';
+import type { ClientTlsOptions } from '../lib/client/tls-dispatcher.js';
+import { cliError } from './errors.js';
+
+/** How to reach the manager: the global `-H`, `--tlsverify`, `--tlscacert`, `--token` (and their env). */
+export interface Connection {
+  /** The normalised origin (https with TLS). */
+  host: string;
+  tls?: ClientTlsOptions;
+  /** The client token (`--token` or SWARMLET_TOKEN). */
+  token?: string;
+}
 
 export interface CliIo {
   stdout: Writable;
@@ -29,6 +42,10 @@ export interface CliContext {
   client(): SwarmletClient;
   /** The manager address in use. */
   host(): string | undefined;
+  /** Host, TLS trust and client token from the global flags and env (reads the CA file). */
+  connection(): Connection;
+  /** The global `--token` flag as given on the command line (not SWARMLET_TOKEN). */
+  flagToken(): string | undefined;
   /** Wraps a command action: closes the client afterwards. */
   run<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void>;
 }
@@ -36,6 +53,7 @@ export interface CliContext {
 export function createContext(program: Command, io: CliIo): CliContext {
   let client: SwarmletClient | undefined;
   const host = () => (program.opts().host as string | undefined) ?? (io.env.SWARMLET_HOST || undefined);
+  const connection = () => connectionOf(program.opts(), io.env, host());
   const close = async () => {
     const c = client;
     client = undefined;
@@ -49,8 +67,10 @@ export function createContext(program: Command, io: CliIo): CliContext {
     err: (line) => { io.stderr.write(`${line}\n`); },
     write: (text) => { io.stdout.write(text); },
     now: io.now ?? (() => Date.now()),
-    client: () => (client ??= createClient({ host: host() })),
+    client: () => (client ??= createClient(connection())),
     host,
+    connection,
+    flagToken: () => program.opts().token as string | undefined,
     run: (fn) => async (...args) => {
       try {
         await fn(...args);
@@ -58,5 +78,26 @@ export function createContext(program: Command, io: CliIo): CliContext {
         await close();
       }
     },
+  };
+}
+
+interface GlobalFlags { tlscacert?: string; tlsverify?: boolean; token?: string }
+
+function connectionOf(flags: GlobalFlags, env: NodeJS.ProcessEnv, host: string | undefined): Connection {
+  const caFile = flags.tlscacert ?? (env.SWARMLET_TLSCACERT || undefined);
+  const verify = flags.tlsverify === true || (env.SWARMLET_TLS_VERIFY ?? '') === '1' || caFile !== undefined;
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw cliError(`cannot read --tlscacert ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'tlscacert');
+    }
+  }
+  const token = flags.token ?? (env.SWARMLET_TOKEN || undefined);
+  return {
+    host: normalizeHost(host, { tls: verify }),
+    ...(verify ? { tls: ca !== undefined ? { ca } : {} } : {}),
+    ...(token ? { token } : {}),
   };
 }

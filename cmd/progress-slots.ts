@@ -21,6 +21,8 @@ export interface TrackerState {
   done: boolean;
   /** Slot number → display position 1..N, in first-seen order. */
   slotMap: Array<[number, number]>;
+  /** Global jobs: the nodes with a task at the first poll (the ones waited for). */
+  jobNodes?: string[];
 }
 
 export interface TrackerResult { state: TrackerState; items: ProgressItem[]; converged: boolean }

@@ -5,6 +5,7 @@
  * update being waited for ends in an error.
  */
 import type { Node, Service, Task } from '../lib/model/types.js';
+import { trackGlobalJob, trackReplicatedJob } from './progress-jobs.js';
 import { initialTracker, trackGlobal, trackReplicated, type ProgressItem, type TrackerState } from './progress-slots.js';
 
 export interface WaitSnapshot { service: Service; tasks: Task[]; nodes: Node[]; now: number }
@@ -116,6 +117,21 @@ function finish(d: Draft, opts: WaitOptions): WaitOutcome {
   return { kind: 'failed', message: `service update failed${why}` };
 }
 
+/** Jobs need no stability wait: done once complete (docker: "job complete"). */
+function stepJob(d: Draft, snap: WaitSnapshot, active: ReadonlySet<string>): WaitOutcome {
+  const { service } = snap;
+  if (!service.JobStatus) return { kind: 'failed', message: 'the service has no JobStatus (is the manager older than job support?)' };
+  const tracked = service.Spec.Mode.ReplicatedJob
+    ? trackReplicatedJob(d.s.tracker, service, snap.tasks)
+    : trackGlobalJob(d.s.tracker, service, snap.tasks, active);
+  d.s.tracker = tracked.state;
+  emit(d, tracked.items);
+  if (!tracked.converged) return { kind: 'waiting' };
+  d.s.converged = true;
+  emit(d, [{ id: '', action: 'job complete' }]);
+  return { kind: 'converged' };
+}
+
 export function stepWait(prev: WaitState, snap: WaitSnapshot, opts: WaitOptions): Step {
   const s: WaitState = { ...prev, items: [...prev.items] };
   const d: Draft = { s, emitted: [] };
@@ -127,9 +143,8 @@ export function stepWait(prev: WaitState, snap: WaitSnapshot, opts: WaitOptions)
   if (s.converged && s.convergedAt !== undefined && snap.now - s.convergedAt >= monitor) return done(finish(d, opts));
   const active = new Set(snap.nodes.filter((n) => n.Status.State !== 'down').map((n) => n.ID));
   const mode = service.Spec.Mode;
-  if (!mode.Replicated && !mode.Global) {
-    return done(mode.ReplicatedJob || mode.GlobalJob ? { kind: 'completed' } : { kind: 'failed', message: 'unrecognized service mode' });
-  }
+  if (mode.ReplicatedJob || mode.GlobalJob) return done(stepJob(d, snap, active));
+  if (!mode.Replicated && !mode.Global) return done({ kind: 'failed', message: 'unrecognized service mode' });
   const tracked = mode.Replicated
     ? trackReplicated(s.tracker, service, snap.tasks, active, s.rollback)
     : trackGlobal(s.tracker, snap.tasks, active, s.rollback);

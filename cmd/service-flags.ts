@@ -43,8 +43,9 @@ function updateGroup(prefix: 'update' | 'rollback'): FlagDef[] {
 
 const FLAGS: FlagDef[] = [
   d('--name <name>', 'Service name', 'name', 'name', 'create'),
-  d('--mode <mode>', 'Service mode (replicated|global)', 'mode', 'mode', 'create'),
-  d('--replicas <n>', 'Number of tasks', 'replicas', 'replicas', 'both', nonNegativeInt),
+  d('--mode <mode>', 'Service mode (replicated|global|replicated-job|global-job)', 'mode', 'mode', 'create'),
+  d('--replicas <n>', 'Number of tasks (replicated-job: total completions)', 'replicas', 'replicas', 'both', nonNegativeInt),
+  d('--max-concurrent <n>', 'Number of job tasks to run concurrently (default equal to --replicas)', 'maxConcurrent', 'maxConcurrent', 'both', nonNegativeInt),
   d('--replicas-max-per-node <n>', 'Maximum number of tasks per node (default 0 = unlimited)', 'replicasMaxPerNode', 'replicasMaxPerNode', 'both', nonNegativeInt),
   d('--image <image>', 'Service image tag', 'image', 'image', 'update'),
   d('--args <command>', 'Service command args (split like a shell)', 'args', 'args', 'update', (v) => splitCommandLine(v, 'args')),

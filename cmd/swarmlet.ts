@@ -18,7 +18,10 @@ export function buildProgram(io: CliIo): Command {
   program
     .description('A Docker-Swarm-style orchestrator for Node.js')
     .version(CLI_VERSION, '-v, --version', 'Print the client version')
-    .option('-H, --host <url>', 'manager address: http://HOST:PORT, tcp://HOST:PORT or HOST:PORT (env SWARMLET_HOST; default http://127.0.0.1:2377)')
+    .option('-H, --host <url>', 'manager address: http://HOST:PORT, https://HOST:PORT, tcp://HOST:PORT or HOST:PORT (env SWARMLET_HOST; default http://127.0.0.1:2377)')
+    .option('--tlsverify', 'use TLS and verify the manager\'s certificate: tcp:// and bare hosts become https (env SWARMLET_TLS_VERIFY=1)')
+    .option('--tlscacert <file>', 'trust the manager certificates signed by this CA (PEM); implies --tlsverify (env SWARMLET_TLSCACERT)')
+    .option('--token <token>', 'the manager\'s client token, needed when it serves TLS (env SWARMLET_TOKEN; see `swarmlet client-token`)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => { io.stdout.write(s); },

@@ -7,7 +7,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Pool, Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
 import { SwarmletError } from '../lib/errors.js';
@@ -21,7 +20,7 @@ import { Listeners } from './listeners.js';
 import { defaultEjectionPolicy } from './passive-health.js';
 import { proxyRequest, respondText, type ListenerState, type RoutedService } from './proxy-request.js';
 import { proxyUpgrade, respondRaw, type UpgradeContext } from './upgrade.js';
-import { UpstreamPools, defaultPoolFactory } from './upstream-pools.js';
+import { UpstreamPools } from './upstream-pools.js';
 
 export interface GatewayOptions {
   /** This gateway's identity for acks (the node ID). */
@@ -40,7 +39,6 @@ export interface GatewayOptions {
   ejection?: { consecutiveFailures?: number; backoffMs?: number; maxBackoffMs?: number };
   /** Extra tries on another endpoint, default 2. */
   retries?: number;
-  poolFactory?: (origin: string, opts: Pool.Options) => Dispatcher;
   /** Start each service's round-robin at a point derived from this gateway's id (so that the gateways of a cluster don't all begin on the same task). Default false. */
   staggerRoundRobin?: boolean;
   /** Longest wait for in-flight requests when closing (the gateway or a port). Default 10 s. */
@@ -100,7 +98,7 @@ class NodeGateway implements Gateway {
       now: () => this.clock.now(),
     }, { processMetrics: opts.processMetrics !== false });
     this.registry = this.metrics.registry;
-    this.pools = new UpstreamPools(this.limits, opts.poolFactory ?? defaultPoolFactory, this.logger);
+    this.pools = new UpstreamPools(this.limits, this.clock, this.logger);
     this.ctx = {
       pools: this.pools,
       clock: this.clock,

@@ -4,7 +4,8 @@
  * when Prometheus scrapes. Labels are bounded: node (hostname), service (name), method (known
  * methods or `other`), code (status class), slot (replica slot), state. No task IDs, no paths.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BucketHistogram, type HistogramSeries } from './bucket-histogram.js';
 import { countStates, type ServiceEndpoints } from './endpoint-set.js';
 
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'other'] as const;
@@ -34,12 +35,12 @@ export class ServiceMetrics {
   retries = 0;
   connectErrors = 0;
   ejections = 0;
-  constructor(readonly name: string, private readonly observe: (seconds: number) => void) {}
+  constructor(readonly name: string, private readonly duration: HistogramSeries) {}
 
   /** A request answered (`method` from methodIndex) with its duration. */
   requestDone(method: number, status: number, seconds: number): void {
     this.requests[method * CODE_LABELS.length + codeIndex(status)]! += 1;
-    this.observe(seconds);
+    this.duration.observe(seconds);
   }
 
   /** A request counted without a duration (upgrades: tunnels live long). */
@@ -65,13 +66,11 @@ export class GatewayMetrics {
   private tableVersion = 0;
   private readonly clientErrors = new Map<number, number>();
   private bindErrors = 0;
-  private readonly duration: Histogram<'node' | 'service'>;
+  private readonly duration: BucketHistogram;
 
   constructor(readonly node: string, private readonly sources: MetricsSources, opts: { processMetrics?: boolean } = {}) {
-    this.duration = new Histogram({
-      name: 'swarmlet_gateway_request_duration_seconds', help: 'Time from a request arriving to its response ending, by service.',
-      labelNames: ['node', 'service'], buckets: DURATION_BUCKETS, registers: [this.registry],
-    });
+    this.duration = new BucketHistogram('swarmlet_gateway_request_duration_seconds',
+      'Time from a request arriving to its response ending, by service.', DURATION_BUCKETS, this.registry);
     this.registerServiceMetrics();
     this.registerNodeMetrics();
     if (opts.processMetrics !== false) this.registerProcessMetrics();
@@ -150,8 +149,7 @@ export class GatewayMetrics {
   service(serviceId: string, name: string): ServiceMetrics {
     let m = this.perServiceMetrics.get(serviceId);
     if (m === undefined || m.name !== name) {
-      const child = this.duration.labels({ node: this.node, service: name });
-      m = new ServiceMetrics(name, (s) => child.observe(s));
+      m = new ServiceMetrics(name, this.duration.labels({ node: this.node, service: name }));
       this.perServiceMetrics.set(serviceId, m);
     }
     return m;

@@ -9,6 +9,16 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade',
 ]);
 
+/** Name lengths worth lower-casing to look up (every other name is forwarded as is). */
+const REQUEST_CHECKED = lengthTable([...HOP_BY_HOP, 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
+const RESPONSE_CHECKED = lengthTable([...HOP_BY_HOP]);
+
+function lengthTable(names: readonly string[]): Uint8Array {
+  const t = new Uint8Array(64);
+  for (const n of names) t[n.length] = 1;
+  return t;
+}
+
 /** Never dropped because a `Connection` header names them: the request would change meaning. */
 const PROTECTED: ReadonlySet<string> = new Set(['host', 'content-length']);
 
@@ -32,6 +42,25 @@ export function connectionTokens(raw: readonly (string | Buffer)[]): ReadonlySet
     }
   }
   return tokens;
+}
+
+/**
+ * The headers that `Connection` names and that would not be dropped anyway, or undefined (the
+ * common `Connection: keep-alive` or `close` names none: nothing to look up per header).
+ */
+function namedByConnection(raw: readonly (string | Buffer)[]): ReadonlySet<string> | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 10 || str(name).toLowerCase() !== 'connection') continue;
+    const value = str(raw[i + 1]!);
+    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') continue;
+    const tokens = connectionTokens(raw);
+    if (tokens === undefined) return undefined;
+    const named = new Set<string>();
+    for (const t of tokens) if (!HOP_BY_HOP.has(t)) named.add(t);
+    return named.size > 0 ? named : undefined;
+  }
+  return undefined;
 }
 
 /** The client address without the IPv4-mapped IPv6 prefix. */
@@ -87,13 +116,51 @@ export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptio
 
 /** The headers to send to the client for an upstream response (`raw` as undici gives them). */
 export function forwardResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
-  const named = connectionTokens(raw);
+  const named = namedByConnection(raw);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = str(raw[i]!);
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower))) continue;
+    if (named !== undefined || (name.length < 64 && RESPONSE_CHECKED[name.length] === 1)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower))) continue;
+    }
     out.push(name, str(raw[i + 1]!));
   }
   return out;
+}
+
+/**
+ * The request head to send upstream, as one latin1 string: the request line, the headers of
+ * `forwardRequestHeaders` (same rules, no upgrade), `Transfer-Encoding: chunked` when the body is
+ * re-chunked, and the empty line. `raw` comes from Node's parser, which has refused CR, LF and NUL.
+ */
+export function forwardRequestHead(method: string, url: string, raw: readonly string[], ip: string | undefined, chunked: boolean): string {
+  const named = namedByConnection(raw);
+  let head = `${method} ${url} HTTP/1.1\r\n`;
+  let xff: string | undefined;
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (named !== undefined || (name.length < 64 && REQUEST_CHECKED[name.length] === 1)) {
+      const lower = name.toLowerCase();
+      if (lower === 'host') {
+        if (host !== undefined) continue;
+        host = value;
+      } else if (lower === 'x-forwarded-for') {
+        xff = xff === undefined ? value : `${xff}, ${value}`;
+        continue;
+      } else if (HOP_BY_HOP.has(lower) || lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host'
+        || (named !== undefined && named.has(lower))) {
+        continue;
+      }
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  if (ip !== undefined) head += `X-Forwarded-For: ${xff === undefined ? ip : `${xff}, ${ip}`}\r\n`;
+  else if (xff !== undefined) head += `X-Forwarded-For: ${xff}\r\n`;
+  head += 'X-Forwarded-Proto: http\r\n';
+  if (host !== undefined) head += `X-Forwarded-Host: ${host}\r\n`;
+  if (chunked) head += 'Transfer-Encoding: chunked\r\n';
+  return `${head}\r\n`;
 }

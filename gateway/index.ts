@@ -7,4 +7,4 @@ export { defaultEjectionPolicy, recordConnectFailure, recordSuccess, isEjected, 
 export { forwardRequestHeaders, forwardResponseHeaders } from './hop-headers.js';
 export { resolveLimits, type GatewayLimits } from './limits.js';
 export { GatewayMetrics } from './gateway-metrics.js';
-export { defaultPoolFactory, poolOptions, type PoolFactory } from './upstream-pools.js';
+export { poolOptions } from './upstream-pools.js';

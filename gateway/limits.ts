@@ -66,16 +66,22 @@ export interface Rejection { status: 400 | 431; text: string }
 export function checkRequest(req: IncomingMessage, l: GatewayLimits): Rejection | undefined {
   const raw = req.rawHeaders;
   if (raw.length / 2 > l.maxHeadersCount) return { status: 431, text: 'too many header fields' };
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined) {
-    if (req.headers['content-length'] !== undefined) return { status: 400, text: 'both Content-Length and Transfer-Encoding' };
-    if (te.trim().toLowerCase() !== 'chunked') return { status: 400, text: 'unsupported Transfer-Encoding' };
-  }
+  // One pass over the raw list (req.headers would build an object): only names of the right length are compared.
   let hosts = 0;
+  let te: string | undefined;
+  let cl = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return { status: 400, text: 'duplicate Host header' };
+    const n = name.length;
+    if (n === 4) { if (name.toLowerCase() === 'host') hosts++; }
+    else if (n === 14) { if (name.toLowerCase() === 'content-length') cl = true; }
+    else if (n === 17 && name.toLowerCase() === 'transfer-encoding') te = te === undefined ? raw[i + 1]! : `${te}, ${raw[i + 1]!}`;
   }
+  if (te !== undefined) {
+    if (cl) return { status: 400, text: 'both Content-Length and Transfer-Encoding' };
+    if (te.trim().toLowerCase() !== 'chunked') return { status: 400, text: 'unsupported Transfer-Encoding' };
+  }
+  if (hosts > 1) return { status: 400, text: 'duplicate Host header' };
   return undefined;
 }
 

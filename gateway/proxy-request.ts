@@ -3,17 +3,19 @@
  * streamed (never buffered) through the endpoint's undici pool, stream the response back with
  * backpressure both ways. A failure before any response byte is retried on another endpoint when
  * the request can be replayed; after response bytes it never is. Connect failures feed passive
- * health. The exchange object is the undici dispatch handler itself, so a request allocates little.
+ * health. The exchange object is the upstream request itself (its head string built once, its
+ * callbacks methods), so a request allocates little and sets no timer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
 import type { Clock } from '../lib/clock.js';
 import type { ServiceEndpoints, UpstreamEndpoint } from './endpoint-set.js';
 import type { ServiceMetrics } from './gateway-metrics.js';
 import { methodIndex } from './gateway-metrics.js';
-import { clientIp, forwardRequestHeaders, forwardResponseHeaders } from './hop-headers.js';
-import { recordConnectFailure, recordSuccess, type EjectionPolicy } from './passive-health.js';
+import { clientIp, forwardRequestHead, forwardResponseHeaders } from './hop-headers.js';
+import { HEALTHY, recordConnectFailure, recordSuccess, type EjectionPolicy } from './passive-health.js';
+import type { UpstreamConnection, UpstreamError, UpstreamRequest } from './upstream-connection.js';
+import { ENDPOINT_DRAINED } from './upstream-pool.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 /** A service as the request path sees it. */
@@ -45,12 +47,12 @@ const RETRYABLE: ReadonlySet<string> = new Set([
 ]);
 
 const noop = (): void => {};
+/** The exchange of a response, for the one shared 'close' listener (no closure per request). */
+const EXCHANGE = Symbol('swarmlet.exchange');
+type ExchangeResponse = ServerResponse & { [EXCHANGE]?: ProxyExchange };
+function onResponseClose(this: ExchangeResponse): void { this[EXCHANGE]?.clientClosed(); }
 
-/** A request that waited in an endpoint's pool until after the endpoint turned draining. */
-class EndpointDrainedError extends Error {
-  readonly code = 'SWARMLET_ENDPOINT_DRAINED';
-  constructor() { super('endpoint draining'); }
-}
+const CLIENT_CLOSED: UpstreamError = Object.freeze(Object.assign(new Error('client closed the connection'), { code: 'SWARMLET_CLIENT_CLOSED' }));
 
 /** A short reason for a 502 body. */
 export function failureReason(err: Error & { code?: string }): string {
@@ -72,10 +74,23 @@ export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
 }
 
+/** How a request's body is framed: none, a Content-Length, or chunked (its length unknown). */
+export type BodyFraming = 'none' | 'length' | 'chunked';
+
+export function bodyFraming(req: IncomingMessage): BodyFraming {
+  const raw = req.rawHeaders;
+  let framing: BodyFraming = 'none';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return 'chunked';
+    if (name.length === 14 && name.toLowerCase() === 'content-length' && raw[i + 1] !== '0') framing = 'length';
+  }
+  return framing;
+}
+
 /** True when the request carries a body (it is then streamed, and can be replayed only unread). */
 export function hasBody(req: IncomingMessage): boolean {
-  const cl = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+  return bodyFraming(req) !== 'none';
 }
 
 /** Answers with a short text/plain body. */
@@ -92,16 +107,17 @@ export function proxyRequest(ctx: ProxyContext, svc: RoutedService, listener: Li
   new ProxyExchange(ctx, svc, listener, req, res).start();
 }
 
-class ProxyExchange implements Dispatcher.DispatchHandler {
+class ProxyExchange implements UpstreamRequest {
+  upstreamHead: string;
+  readonly upstreamBody: IncomingMessage | null;
+  readonly upstreamChunked: boolean;
+  readonly upstreamNoResponseBody: boolean;
   private readonly startedAt = performance.now();
   private readonly method: number;
-  private readonly body: IncomingMessage | null;
-  private readonly headers: string[];
   private endpoint: UpstreamEndpoint | undefined;
+  private conn: UpstreamConnection | null = null;
   private tried: Set<string> | undefined;
   private attempts = 0;
-  private abortFn: ((err?: Error) => void) | undefined;
-  private resumeFn: (() => void) | undefined;
   private sent = false;
   private responded = false;
   private clientGone = false;
@@ -116,16 +132,21 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
   ) {
-    this.method = methodIndex(req.method);
-    this.body = hasBody(req) ? req : null;
-    this.headers = forwardRequestHeaders(req.rawHeaders, { clientIp: clientIp(req.socket.remoteAddress) });
+    const method = req.method!;
+    this.method = methodIndex(method);
+    const framing = bodyFraming(req);
+    this.upstreamBody = framing === 'none' ? null : req;
+    this.upstreamChunked = framing === 'chunked';
+    this.upstreamNoResponseBody = method === 'HEAD';
+    this.upstreamHead = forwardRequestHead(method, req.url!, req.rawHeaders, clientIp(req.socket.remoteAddress), this.upstreamChunked);
   }
 
   start(): void {
     this.svc.metrics.inFlight++;
-    // undici destroys a streamed body when the upstream fails; never let that error go unhandled.
-    if (this.body !== null) this.body.on('error', noop);
-    this.res.on('close', this.onClientClose);
+    // A client body is read by the upstream connection; never let its error go unhandled.
+    if (this.upstreamBody !== null) this.upstreamBody.on('error', noop);
+    (this.res as ExchangeResponse)[EXCHANGE] = this;
+    this.res.on('close', onResponseClose);
     this.attempt();
   }
 
@@ -139,63 +160,63 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     this.endpoint = ep;
     this.attempts++;
     this.sent = false;
-    this.abortFn = undefined;
-    this.ctx.pools.get(ep).dispatch({ path: this.req.url ?? '/', method: this.req.method ?? 'GET', headers: this.headers, body: this.body }, this);
+    this.conn = null;
+    if (this.req.httpVersionMinor === 0 && this.req.headers.host === undefined) this.upstreamHead = withHost(this.upstreamHead, ep);
+    this.ctx.pools.get(ep).dispatch(this);
   }
 
-  private readonly onClientClose = (): void => {
+  /** The client connection closed: before the response was complete, the request is cancelled. */
+  clientClosed(): void {
     if (this.finished || this.res.writableFinished) return;
     this.clientGone = true;
-    this.abortFn?.(new Error('client closed the connection'));
-  };
-
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.clientGone) { abort(new Error('client closed the connection')); return; }
-    if (this.endpoint!.state !== 'active') {
-      // Queued in the pool before its endpoint turned draining: nothing is sent, pick again.
-      abort(new EndpointDrainedError());
-      return;
-    }
-    this.abortFn = abort;
-    this.sent = true;
-    this.svc.metrics.upstreamRequest(this.endpoint!.slot);
+    this.conn?.abort(this, CLIENT_CLOSED);
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (status < 200) return true; // 1xx informational: not forwarded
-    const ep = this.endpoint!;
-    this.responded = true;
-    ep.health = recordSuccess(ep.health, this.ctx.clock.now());
-    if (this.clientGone) return false;
-    this.status = status;
-    this.resumeFn = resume;
-    const res = this.res;
-    try {
-      if (this.listener.closing) res.shouldKeepAlive = false;
-      if (statusText) res.writeHead(status, statusText, forwardResponseHeaders(rawHeaders));
-      else res.writeHead(status, forwardResponseHeaders(rawHeaders));
-    } catch (err) {
-      // Headers Node refuses to write (invalid characters): nothing went out, so answer 502.
-      this.responded = false;
-      this.abortFn?.(err as Error);
+  onUpstreamStart(conn: UpstreamConnection): boolean {
+    if (this.clientGone) { this.onUpstreamError(CLIENT_CLOSED); return false; }
+    if (this.endpoint!.state !== 'active') {
+      // Queued in the pool before its endpoint turned draining: nothing is sent, pick again.
+      this.redirect();
       return false;
     }
+    this.conn = conn;
+    this.sent = true;
+    this.svc.metrics.upstreamRequest(this.endpoint!.slot);
     return true;
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.clientGone) return false;
+  onUpstreamHead(status: number, statusText: string, headers: string[]): void {
+    const ep = this.endpoint!;
+    this.responded = true;
+    if (ep.health !== HEALTHY) ep.health = recordSuccess(ep.health, this.ctx.clock.now());
+    this.status = status;
+    const res = this.res;
+    try {
+      if (this.listener.closing) res.shouldKeepAlive = false;
+      if (statusText) res.writeHead(status, statusText, forwardResponseHeaders(headers));
+      else res.writeHead(status, forwardResponseHeaders(headers));
+    } catch (err) {
+      // Headers Node refuses to write (invalid characters): nothing went out, so answer 502.
+      this.responded = false;
+      this.conn!.abort(this, err as Error);
+    }
+  }
+
+  onUpstreamData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
-    this.res.once('drain', this.resumeFn!);
+    this.res.once('drain', () => this.conn?.resume(this));
     return false;
   }
 
-  onComplete(): void {
-    this.res.end();
+  onUpstreamEnd(last: Buffer | null): void {
+    this.conn = null;
+    if (last !== null) this.res.end(last);
+    else this.res.end();
     this.finish(this.status);
   }
 
-  onError(err: Error & { code?: string }): void {
+  onUpstreamError(err: UpstreamError): void {
+    this.conn = null;
     if (this.finished) return;
     if (this.responded || this.clientGone) {
       // Mid-response (or the client left): the client's response cannot be completed.
@@ -203,14 +224,9 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
       this.res.destroy();
       return;
     }
+    if (err.code === ENDPOINT_DRAINED) { this.redirect(); return; }
     const ep = this.endpoint!;
     const m = this.svc.metrics;
-    if (err instanceof EndpointDrainedError) {
-      (this.tried ??= new Set()).add(ep.taskId);
-      this.attempts--; // not a failure: it does not use up a retry
-      this.attempt();
-      return;
-    }
     if (isRetryableError(err)) {
       m.connectErrors++;
       if (!this.sent) this.recordConnectFailure(ep);
@@ -225,6 +241,13 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     this.fail(502, `bad gateway: ${failureReason(err)}`);
   }
 
+  /** The endpoint turned draining before the request was sent: not a failure, it uses no retry. */
+  private redirect(): void {
+    (this.tried ??= new Set()).add(this.endpoint!.taskId);
+    this.attempts--;
+    this.attempt();
+  }
+
   private recordConnectFailure(ep: UpstreamEndpoint): void {
     const now = this.ctx.clock.now();
     const out = recordConnectFailure(ep.health, this.ctx.ejection, now);
@@ -237,13 +260,15 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   /** Never sent (any method), or idempotent with a body nobody has read yet. */
   private canReplay(): boolean {
-    const unread = this.body === null || !this.body.readableDidRead;
+    const body = this.upstreamBody;
+    const unread = body === null || !body.readableDidRead;
     return unread && (!this.sent || isIdempotent(this.req.method ?? ''));
   }
 
   private fail(status: number, text: string): void {
     // A body that was partly sent upstream leaves the client connection out of step: close it.
-    const close = this.listener.closing || (this.body !== null && this.body.readableDidRead && !this.body.complete);
+    const body = this.upstreamBody;
+    const close = this.listener.closing || (body !== null && body.readableDidRead && !body.complete);
     this.finish(status);
     respondText(this.res, status, text, close);
   }
@@ -255,4 +280,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     m.inFlight--;
     m.requestDone(this.method, status, (performance.now() - this.startedAt) / 1e3);
   }
+}
+
+/** An HTTP/1.0 request without Host: upstream (HTTP/1.1) gets the endpoint's address. */
+function withHost(head: string, ep: UpstreamEndpoint): string {
+  const at = head.indexOf('\r\n');
+  const host = ep.addr.includes(':') ? `[${ep.addr}]:${ep.port}` : `${ep.addr}:${ep.port}`;
+  return `${head.slice(0, at + 2)}Host: ${host}\r\n${head.slice(at + 2)}`;
 }

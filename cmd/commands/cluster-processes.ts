@@ -1,41 +1,64 @@
 /** `swarmlet manager`, `swarmlet node join` and `swarmlet join-token`: a cluster of separate processes. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pino from 'pino';
-import { request } from 'undici';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import { runNode } from '../../lib/node/run-node.js';
+import { driverChoice } from '../driver-flags.js';
 import { parseDuration } from '../../lib/model/durations.js';
 import type { CliContext } from '../context.js';
 import { waitForStop } from '../wait-for-stop.js';
 import { normalizeHost } from '../../lib/client/host.js';
 import { collect } from '../options.js';
+import { isApiError } from '../../lib/client/api-error.js';
+import { assertListenAllowed, type TlsServerOptions } from '../../lib/api/listen-security.js';
+import { readClientToken, SECRETS_FILE } from '../../lib/dispatcher/join-tokens.js';
 
 const STATE = join(homedir(), '.local', 'state', 'swarmlet');
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1';
+interface TlsFlags { tlsCert?: string; tlscert?: string; tlsKey?: string; tlskey?: string }
+
+/** The manager's certificate and key from `--tls-cert/--tls-key` (docker's `--tlscert/--tlskey` too). */
+function serverTls(o: TlsFlags): TlsServerOptions | undefined {
+  const cert = o.tlsCert ?? o.tlscert;
+  const key = o.tlsKey ?? o.tlskey;
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new Error('--tls-cert and --tls-key go together: pass both (PEM files)');
+  const read = (file: string, flag: string) => {
+    try { return readFileSync(file, 'utf8'); } catch (e) { throw new Error(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  };
+  return { cert: read(cert, '--tls-cert'), key: read(key, '--tls-key') };
 }
 
 export function registerManager(program: Command, ctx: CliContext): void {
   program.command('manager').description('Run the control plane: store, scheduler, orchestrators, update engine, the API; nodes join with `swarmlet node join`')
-    .option('--listen <host:port>', 'address of the management API (loopback only: it has no authentication)', '127.0.0.1:2377')
+    .option('--listen <host:port>', 'address of the management API (a non-loopback address needs --tls-cert/--tls-key)', '127.0.0.1:2377')
+    .option('--tls-cert <file>', 'serve the API over HTTPS with this certificate (PEM); turns on client-token auth')
+    .option('--tls-key <file>', 'the certificate\'s private key (PEM)')
+    .addOption(new Option('--tlscert <file>', 'alias of --tls-cert (docker\'s spelling)').hideHelp())
+    .addOption(new Option('--tlskey <file>', 'alias of --tls-key (docker\'s spelling)').hideHelp())
+    .option('--require-client-token', 'require the client token on manager routes over plain http too')
     .option('--data <dir>', 'state directory (survives restarts)', join(STATE, 'manager'))
     .option('--dispatcher-heartbeat <duration>', 'node heartbeat period; a node silent for 3 periods is down', '5s')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
-    .addHelpText('after', '\nExamples:\n  $ swarmlet manager --listen 127.0.0.1:2377 --data /var/lib/swarmlet\n  $ swarmlet join-token worker')
-    .action(async (o: { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string }) => {
-      const host = o.listen.replace(/:\d+$/, '');
-      if (!isLoopback(host)) {
-        throw new Error(`refusing to serve the management API on ${host}: it has no TLS or client authentication yet; listen on a loopback address`);
-      }
+    .addHelpText('after', '\nExamples:\n  $ swarmlet manager --listen 127.0.0.1:2377 --data /var/lib/swarmlet\n  $ swarmlet join-token worker'
+      + '\n  $ swarmlet manager --listen 10.0.0.1:2377 --tls-cert server.pem --tls-key server-key.pem --data /var/lib/swarmlet'
+      + '\n  $ swarmlet client-token --data /var/lib/swarmlet')
+    .action(async (o: TlsFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean }) => {
+      const host = o.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, '');
+      const tls = serverTls(o);
+      assertListenAllowed(host, tls, { tls: '--tls-cert FILE and --tls-key FILE' });
       const heartbeatMs = parseDuration(o.dispatcherHeartbeat, 'dispatcher-heartbeat') / 1e6;
       if (heartbeatMs < 100) throw new Error('invalid --dispatcher-heartbeat: must be at least 100ms');
       const logger = pino({ level: o.logLevel }, pino.destination(2));
-      const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs } });
+      const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs },
+        ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}) });
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${o.dispatcherHeartbeat})`);
-      ctx.out(`join nodes with: swarmlet join-token worker --host ${cluster.url}`);
+      const auth = tls !== undefined || o.requireClientToken === true;
+      if (auth) ctx.out(`client token required on manager routes; print it with: swarmlet client-token --data ${cluster.dataDir}`);
+      ctx.out(`join nodes with: swarmlet join-token worker --host ${cluster.url}${tls ? ' --tlscacert CA.pem' : ''}${auth ? ' --token CLIENT-TOKEN' : ''}`);
       const stop = waitForStop(ctx.signal);
       await stop.promise;
       stop.dispose();
@@ -51,10 +74,7 @@ export function registerJoinToken(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'only print the token')
     .action(ctx.run(async (role: string, o: { rotate?: boolean; quiet?: boolean }) => {
       if (role !== 'worker' && role !== 'manager') throw new Error(`unknown role "${role}": worker or manager`);
-      const url = normalizeHost(ctx.host());
-      const res = await request(`${url}/swarmlet/v1/join-token/${role}${o.rotate ? '?rotate=1' : ''}`);
-      const body = await res.body.json() as { Token: string; Command: string; message?: string };
-      if (res.statusCode !== 200) throw new Error(body.message ?? `HTTP ${res.statusCode}`);
+      const body = await ctx.client().joinToken(role, { rotate: o.rotate === true });
       if (o.quiet) { ctx.out(body.Token); return; }
       if (o.rotate) ctx.out(`Successfully rotated ${role} join token.\n`);
       ctx.out(`To add a ${role} to this swarm, run the following command:\n\n    ${body.Command}\n`);
@@ -65,24 +85,27 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
   node.command('join').description('Run this machine\'s node: join the manager (once), then run its tasks and its gateway')
     .requiredOption('--address <ip>', 'the node\'s address: tasks and published ports listen here')
     .requiredOption('--hostname <name>', 'the node\'s name')
-    .option('--manager <url>', 'the manager API (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377)')
+    .option('--manager <url>', 'the manager API, http:// or https:// (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377); with https, trust its CA with the global --tlscacert FILE')
     .option('--token <token>', 'join token (first join only; see `swarmlet join-token worker`)')
     .option('--label <k=v>', 'node label (repeatable)', collect)
-    .option('--driver <driver>', 'task driver (process)', 'process')
+    .option('--driver <driver>', 'task driver: process (child processes) or docker (containers)', 'process')
+    .option('--docker-host <url>', 'the Docker engine for --driver docker (default: $DOCKER_HOST or unix:///var/run/docker.sock)')
     .option('--state <dir>', 'the node\'s state directory (identity, task logs)')
     .option('--metrics-port <port|off>', 'gateway /metrics port on the node address', '9323')
     .option('--no-gateway', 'run no gateway on this node')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
-    .action(async (o: { address: string; hostname: string; manager?: string; token?: string; label?: string[]; driver: string; state?: string; metricsPort: string; gateway: boolean; logLevel: string }) => {
-      if (o.driver !== 'process') throw new Error(`unknown --driver "${o.driver}": only process is available`);
-      const manager = normalizeHost(o.manager ?? ctx.host());
+    .action(async (o: { address: string; hostname: string; manager?: string; token?: string; label?: string[]; driver: string; dockerHost?: string; state?: string; metricsPort: string; gateway: boolean; logLevel: string }) => {
+      const driver = driverChoice(o.driver, o.dockerHost);
+      const { tls } = ctx.connection();
+      const manager = normalizeHost(o.manager ?? ctx.host(), { tls: tls !== undefined });
+      const token = o.token ?? ctx.flagToken(); // the global --token takes the flag wherever it appears: here it is the join token
       const labels = Object.fromEntries((o.label ?? []).map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)]; }));
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const node = await runNode({
         manager, address: o.address, hostname: o.hostname, labels,
         stateDir: o.state ?? join(STATE, 'nodes', o.hostname), logger, noGateway: !o.gateway,
         metricsPort: o.metricsPort === 'off' ? false : Number(o.metricsPort),
-        ...(o.token ? { token: o.token } : {}),
+        ...(token ? { token } : {}), ...(tls ? { tls } : {}), driver,
       });
       ctx.out(`node ${o.hostname} (${node.nodeId}) joined ${manager}; running its tasks at ${o.address}`);
       const stop = waitForStop(ctx.signal);
@@ -98,17 +121,43 @@ export function registerNodeRm(node: Command, ctx: CliContext): void {
     .argument('<node...>', 'node IDs or hostnames')
     .option('-f, --force', 'force-remove a node that is not down')
     .action(ctx.run(async (refs: string[], o: { force?: boolean }) => {
-      const url = normalizeHost(ctx.host());
       let failed = false;
       for (const ref of refs) {
-        const res = await request(`${url}/nodes/${encodeURIComponent(ref)}${o.force ? '?force=1' : ''}`, { method: 'DELETE' });
-        const text = await res.body.text();
-        if (res.statusCode === 200) { ctx.out(ref); continue; }
-        failed = true;
-        let message = text;
-        try { message = (JSON.parse(text) as { message: string }).message; } catch { /* plain text */ }
-        ctx.err(`Error response from daemon: ${message}`);
+        try {
+          await ctx.client().nodes.remove(ref, { force: o.force === true });
+          ctx.out(ref);
+        } catch (e) {
+          if (!isApiError(e)) throw e;
+          failed = true;
+          ctx.err(`Error response from daemon: ${e.message}`);
+        }
       }
       if (failed) process.exitCode = 1;
+    }));
+}
+
+/**
+ * `swarmlet client-token [--rotate] [-q]`: the manager's client token (the `Authorization: Bearer`
+ * token of manager routes when it serves TLS). `--data DIR` reads it from the manager's secrets file
+ * on this machine (bootstrap: no token needed yet); otherwise it asks the manager (needs the current one).
+ */
+export function registerClientToken(program: Command, ctx: CliContext): void {
+  program.command('client-token').description('Print the manager\'s client token (needed on manager routes when it serves TLS)')
+    .option('--rotate', 'replace the token: the old one is refused at once')
+    .option('--data <dir>', 'read it from the manager\'s data directory on this machine instead of asking the manager')
+    .option('-q, --quiet', 'only print the token')
+    .action(ctx.run(async (o: { rotate?: boolean; data?: string; quiet?: boolean }) => {
+      let token: string;
+      if (o.data !== undefined) {
+        if (o.rotate) throw new Error('--rotate asks the running manager: drop --data and pass the current token (--token)');
+        const found = readClientToken(join(o.data, SECRETS_FILE));
+        if (found === undefined) throw new Error(`no client token in ${join(o.data, SECRETS_FILE)}: has a manager run with --data ${o.data}?`);
+        token = found;
+      } else {
+        token = (await ctx.client().clientToken({ rotate: o.rotate === true })).Token;
+      }
+      if (o.quiet) { ctx.out(token); return; }
+      if (o.rotate) ctx.out('Successfully rotated the client token.\n');
+      ctx.out(`Use it with: swarmlet --token ${token} …  (or SWARMLET_TOKEN=${token}; docker: "HttpHeaders": {"Authorization": "Bearer ${token}"})`);
     }));
 }

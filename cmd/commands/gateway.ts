@@ -15,19 +15,21 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .command('gateway')
     .description('Run the gateway (routing mesh) of one node: every published port on the node address, round-robin to healthy tasks cluster-wide')
     .requiredOption('--node <node>', 'the node this gateway serves (ID or hostname); it listens on the node address')
-    .option('--manager <url>', 'manager API (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377)')
+    .option('--manager <url>', 'manager API, http:// or https:// (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377); a TLS manager also needs the global --tlscacert FILE and --token (client token)')
     .option('--admin <host:port|off>', 'where /metrics and /healthz listen (default: <node address>:9323)', '')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .addHelpText('after', `
 Examples:
   swarmlet gateway --manager http://127.0.0.1:2377 --node node-2
-  swarmlet gateway --node node-2 --admin 127.0.0.2:9400`)
+  swarmlet gateway --node node-2 --admin 127.0.0.2:9400
+  swarmlet gateway --manager https://10.0.0.1:2377 --tlscacert ca.pem --token SWLCTK-1-… --node node-2`)
     .action(ctx.run(async (flags: GatewayFlags) => { await runGateway(flags, ctx); }));
 }
 
 async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
-  const manager = normalizeHost(flags.manager ?? ctx.host());
-  const client = createClient({ host: manager });
+  const conn = ctx.connection(); // the global --tlscacert/--tlsverify and --token (client token)
+  const manager = normalizeHost(flags.manager ?? ctx.host(), { tls: conn.tls !== undefined });
+  const client = createClient({ ...conn, host: manager });
   let node;
   try { node = await client.nodes.get(flags.node); } finally { await client.close(); }
   const addr = node.Status.Addr;
@@ -36,7 +38,7 @@ async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
   const gateway = createGateway({
     id: `${node.ID}-gw-${process.pid}`, nodeId: node.ID, hostname: node.Description.Hostname, addr, logger,
-    source: streamEndpointSource({ manager, gatewayId: `${node.ID}-gw-${process.pid}`, logger }),
+    source: streamEndpointSource({ manager, gatewayId: `${node.ID}-gw-${process.pid}`, logger, ...(conn.token ? { token: conn.token } : {}), ...(conn.tls ? { tls: conn.tls } : {}) }),
     admin, staggerRoundRobin: true,
   });
   await gateway.start();

@@ -10,9 +10,9 @@ import { registerService } from './service.js';
 import { registerSystem } from './system.js';
 import { registerUp } from './up.js';
 import { registerGateway } from './gateway.js';
-import { registerJoinToken, registerManager } from './cluster-processes.js';
+import { registerClientToken, registerJoinToken, registerManager } from './cluster-processes.js';
 import { registerEvents } from './events.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents];

@@ -12,6 +12,7 @@ Examples:
   $ swarmlet service create --name api --update-parallelism 2 --update-delay 3s \\
       --update-failure-action rollback --health-http /healthz myapp:2
   $ swarmlet service create --name agent --mode global -d whoami:1
+  $ swarmlet service create --name batch --mode replicated-job --replicas 5 --max-concurrent 2 myjob:1
   $ swarmlet service create --name hello whoami:1 node -e "console.log('hi')"`;
 
 export function registerServiceCreate(service: Command, ctx: CliContext): void {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
 import type { CliContext } from '../context.js';
 import { waitForStop } from '../wait-for-stop.js';
+import { driverChoice } from '../driver-flags.js';
 
 export interface UpOptions {
   nodes: string;
@@ -14,6 +15,8 @@ export interface UpOptions {
   listen: string;
   demo?: boolean;
   logLevel: string;
+  driver?: string;
+  dockerHost?: string;
 }
 
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'state', 'swarmlet', 'up');
@@ -28,7 +31,9 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('--nodes <n>', 'number of nodes (node-K listens on 127.0.0.K)', '3')
     .option('--data <dir>', 'state directory (services, nodes, images and task logs survive restarts)', DEFAULT_DATA_DIR)
     .option('--listen <host:port>', 'address of the manager API', '127.0.0.1:2377')
-    .option('--demo', 'also create the demo service: whoami, 3 replicas, port 9000')
+    .option('--demo', 'also create the demo service: whoami, 3 replicas, port 9000 (process driver)')
+    .option('--driver <driver>', 'task driver of every node: process (child processes) or docker (containers)', 'process')
+    .option('--docker-host <url>', 'the Docker engine for --driver docker (default: $DOCKER_HOST or unix:///var/run/docker.sock)')
     .option('--no-gateway', 'run no gateway (published ports are not served)')
     .option('--metrics-port <port|off>', 'port of each gateway\'s /metrics on its node address', '9323')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
@@ -37,6 +42,7 @@ Examples:
   swarmlet up                       # 3 nodes, API on 127.0.0.1:2377
   swarmlet up --nodes 5 --data /tmp/sw --demo
   swarmlet up --listen 127.0.0.1:2378 --metrics-port off --no-gateway   # beside another cluster
+  swarmlet up --nodes 2 --driver docker   # tasks are containers on the local Docker engine
   SWARMLET_HOST=http://127.0.0.1:2377 swarmlet service ls   # in another terminal`)
     .action(async (opts: UpOptions) => { await runUp(opts, ctx); });
 }
@@ -46,7 +52,9 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 254) throw new Error(`invalid --nodes "${opts.nodes}": expected an integer from 1 to 254`);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
   const gateway = opts.gateway === false ? false : { adminPort: parseMetricsPort(opts.metricsPort ?? '9323') };
-  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway });
+  const driver = driverChoice(opts.driver ?? 'process', opts.dockerHost);
+  if (opts.demo && driver.kind !== 'process') throw new Error('--demo runs the built-in whoami image, which needs --driver process');
+  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver });
   const stop = waitForStop(ctx.signal);
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);

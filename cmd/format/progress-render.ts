@@ -11,7 +11,7 @@ export function progressBar(current: number, total: number): string {
 
 export function progressLine(item: ProgressItem, tty: boolean): string {
   const bar = tty && item.bar ? ` ${progressBar(item.bar.current, item.bar.total)}` : '';
-  return `${item.id}: ${item.action}${bar}`.replace(/\s+$/, '');
+  return `${item.id ? `${item.id}: ` : ''}${item.action}${bar}`.replace(/\s+$/, '');
 }
 
 /** Moves the cursor up over the previous drawing and redraws every item (one line each). */

@@ -24,7 +24,10 @@ export function serviceReplicas(service: Service): string {
   let text = `${running}/${desired}`;
   const max = service.Spec.TaskTemplate.Placement?.MaxReplicas;
   if ((m.Replicated || m.Global) && max) text += ` (max ${max} per node)`;
-  if (m.ReplicatedJob) text += ` (${status?.CompletedTasks ?? 0}/${m.ReplicatedJob.TotalCompletions ?? 1} completed)`;
+  const completed = status?.CompletedTasks ?? 0;
+  if (m.ReplicatedJob) text += ` (${completed}/${m.ReplicatedJob.TotalCompletions ?? 1} completed)`;
+  // docker: a global job's total is the tasks still meant to complete plus those completed.
+  if (m.GlobalJob) text += ` (${completed}/${desired + completed} completed)`;
   return text;
 }
 

@@ -1,6 +1,14 @@
 import type { Image, Task } from '../model/types.js';
 import type { TaskReport } from '../manager/manager.js';
 
+/** What a node reports about itself besides task status. */
+export interface NodeReport {
+  /** The node's task driver (`process`, `docker`). */
+  Driver?: string;
+  /** The images its driver can run (`name:tag`), for drivers that list them. */
+  Images?: string[];
+}
+
 /**
  * The agent's view of its manager: assignments flow down, task status flows up.
  * In `swarmlet up` this is an in-process link; a network session implements the same interface.
@@ -15,6 +23,8 @@ export interface AgentLink {
    * passed): the agent awaits it before it signals a task to stop. Optional.
    */
   drained?(taskId: string): Promise<unknown>;
+  /** Tells the manager what the node's driver has (the images a docker engine holds). Optional. */
+  describe?(nodeId: string, description: NodeReport): void;
   /** Service name (for `<service>.<slot>`) and the first target port it publishes. */
   serviceInfo(serviceId: string): { name: string; targetPort?: number } | undefined;
 }

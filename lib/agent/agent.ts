@@ -7,6 +7,7 @@ import type { Task } from '../model/types.js';
 import type { AgentLink } from './agent-link.js';
 import type { TaskReport } from '../manager/manager.js';
 import { adoptTasks } from './adopt-tasks.js';
+import { reportImages } from './report-images.js';
 import type { TaskDriver } from './task-driver.js';
 import { TaskRunner } from './task-runner.js';
 
@@ -36,6 +37,7 @@ export class Agent {
   private adopting: Promise<void> | undefined;
   private pending: Task[] = [];
   private readonly known = new Set<string>();
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: AgentOptions) {
     this.nodeId = o.nodeId;
@@ -46,6 +48,7 @@ export class Agent {
 
   start(): void {
     this.unwatch = this.o.link.watchAssignments(this.o.nodeId, (tasks) => this.sync(tasks));
+    void reportImages({ driver: this.o.driver, link: this.o.link, nodeId: this.nodeId, clock: this.o.clock, logger: this.logger, signal: this.stopping.signal });
   }
 
   /** Number of task processes this agent currently supervises. */
@@ -116,6 +119,7 @@ export class Agent {
       node: { id: this.o.nodeId, hostname: this.o.hostname, addr: this.o.addr },
       image: this.o.link.resolveImage(t.Spec.ContainerSpec.Image),
       env: t.Spec.ContainerSpec.Env ?? [],
+      ...(info?.targetPort !== undefined ? { targetPort: info.targetPort } : {}),
     };
     this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, info?.targetPort, this.o.clock));
   }
@@ -129,6 +133,7 @@ export class Agent {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopping.abort();
     this.unwatch?.();
     await this.adopting;
     await Promise.all([...this.runners.values()].map((r) => r.stop()));

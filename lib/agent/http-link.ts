@@ -3,17 +3,24 @@ import { sleep, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { builtinImage, imageRef } from '../drivers/builtin-images.js';
-import type { Assignments } from '../dispatcher/dispatcher.js';
+import type { Assignments, SessionMessage } from '../dispatcher/dispatcher.js';
+import { uploadLogs } from './upload-logs.js';
+import type { LogLine, LogQuery } from './task-driver.js';
 import type { TaskReport } from '../manager/manager.js';
-import type { AgentLink } from './agent-link.js';
+import type { AgentLink, NodeReport } from './agent-link.js';
+import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 
 export interface HttpLinkOptions {
   manager: string;
   nodeId: string;
   credential: string;
   heartbeatMs: number;
+  /** Trust this CA (PEM text) for an https manager. */
+  tls?: ClientTlsOptions;
   clock: Clock;
   logger?: Logger;
+  /** Where the node's task logs come from (its driver): answers the manager's log requests. */
+  logs?: (taskId: string, query: LogQuery) => AsyncIterable<LogLine>;
 }
 
 /**
@@ -27,10 +34,14 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
   const base = o.manager.replace(/\/+$/, '');
   const auth = { authorization: `Bearer ${o.credential}` };
   const stop = new AbortController();
+  const dispatcher = createTlsDispatcher(o.tls);
+  const via = dispatcher ? { dispatcher } : {};
+  stop.signal.addEventListener('abort', () => { void dispatcher?.close().catch(() => undefined); }, { once: true });
   let latest: Assignments = { Tasks: [], Services: {}, Images: [] };
   const lastReports = new Map<string, TaskReport>();
+  let lastDescription: NodeReport | undefined;
   const post = (path: string, body: unknown) => request(`${base}${path}`, {
-    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal: stop.signal,
+    ...via, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal: stop.signal,
     headersTimeout: 10_000, bodyTimeout: 10_000,
   });
   const sendReport = async (taskId: string, r: TaskReport) => {
@@ -50,10 +61,11 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
         let backoff = 200;
         while (!stop.signal.aborted) {
           try {
-            const res = await request(`${base}/swarmlet/v1/nodes/${o.nodeId}/session`, { headers: auth, signal: stop.signal, bodyTimeout: 0 });
+            const res = await request(`${base}/swarmlet/v1/nodes/${o.nodeId}/session`, { ...via, headers: auth, signal: stop.signal, bodyTimeout: 0 });
             if (res.statusCode !== 200) throw new Error(`session refused: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 200)}`);
             backoff = 200;
             for (const [id, r] of lastReports) void sendReport(id, r).catch(() => undefined);
+            if (lastDescription) void post(`/swarmlet/v1/nodes/${o.nodeId}/description`, lastDescription).then((r) => r.body.dump()).catch(() => undefined);
             let buf = '';
             for await (const chunk of res.body) {
               buf += (chunk as Buffer).toString('utf8');
@@ -61,7 +73,12 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
                 const line = buf.slice(0, nl);
                 buf = buf.slice(nl + 1);
                 if (!line.trim()) continue;
-                latest = JSON.parse(line) as Assignments;
+                const message = JSON.parse(line) as Assignments | SessionMessage;
+                if ('LogRequest' in message) {
+                  if (o.logs) void uploadLogs(message.LogRequest, { url: `${base}/swarmlet/v1/nodes/${o.nodeId}/logs/${message.LogRequest.ID}`, headers: auth, ...via, logs: o.logs, signal: stop.signal, logger });
+                  continue;
+                }
+                latest = message;
                 const ids = new Set(latest.Tasks.map((t) => t.ID));
                 for (const id of lastReports.keys()) if (!ids.has(id)) lastReports.delete(id);
                 onTasks(latest.Tasks);
@@ -80,6 +97,11 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     report(_nodeId, taskId, report) {
       lastReports.set(taskId, report);
       void sendReport(taskId, report).catch((err: unknown) => logger.warn({ task: taskId, err: (err as Error).message }, 'task report not delivered (sent again on reconnect)'));
+    },
+    describe(_nodeId, d) {
+      lastDescription = d;
+      void post(`/swarmlet/v1/nodes/${o.nodeId}/description`, d).then((r) => r.body.dump())
+        .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'node description not delivered'));
     },
     resolveImage(image) {
       const ref = imageRef(image);

@@ -3,6 +3,7 @@ import type { Manager } from '../manager/manager.js';
 import { findImage } from '../manager/image-catalog.js';
 import type { Store } from '../store/store.js';
 import type { AgentLink } from './agent-link.js';
+import { describeNode } from '../cluster/cluster-nodes.js';
 import type { EndpointFeed } from '../dispatcher/endpoint-feed.js';
 import { serviceInfoOf, watchNode } from '../dispatcher/watch-node.js';
 
@@ -15,6 +16,9 @@ export function createLocalLink(store: Store, manager: Manager, clock: Clock, fe
     },
     report(nodeId, taskId, report) {
       manager.reportTask(nodeId, taskId, report);
+    },
+    describe(nodeId, d) {
+      store.update((tx) => describeNode(tx, nodeId, d));
     },
     resolveImage(image) {
       return store.view((tx) => findImage(tx, image, clock.now()));

@@ -12,6 +12,8 @@ export interface StartRequest {
   image: Image | undefined;
   /** Extra environment (service env already merged in, KEY=VALUE). */
   env: string[];
+  /** The port the task listens on inside its container (docker driver: published at node address + host port). */
+  targetPort?: number;
 }
 
 export interface ExitInfo {
@@ -36,6 +38,16 @@ export interface RunningTask {
   exited: Promise<ExitInfo>;
   /** SIGTERM (or the spec's stop signal), then SIGKILL after graceMs. Resolves when gone. */
   stop(graceMs: number): Promise<void>;
+  /**
+   * The status of the image's own health check (docker: `State.Health.Status`); `none` when the image
+   * has none. Optional: drivers without native health checks leave it out.
+   */
+  health?(): Promise<'starting' | 'healthy' | 'unhealthy' | 'none'>;
+  /**
+   * A proxy accepts connections on the endpoint before the task itself listens (docker-proxy for
+   * a published container port): the task counts as listening only once a connection stays open.
+   */
+  viaProxy?: boolean;
 }
 
 export interface LogLine {
@@ -76,6 +88,12 @@ export interface TaskDriver {
    * manager no longer wants or knows), so no process outlives its task. Optional.
    */
   stopUnadopted?(): Promise<void>;
+  /**
+   * The images this driver can run (`name:tag`), for drivers whose images live outside swarmlet's
+   * catalog (docker: the engine's images). The agent reports them so the scheduler only places a
+   * task where its image exists. Optional: without it the manager's catalog decides.
+   */
+  listImages?(): Promise<string[]>;
   /** Removes what the driver keeps for a task (log files …) once the task is deleted. */
   forget(taskId: string): Promise<void>;
   close(): Promise<void>;

@@ -8,6 +8,10 @@ import type { ExitInfo, RunningTask, StartRequest, TaskDriver } from './task-dri
 import { waitListening } from './wait-listening.js';
 import { healthSettings, type HealthSettings } from '../health/health-state.js';
 import { monitorHealth } from '../health/health-monitor.js';
+import { watchNativeHealth } from './watch-native-health.js';
+
+/** How long a connection through a driver's proxy must stay open to show the task listens. */
+const PROXY_HOLD_MS = 150;
 
 /** Turns a driver's exit into the task's final state, with Docker's error texts. */
 export function exitReport(exit: ExitInfo): TaskReport {
@@ -89,11 +93,13 @@ export class TaskRunner {
     // the update engine and the gateway must never count or route to a task that cannot answer.
     let ready = true;
     if (ep && target !== undefined && !this.stopRequested) {
-      ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]));
+      ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]), 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
     }
     const health = healthSettings(this.task.Spec.ContainerSpec.HealthCheck);
     if (!ready || this.stopRequested) {
       // exited or stopped before it could serve
+    } else if (!health && rt.health && !this.task.Spec.ContainerSpec.HealthCheck?.Test?.length) {
+      this.watchImageHealth(rt, rt.health.bind(rt), report);
     } else if (!health) {
       this.report(report);
     } else {
@@ -126,6 +132,26 @@ export class TaskRunner {
         void rt.stop(stopGraceMs(this.task.Spec));
       }
     }).catch((err: unknown) => this.logger.error({ task: this.task.ID, err }, 'health monitor failed'));
+  }
+
+  /**
+   * The image's own HEALTHCHECK (docker) gates RUNNING when the service sets no health check (not
+   * even `--no-healthcheck`), like the probes do; without one (`none`) the task is running at once.
+   */
+  private watchImageHealth(rt: RunningTask, health: NonNullable<RunningTask['health']>, running: TaskReport): void {
+    const ac = new AbortController();
+    this.healthWatch = ac;
+    void watchNativeHealth({
+      health, clock: this.clock, signal: ac.signal,
+      onNone: () => this.report(running),
+      onHealthy: () => this.report({ ...running, Health: 'healthy' }),
+      onUnhealthy: () => {
+        if (this.stopRequested) return;
+        this.logger.warn({ task: this.task.ID }, 'container is unhealthy');
+        this.unhealthy = true;
+        void rt.stop(stopGraceMs(this.task.Spec));
+      },
+    }).catch((err: unknown) => this.logger.error({ task: this.task.ID, err }, 'health watch failed'));
   }
 
   /**

@@ -1,9 +1,12 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
+import type { Authorizer } from './client-auth.js';
 import type { ApiContext } from './context.js';
+import type { TlsServerOptions } from './listen-security.js';
 import { DEFAULT_MAX_BODY_BYTES } from './read-body.js';
 import { sendError } from './reply.js';
 import { createRouter, stripVersionPrefix, type Route, type RouteMatch } from './router.js';
@@ -23,6 +26,10 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** More routes (swarmlet extensions wired by the caller: endpoint feed, metrics …). */
   extraRoutes?: Route[];
+  /** Serve HTTPS with this certificate and key (PEM text) instead of plain http. */
+  tls?: TlsServerOptions;
+  /** Checks every request's credentials before routing (client-auth.ts); none = no checks. */
+  authorize?: Authorizer;
 }
 
 export interface ApiServer {
@@ -32,9 +39,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Base = Omit<ApiContext, 'req' | 'res' | 'params' | 'query' | 'apiVersion'>;
+type Base = Omit<ApiContext, 'req' | 'res' | 'params' | 'query' | 'apiVersion'> & { authorize?: Authorizer };
 
-/** The manager's Engine-API-shaped HTTP server (plain node:http), served with and without /vX.Y. */
+/** The manager's Engine-API-shaped HTTP(S) server, served with and without /vX.Y. */
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const closing = new AbortController();
   const base: Base = {
@@ -43,9 +50,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     serverVersion: opts.version ?? '0.0.0-dev',
     closing: closing.signal,
+    ...(opts.authorize ? { authorize: opts.authorize } : {}),
   };
   const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...imageRoutes(), ...(opts.extraRoutes ?? [])]);
-  const server = http.createServer((req, res) => { void handle(base, route, req, res); });
+  const onRequest: http.RequestListener = (req, res) => { void handle(base, route, req, res); };
+  const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   return {
     server,
     listen: (host, port) => new Promise((resolve, reject) => {
@@ -79,6 +88,7 @@ async function handle(
   res.on('close', () => base.logger.debug({ method, path: rawPath, status: res.statusCode }, 'api request'));
   try {
     const { version, path } = stripVersionPrefix(rawPath);
+    base.authorize?.(req, method, path);
     const match = route(method, path);
     if (match.kind === 'not_found') return sendError(res, 404, 'page not found');
     if (match.kind === 'method_not_allowed') {
@@ -103,6 +113,7 @@ function decodeParam(p: string): string {
 function fail(logger: Logger, req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
   const status = httpStatusOf(e);
   const message = e instanceof Error ? e.message : String(e);
+  if (status === 401 && !res.headersSent) res.setHeader('WWW-Authenticate', 'Bearer realm="swarmlet"');
   if (!isSwarmletError(e) || e.code === 'internal') logger.error({ err: e, method: req.method }, 'api handler failed');
   if (res.headersSent) {
     res.destroy();

@@ -2,6 +2,8 @@
 import { SwarmletError, type ErrorCode } from '../errors.js';
 
 function codeFor(status: number): ErrorCode {
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'permission_denied';
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
   if (status === 413) return 'too_large';

@@ -5,6 +5,7 @@
 import type { Image, Node, NodeSpec, Service, ServiceSpec, Task } from '../model/types.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { Http, segment } from './http.js';
+import type { ClientTlsOptions } from './tls-dispatcher.js';
 import { decodeLogStream, type LogRecord } from './log-frames.js';
 import { normalizeHost } from './host.js';
 import type { PingResult, SystemInfo, SystemVersion } from './system-info.js';
@@ -12,8 +13,12 @@ import type { EventMessage } from '../events/event-message.js';
 import { decodeEventStream, type EventsQueryOptions } from './events.js';
 
 export interface ClientOptions {
-  /** `http://host:port`, `tcp://host:port` or `host:port`; default http://127.0.0.1:2377. */
+  /** `http://host:port`, `https://host:port`, `tcp://host:port` or `host:port`; default http://127.0.0.1:2377. */
   host?: string;
+  /** TLS: trust this CA (PEM text) for an https host. Makes `tcp://` and bare hosts https. */
+  tls?: ClientTlsOptions;
+  /** The manager's client token, sent as `Authorization: Bearer …` (needed when the manager serves TLS). */
+  token?: string;
 }
 
 export interface LogOptions {
@@ -49,7 +54,13 @@ export interface SwarmletClient {
     list(filters?: Filters): Promise<Node[]>;
     get(ref: string): Promise<Node>;
     update(ref: string, version: number, spec: NodeSpec): Promise<void>;
+    /** DELETE /nodes/{ref}: only a node that is down, unless `force`. */
+    remove(ref: string, opts?: { force?: boolean }): Promise<void>;
   };
+  /** The join token of a role (`rotate`: a new one; the old one stops working at once). */
+  joinToken(role: 'worker' | 'manager', opts?: { rotate?: boolean }): Promise<{ Role: string; Token: string; Command: string }>;
+  /** The manager's client token (`rotate`: a new one; the old one is refused at once). */
+  clientToken(opts?: { rotate?: boolean }): Promise<{ Token: string }>;
   images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
   serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
   taskLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
@@ -85,7 +96,9 @@ async function* streamLogs(http: Http, path: string, opts: LogOptions): AsyncGen
 }
 
 export function createClient(options: ClientOptions = {}): SwarmletClient {
-  const http = new Http(normalizeHost(options.host));
+  const http = new Http(normalizeHost(options.host, { tls: options.tls !== undefined }), {
+    ...(options.tls ? { tls: options.tls } : {}), ...(options.token ? { token: options.token } : {}),
+  });
   const filtersQuery = (filters?: Filters) => ({ filters: filters ? encodeFilters(filters) : undefined });
   return {
     host: http.origin,
@@ -119,7 +132,10 @@ export function createClient(options: ClientOptions = {}): SwarmletClient {
       list: (filters) => http.json<Node[]>({ method: 'GET', path: '/nodes', query: filtersQuery(filters) }),
       get: (ref) => http.json<Node>({ method: 'GET', path: `/nodes/${segment(ref)}` }),
       update: (ref, version, spec) => http.empty({ method: 'POST', path: `/nodes/${segment(ref)}/update`, query: { version }, body: spec }),
+      remove: (ref, opts = {}) => http.empty({ method: 'DELETE', path: `/nodes/${segment(ref)}`, query: { force: opts.force ? 1 : undefined } }),
     },
+    joinToken: (role, opts = {}) => http.json({ method: 'GET', path: `/swarmlet/v1/join-token/${role}`, query: { rotate: opts.rotate ? 1 : undefined } }),
+    clientToken: (opts = {}) => http.json({ method: 'GET', path: '/swarmlet/v1/client-token', query: { rotate: opts.rotate ? 1 : undefined } }),
     images: {
       list: () => http.json<Image[]>({ method: 'GET', path: IMAGES_PATH }),
       add: (image) => http.json<Image>({ method: 'POST', path: IMAGES_PATH, body: image }),

@@ -1,13 +1,21 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
+import { bearerHeader, createTlsDispatcher, type ClientTlsOptions } from './tls-dispatcher.js';
 
 export interface StreamSourceOptions {
   /** The manager's base URL, e.g. http://127.0.0.1:2377 */
   manager: string;
   gatewayId: string;
+  /**
+   * A node credential or the client token (`Authorization: Bearer …`): the stream needs one when the
+   * manager has client auth on (always with TLS).
+   */
+  token?: string;
+  /** Trust this CA (PEM text) for an https manager. */
+  tls?: ClientTlsOptions;
   clock?: Clock;
   logger?: Logger;
   /** Reconnect back-off bounds (default 200 ms … 5 s). */
@@ -24,14 +32,17 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
   const clock = o.clock ?? systemClock();
   const logger = o.logger ?? silentLogger();
   const base = o.manager.replace(/\/+$/, '');
+  const dispatcher = createTlsDispatcher(o.tls);
+  const via = { headers: bearerHeader(o.token), ...(dispatcher ? { dispatcher } : {}) };
   return {
     subscribe(onTable, onError) {
       const stop = new AbortController();
+      stop.signal.addEventListener('abort', () => { void dispatcher?.close().catch(() => undefined); }, { once: true });
       void (async () => {
         let backoff = o.minBackoffMs ?? 200;
         while (!stop.signal.aborted) {
           try {
-            await readStream(`${base}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, stop.signal, (t) => {
+            await readStream(`${base}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, via, stop.signal, (t) => {
               backoff = o.minBackoffMs ?? 200;
               onTable(t);
             });
@@ -48,15 +59,17 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
     },
     ack(gatewayId, version) {
       void request(`${base}/swarmlet/v1/endpoints/ack`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        ...via, method: 'POST', headers: { ...via.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ Gateway: gatewayId, Version: version }),
       }).then((r) => r.body.dump()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'endpoint ack failed'));
     },
   };
 }
 
-async function readStream(url: string, signal: AbortSignal, onTable: (t: EndpointTable) => void): Promise<void> {
-  const res = await request(url, { signal, bodyTimeout: 0, headersTimeout: 10_000 });
+interface Via { headers: Record<string, string>; dispatcher?: Dispatcher }
+
+async function readStream(url: string, via: Via, signal: AbortSignal, onTable: (t: EndpointTable) => void): Promise<void> {
+  const res = await request(url, { ...via, signal, bodyTimeout: 0, headersTimeout: 10_000 });
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     throw new Error(`endpoint stream: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);

@@ -6,14 +6,16 @@ export const DEFAULT_HOST = 'http://127.0.0.1:2377';
 /**
  * Normalises a host reference to an origin (`http://host:port`).
  * Accepts `http://…`, `https://…`, `tcp://host:port` and bare `host:port` / `host`.
+ * With `tls` (docker's `--tlsverify`), `tcp://` and bare hosts mean https; an explicit scheme is kept.
  */
-export function normalizeHost(value: string | undefined): string {
+export function normalizeHost(value: string | undefined, opts: { tls?: boolean } = {}): string {
   const raw = (value ?? '').trim();
-  if (raw === '') return DEFAULT_HOST;
+  const scheme = opts.tls ? 'https' : 'http';
+  if (raw === '') return opts.tls ? DEFAULT_HOST.replace(/^http:/, 'https:') : DEFAULT_HOST;
   const webScheme = /^https?:\/\//i.test(raw);
   let text = raw;
-  if (/^tcp:\/\//i.test(text)) text = `http://${text.slice(6)}`;
-  else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
+  if (/^tcp:\/\//i.test(text)) text = `${scheme}://${text.slice(6)}`;
+  else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `${scheme}://${text}`;
   let url: URL;
   try {
     url = new URL(text);

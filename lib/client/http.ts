@@ -1,6 +1,14 @@
 /** The client's transport: JSON requests and byte streams over one undici Pool. */
 import { Pool } from 'undici';
 import { apiErrorFromBody, ConnectionError } from './api-error.js';
+import { bearerHeader, type ClientTlsOptions } from './tls-dispatcher.js';
+
+/** How the client authenticates: TLS trust for https origins, and the client token. */
+export interface HttpAuthOptions {
+  tls?: ClientTlsOptions;
+  /** Sent as `Authorization: Bearer <token>` on every request. */
+  token?: string;
+}
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -21,6 +29,9 @@ export interface HttpResponse {
 const CONNECT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT', 'EPIPE',
+  // TLS: the server's certificate is not trusted or does not match the host
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 function errorCode(e: unknown): string | undefined {
@@ -45,15 +56,18 @@ export function segment(ref: string): string {
 export class Http {
   readonly origin: string;
   private readonly pool: Pool;
+  private readonly auth: Record<string, string>;
 
-  constructor(origin: string) {
+  constructor(origin: string, opts: HttpAuthOptions = {}) {
     this.origin = origin;
-    this.pool = new Pool(origin, { connections: 8, headersTimeout: 120_000, bodyTimeout: 0 });
+    this.auth = bearerHeader(opts.token);
+    const ca = opts.tls?.ca;
+    this.pool = new Pool(origin, { connections: 8, headersTimeout: 120_000, bodyTimeout: 0, ...(ca !== undefined ? { connect: { ca } } : {}) });
   }
 
   /** Sends a request; non-2xx answers become ApiError, unreachable hosts ConnectionError. */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = { 'user-agent': 'swarmlet-cli' };
+    const headers: Record<string, string> = { 'user-agent': 'swarmlet-cli', ...this.auth };
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);

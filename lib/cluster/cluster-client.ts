@@ -34,7 +34,7 @@ export class ClusterClient {
 
   async scaleService(ref: string, replicas: number): Promise<Service> {
     const s = this.ctl.getService(ref);
-    if (!s.Spec.Mode.Replicated) {
+    if (!s.Spec.Mode.Replicated && !s.Spec.Mode.ReplicatedJob) {
       throw new SwarmletError('invalid_argument', `${ref}: scale can only be used with replicated or replicated-job mode`);
     }
     return this.updateService(s.ID, { replicas });

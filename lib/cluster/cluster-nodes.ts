@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Node } from '../model/types.js';
+import type { NodeReport } from '../agent/agent-link.js';
 import type { WriteTx } from '../store/store.js';
 
 export interface NodeSeed {
@@ -42,4 +43,16 @@ export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now:
   if (base.Spec.Role === 'manager' && seed.managerAddr) node.ManagerStatus = { Leader: true, Reachability: 'reachable', Addr: seed.managerAddr };
   else delete node.ManagerStatus;
   return tx.putNode(node);
+}
+
+/** Records what a node reported about its driver (its images); a no-op when nothing changed. */
+export function describeNode(tx: WriteTx, nodeId: string, d: NodeReport): void {
+  const n = tx.getNode(nodeId);
+  if (!n) return;
+  const description = { ...n.Description };
+  if (d.Driver !== undefined) description.Driver = d.Driver;
+  if (d.Images !== undefined) description.Images = [...d.Images].sort();
+  else delete description.Images;
+  if (JSON.stringify(description) === JSON.stringify(n.Description)) return;
+  tx.putNode({ ...n, Description: description });
 }

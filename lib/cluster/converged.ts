@@ -1,4 +1,5 @@
-import { desiredReplicas, isGlobal } from '../model/naming.js';
+import { desiredReplicas, inCurrentIteration, isGlobal, isJob } from '../model/naming.js';
+import { isTerminal } from '../model/task-state.js';
 import type { Node, Service, Task } from '../model/types.js';
 import { isUpToDate } from '../update/up-to-date.js';
 
@@ -12,6 +13,7 @@ export type Convergence =
  * has an up-to-date running task on a node that is not down, and no update is in progress.
  */
 export function checkConvergence(service: Service, tasks: Task[], nodes: Node[]): Convergence {
+  if (isJob(service)) return checkJobDone(service, tasks);
   const st = service.UpdateStatus?.State;
   if (st === 'paused' || st === 'rollback_paused') {
     return { state: 'failed', message: `service ${st === 'paused' ? 'update' : 'rollback'} paused: ${service.UpdateStatus?.Message ?? ''}` };
@@ -27,4 +29,20 @@ export function checkConvergence(service: Service, tasks: Task[], nodes: Node[])
   const stale = tasks.some((t) => t.DesiredState === 'running' && t.Status.State === 'running' && !isUpToDate(service, t));
   if (running >= desired && !updating && !stale && (!isGlobal(service) || desired > 0)) return { state: 'converged', running, desired };
   return { state: 'progressing', running, desired };
+}
+
+/**
+ * A job has "converged" once its current iteration is done: every completion of a replicated job
+ * (TotalCompletions), or a global job's task on every node it started on has completed.
+ */
+function checkJobDone(service: Service, tasks: Task[]): Convergence {
+  const current = tasks.filter((t) => inCurrentIteration(service, t));
+  const completed = current.filter((t) => t.Status.State === 'complete').length;
+  const running = current.filter((t) => t.Status.State === 'running').length;
+  const total = service.Spec.Mode.ReplicatedJob?.TotalCompletions;
+  if (total !== undefined) {
+    return completed >= total ? { state: 'converged', running, desired: total } : { state: 'progressing', running, desired: total };
+  }
+  const open = current.filter((t) => !isTerminal(t.Status.State) || (t.Status.State !== 'complete' && t.DesiredState === 'running')).length;
+  return completed > 0 && open === 0 ? { state: 'converged', running, desired: completed } : { state: 'progressing', running, desired: completed + open };
 }

@@ -6,10 +6,10 @@ import { Agent } from '../agent/agent.js';
 import { createLocalLink } from '../agent/local-link.js';
 import type { TaskDriver } from '../agent/task-driver.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
-import { createProcessDriver } from '../drivers/process-driver.js';
+import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
 import { createControl } from '../manager/create-control.js';
 import type { Control } from '../manager/control.js';
-import { findImage } from '../manager/image-catalog.js';
+import { canRunImage } from '../manager/node-images.js';
 import { Manager } from '../manager/manager.js';
 import { FileJournal } from '../store/file-journal.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -29,8 +29,13 @@ import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
 import { createManagerMetrics } from '../manager/manager-metrics.js';
 import { metricsRoute } from '../manager/metrics-route.js';
 import { eventsRoute } from '../events/events-route.js';
+import { DEFAULT_EVENT_LOG_CAPACITY, EventLog } from '../events/event-log.js';
+import { EventFile } from '../events/event-file.js';
 import { SWARMLET_VERSION } from '../version.js';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '../api/listen-security.js';
+import { createAuthorizer } from '../api/client-auth.js';
+import { clientTokenRoute } from '../api/client-token-route.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -41,9 +46,21 @@ export interface ClusterOptions {
   dataDir?: string;
   /** Where the Engine-API server listens ("127.0.0.1:2377"); false for no HTTP server. Default false. */
   listen?: string | false;
+  /**
+   * Serve the API over HTTPS with this certificate and key (PEM text). Required for a non-loopback
+   * `listen` address. With TLS, every manager route needs the client token (`clientToken`).
+   */
+  tls?: TlsServerOptions;
+  /** Require the client token on manager routes even over plain http on loopback (always on with `tls`). */
+  requireClientToken?: boolean;
   logger?: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /**
+   * The task driver of every node: `process` (default: child processes) or `docker` (containers on
+   * a Docker engine; `dockerHost` or DOCKER_HOST or the local socket).
+   */
+  driver?: DriverKind | DriverChoice;
   /** Replace the task driver (tests). Called once per node. */
   driverFactory?: (node: { hostname: string; addr: string; dataDir: string }) => TaskDriver;
   taskHistoryLimit?: number;
@@ -68,11 +85,17 @@ export interface Cluster extends ClusterClient {
   readonly agents: ReadonlyArray<Agent>;
   /** One gateway per node (empty with `gateway: false`). */
   readonly gateways: ReadonlyArray<Gateway>;
-  /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377). */
+  /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377, https://… with `tls`). */
   readonly url: string | undefined;
+  /** The current client token (`Authorization: Bearer …` on manager routes when auth is on); undefined without secrets. */
+  clientToken(): string | undefined;
+  /** Replaces the client token: the old one is refused at once. */
+  rotateClientToken(): string;
   readonly dataDir: string;
   /** The routing table feed (gateways subscribe to it). */
   readonly feed: EndpointFeed;
+  /** The cluster's recent events (replayed by `events(cluster, { since })`; kept on disk with a dataDir). */
+  readonly eventLog: EventLog;
   /** The manager's Prometheus registry (also served at GET /metrics on the API). */
   readonly metrics: Registry;
   /** Stops every task (no orphan processes), the API and the store. */
@@ -90,6 +113,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const clock = opts.clock ?? systemClock();
   const ids = opts.ids ?? randomIds();
   const logger = opts.logger ?? silentLogger();
+  if (opts.listen) assertListenAllowed(parseListen(opts.listen).host, opts.tls); // before anything is opened
   const count = opts.addresses?.length ?? opts.nodes ?? 3;
   const minNodes = opts.dispatcher ? 0 : 1;
   if (!Number.isInteger(count) || count < minNodes || count > 254) throw new Error(`invalid node count ${count}: expected ${minNodes}-254`);
@@ -100,23 +124,31 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
   const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const listen = opts.listen ? parseListen(opts.listen) : undefined;
+  const authRequired = clientAuthRequired(opts.tls, opts.requireClientToken);
   const managerAddr = listen ? `${listen.host}:${listen.port}` : '127.0.0.1:2377';
+  const driverChoice: DriverChoice = typeof opts.driver === 'string' ? { kind: opts.driver } : opts.driver ?? { kind: 'process' };
   const nodes = store.update((tx) => addresses.map((addr, i) => registerNode(tx, {
-    hostname: `node-${i + 1}`, addr, role: i === 0 ? 'manager' : 'worker', driver: 'process', managerAddr,
+    hostname: `node-${i + 1}`, addr, role: i === 0 ? 'manager' : 'worker', driver: driverChoice.kind, managerAddr,
   }, ids, clock.now())));
+  let drivers: TaskDriver[];
+  try {
+    drivers = await Promise.all(nodes.map((n) => {
+      const nodeDir = join(dataDir, 'nodes', n.Description.Hostname);
+      return opts.driverFactory?.({ hostname: n.Description.Hostname, addr: n.Status.Addr!, dataDir: nodeDir })
+        ?? createTaskDriver(driverChoice, { nodeId: n.ID, hostname: n.Description.Hostname, dataDir: nodeDir, clock, logger });
+    }));
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   const manager = new Manager({
     store, clock, ids, logger: logger.child({ component: 'manager' }),
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
-    imageAvailable: (tx, _node, image) => findImage(tx, image, clock.now()) !== undefined,
+    imageAvailable: (tx, node, image) => canRunImage(tx, node, image, clock.now()),
   });
   const feed = new EndpointFeed({ store, clock, logger: logger.child({ component: 'endpoints' }), ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}) });
   const link = createLocalLink(store, manager, clock, feed);
-  const agents = nodes.map((n) => {
-    const nodeDir = join(dataDir, 'nodes', n.Description.Hostname);
-    const driver = opts.driverFactory?.({ hostname: n.Description.Hostname, addr: n.Status.Addr!, dataDir: nodeDir })
-      ?? createProcessDriver({ dataDir: nodeDir, clock, logger });
-    return new Agent({ nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, driver, link, clock, logger });
-  });
+  const agents = nodes.map((n, i) => new Agent({ nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, driver: drivers[i]!, link, clock, logger }));
   const byNode = new Map(agents.map((a) => [a.nodeId, a]));
   const control = createControl({
     store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
@@ -125,9 +157,13 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
     logs: (nodeId, taskId, query) => {
       const agent = byNode.get(nodeId);
-      return agent ? agent.driver.logs(taskId, query) : (async function* () { /* node unknown: no logs */ })();
+      if (agent) return agent.driver.logs(taskId, query);
+      // A node process: the lines come up its session (none when it is not connected).
+      return dispatcher ? dispatcher.logs(nodeId, taskId, query) : (async function* () { /* node unknown: no logs */ })();
     },
   });
+  const eventLog = new EventLog({ clock, ...(durable ? { file: new EventFile(join(dataDir, 'events.jsonl'), DEFAULT_EVENT_LOG_CAPACITY, logger) } : {}) });
+  const unfollowEvents = eventLog.follow(store);
   manager.start();
   feed.start();
   const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
@@ -142,8 +178,8 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   for (const a of agents) a.start();
   let dispatcher: Dispatcher | undefined;
   let tokens: JoinTokens | undefined;
-  if (opts.dispatcher) {
-    tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
+  if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
+  if (opts.dispatcher && tokens) {
     dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }),
       ...(opts.dispatcher.heartbeatMs !== undefined ? { heartbeatMs: opts.dispatcher.heartbeatMs } : {}) });
     dispatcher.start();
@@ -152,10 +188,12 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {
-    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ store, clock }), ...sessionRoutes] });
+    const tokenRoutes = tokens ? [clientTokenRoute(tokens)] : [];
+    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes],
+      ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
     try {
       const bound = await api.listen(listen.host, listen.port);
-      url = `http://${bound.host}:${bound.port}`;
+      url = `${opts.tls ? 'https' : 'http'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
     } catch (e) {
       manager.stop();
       dispatcher?.stop();
@@ -170,7 +208,12 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   let closing: Promise<void> | undefined;
   const client = new ClusterClient(control, store, clock);
   return Object.assign(client, {
-    control, store, manager, agents, gateways, url, dataDir, feed, metrics: metrics.registry,
+    control, store, manager, agents, gateways, url, dataDir, feed, eventLog, metrics: metrics.registry,
+    clientToken: () => tokens?.clientToken(),
+    rotateClientToken(): string {
+      if (!tokens) throw new Error('this cluster keeps no client token: start it with `dispatcher`, `tls` or `requireClientToken`');
+      return tokens.rotateClientToken();
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         manager.stop();
@@ -180,6 +223,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
         feed.stop();
         metrics.close();
         await Promise.all(agents.map((a) => a.close()));
+        unfollowEvents();
         store.close();
         if (!durable) rmSync(dataDir, { recursive: true, force: true });
       })();

@@ -6,14 +6,21 @@ import { silentLogger } from '../logger.js';
 import type { Manager, TaskReport } from '../manager/manager.js';
 import { listImages } from '../manager/image-catalog.js';
 import type { Image, Task } from '../model/types.js';
-import { registerNode } from '../cluster/cluster-nodes.js';
+import { describeNode, registerNode } from '../cluster/cluster-nodes.js';
+import type { NodeReport } from '../agent/agent-link.js';
 import type { Store } from '../store/store.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';
 import { planLiveness } from './node-liveness.js';
+import { LogRequests, type LogRequest } from './log-requests.js';
+import type { LogLine, LogQuery } from '../agent/task-driver.js';
+import type { IncomingMessage } from 'node:http';
 import { serviceInfoOf, watchNode } from './watch-node.js';
 
 export interface JoinRequest { token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string }
 export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
+
+/** Besides assignments, a session carries requests for a task's logs. */
+export interface SessionMessage { LogRequest: LogRequest }
 
 /** What a node's session carries down: its tasks, the services they belong to, the image catalog. */
 export interface Assignments {
@@ -42,10 +49,63 @@ export class Dispatcher {
   private readonly lastSeen = new Map<string, number>();
   private timer: Timer | undefined;
   private readonly logger: Logger;
+  /** Each connected node's session streams (the newest one gets log requests). */
+  private readonly sessions = new Map<string, Array<(message: SessionMessage) => void>>();
+  private readonly logRequests: LogRequests;
+  private readonly sessionWaiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly o: DispatcherOptions) {
     this.heartbeatMs = o.heartbeatMs ?? 5000;
     this.logger = o.logger ?? silentLogger();
+    this.logRequests = new LogRequests({ clock: o.clock, ids: o.ids });
+  }
+
+  /** A node's session opened: `send` writes one message down it. Returns the close function. */
+  openSession(nodeId: string, send: (message: SessionMessage) => void): () => void {
+    const list = this.sessions.get(nodeId) ?? [];
+    list.push(send);
+    this.sessions.set(nodeId, list);
+    for (const wake of [...(this.sessionWaiters.get(nodeId) ?? [])]) wake();
+    return () => {
+      const rest = (this.sessions.get(nodeId) ?? []).filter((s) => s !== send);
+      if (rest.length > 0) this.sessions.set(nodeId, rest);
+      else this.sessions.delete(nodeId);
+    };
+  }
+
+  /**
+   * A task's logs from the node that ran it, asked down its session. A node that is between
+   * sessions (its process restarting) gets a moment to reconnect; without a session: no lines.
+   */
+  logs(nodeId: string, taskId: string, query: LogQuery): AsyncIterable<LogLine> {
+    return this.logRequests.read(nodeId, taskId, query, async (r) => {
+      const send = this.sessions.get(nodeId)?.at(-1) ?? await this.nextSession(nodeId, Math.min(5000, this.heartbeatMs * 2), query.signal);
+      if (!send) {
+        this.logger.warn({ node: nodeId, task: taskId }, 'task logs not available: the node is not connected');
+        return false;
+      }
+      send({ LogRequest: r });
+      return true;
+    });
+  }
+
+  /** The node's next session, when one opens within `ms` (and the node is not down). */
+  private nextSession(nodeId: string, ms: number, signal?: AbortSignal): Promise<((m: SessionMessage) => void) | undefined> {
+    const down = this.o.store.view((tx) => tx.getNode(nodeId)?.Status.State !== 'ready');
+    if (down || signal?.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiters = this.sessionWaiters.get(nodeId) ?? new Set();
+      const done = () => { timer.cancel(); waiters.delete(done); signal?.removeEventListener('abort', done); resolve(this.sessions.get(nodeId)?.at(-1)); };
+      const timer = this.o.clock.setTimeout(done, ms);
+      waiters.add(done);
+      this.sessionWaiters.set(nodeId, waiters);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** A node's upload of log lines for one of `logs`' requests; false when there is no such request. */
+  acceptLogs(nodeId: string, requestId: string, upload: IncomingMessage): Promise<boolean> {
+    return this.logRequests.accept(nodeId, requestId, upload);
   }
 
   /** Starts failure detection; nodes known from before a restart get one full grace period. */
@@ -97,6 +157,12 @@ export class Dispatcher {
     this.lastSeen.set(nodeId, this.o.clock.now());
     const down = this.o.store.view((tx) => tx.getNode(nodeId)?.Status.State !== 'ready');
     if (down) this.checkLiveness();
+  }
+
+  /** What a node reports about its driver (its images). */
+  describe(nodeId: string, d: NodeReport): void {
+    this.lastSeen.set(nodeId, this.o.clock.now());
+    this.o.store.update((tx) => describeNode(tx, nodeId, d));
   }
 
   report(nodeId: string, taskId: string, report: TaskReport): void {

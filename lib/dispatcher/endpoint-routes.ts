@@ -13,6 +13,8 @@ const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
  *   GET  /swarmlet/v1/endpoints?watch=1&gateway=ID  NDJSON: the table now and after every change;
  *                                                 while connected, the gateway is part of the drain barrier
  *   POST /swarmlet/v1/endpoints/ack {Gateway, Version}
+ * With client auth on (always with TLS) the API's authorizer lets these through only with a node
+ * credential (any node's) or the client token (lib/api/client-auth.ts); on plain loopback they are open.
  */
 export function endpointRoutes(feed: EndpointFeed): Route[] {
   return [

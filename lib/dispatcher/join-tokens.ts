@@ -6,6 +6,8 @@ export type JoinRole = 'worker' | 'manager';
 
 interface Secrets {
   tokens: Record<JoinRole, string>;
+  /** The client token: `Authorization: Bearer <it>` on manager routes when client auth is on. */
+  client: string;
   /** Node ID → sha256 of its credential (the plain credential is only ever held by the node). */
   credentials: Record<string, string>;
 }
@@ -24,6 +26,10 @@ function newToken(role: JoinRole): string {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+function newClientToken(): string {
+  return `SWLCTK-1-${randomBase36(50)}`;
+}
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(sha256(a), 'hex');
   const y = Buffer.from(sha256(b), 'hex');
@@ -31,17 +37,19 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * Join tokens (worker, manager) and node credentials, kept in a 0600 file in the manager's data
- * directory (or in memory). Tokens are compared in constant time; rotating one invalidates the old
- * token at once, while nodes that already joined keep working with their credential.
- * Never log what this holds.
+ * Join tokens (worker, manager), the client token and node credentials, kept in a 0600 file in the
+ * manager's data directory (or in memory). Tokens are compared in constant time; rotating one
+ * invalidates the old token at once, while nodes that already joined keep working with their
+ * credential. Never log what this holds.
  */
 export class JoinTokens {
   private s: Secrets;
   constructor(private readonly file: string | undefined) {
-    if (file && existsSync(file)) this.s = JSON.parse(readFileSync(file, 'utf8')) as Secrets;
-    else {
-      this.s = { tokens: { worker: newToken('worker'), manager: newToken('manager') }, credentials: {} };
+    if (file && existsSync(file)) {
+      this.s = JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+      if (typeof this.s.client !== 'string') { this.s.client = newClientToken(); this.save(); } // older secrets files
+    } else {
+      this.s = { tokens: { worker: newToken('worker'), manager: newToken('manager') }, client: newClientToken(), credentials: {} };
       this.save();
     }
   }
@@ -70,6 +78,33 @@ export class JoinTokens {
     return m ? 'manager' : w ? 'worker' : undefined;
   }
 
+  clientToken(): string { return this.s.client; }
+
+  /** A new client token: the old one is refused at once. */
+  rotateClientToken(): string {
+    this.s.client = newClientToken();
+    this.save();
+    return this.s.client;
+  }
+
+  /** Constant-time check of a client token. */
+  checkClientToken(token: string): boolean {
+    return sameSecret(token, this.s.client);
+  }
+
+  /**
+   * The node whose credential this is, or undefined. Compares against every node's credential hash
+   * in constant time each, without stopping at the first match.
+   */
+  nodeOfCredential(credential: string): string | undefined {
+    const presented = Buffer.from(sha256(credential), 'hex');
+    let found: string | undefined;
+    for (const [nodeId, want] of Object.entries(this.s.credentials)) {
+      if (timingSafeEqual(Buffer.from(want, 'hex'), presented) && found === undefined) found = nodeId;
+    }
+    return found;
+  }
+
   /** A new credential for a node (replacing any earlier one). */
   issueCredential(nodeId: string): string {
     const cred = `SWLCRED-${randomBase36(48)}`;
@@ -88,4 +123,17 @@ export class JoinTokens {
     delete this.s.credentials[nodeId];
     this.save();
   }
+}
+
+/** The secrets file's name in a manager's data directory. */
+export const SECRETS_FILE = 'secrets.json';
+
+/**
+ * The client token kept in a manager's secrets file (read-only: for bootstrapping a client on the
+ * manager's machine), or undefined when the file does not exist or has none yet.
+ */
+export function readClientToken(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+  return typeof s.client === 'string' ? s.client : undefined;
 }

@@ -12,11 +12,13 @@ import type { JoinRole, JoinTokens } from './join-tokens.js';
 /**
  * Node-session routes of the manager API (swarmlet extensions):
  *   POST /swarmlet/v1/join                         {Token, Hostname, Addr, Labels?, Driver?} → {NodeID, Credential, HeartbeatPeriodMs}
- *   GET  /swarmlet/v1/join-token/{worker|manager}[?rotate=1]   (manager-only)
+ *   GET  /swarmlet/v1/join-token/{worker|manager}[?rotate=1]   (manager-only: the client token when auth is on)
  * and, with `Authorization: Bearer <node credential>` for that node only:
  *   GET  /swarmlet/v1/nodes/{id}/session           NDJSON: the node's assignments now and after every change
  *   POST /swarmlet/v1/nodes/{id}/heartbeat
  *   POST /swarmlet/v1/nodes/{id}/tasks/{task}/status   a TaskReport
+ *   POST /swarmlet/v1/nodes/{id}/description      {Driver?, Images?: ["name:tag", …]} the node's driver
+ *   POST /swarmlet/v1/nodes/{id}/logs/{request}    NDJSON log lines answering a LogRequest of the session
  *   POST /swarmlet/v1/nodes/{id}/drained/{task}    waits until no gateway routes new requests to the task
  */
 export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: EndpointFeed, managerUrl: () => string): Route[] {
@@ -26,6 +28,8 @@ export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: Endpo
     { method: 'GET', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/session$/, handler: (ctx) => session(ctx, d) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/heartbeat$/, handler: (ctx) => { auth(ctx, d); d.heartbeat(ctx.params[0]!); sendEmpty(ctx.res, 204); } },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/tasks\/([^/]+)\/status$/, handler: (ctx) => status(ctx, d) },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/description$/, handler: (ctx) => describe(ctx, d) },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/logs\/([^/]+)$/, handler: (ctx) => uploadLogs(ctx, d) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/drained\/([^/]+)$/, handler: async (ctx) => {
       auth(ctx, d);
       sendJson(ctx.res, 200, { Confirmed: await feed.drained(ctx.params[1]!) });
@@ -51,12 +55,12 @@ async function join(ctx: ApiContext, d: Dispatcher): Promise<void> {
   sendJson(ctx.res, 200, { NodeID: r.nodeId, Credential: r.credential, Role: r.role, HeartbeatPeriodMs: r.heartbeatMs });
 }
 
+/** A manager route: the API's authorizer (client-auth.ts) refuses node credentials (403) before this runs. */
 function joinToken(ctx: ApiContext, tokens: JoinTokens, url: string): void {
-  if (ctx.req.headers.authorization) throw new SwarmletError('permission_denied', 'join tokens are for the manager\'s own clients, not for node credentials');
   const role = ctx.params[0] as JoinRole;
   const rotate = ['1', 'true', 'yes'].includes(ctx.query.get('rotate') ?? '');
   const token = rotate ? tokens.rotate(role) : tokens.token(role);
-  sendJson(ctx.res, 200, { Role: role, Token: token, Command: `swarmlet node join --manager ${url} --token ${token} --address ADDR --hostname NAME` });
+  sendJson(ctx.res, 200, { Role: role, Token: token, Command: `swarmlet node join --manager ${url}${url.startsWith('https:') ? ' --tlscacert CA.pem' : ''} --token ${token} --address ADDR --hostname NAME` });
 }
 
 function session(ctx: ApiContext, d: Dispatcher): void {
@@ -68,7 +72,8 @@ function session(ctx: ApiContext, d: Dispatcher): void {
   res.flushHeaders();
   d.heartbeat(nodeId);
   const stop = d.watchAssignments(nodeId, (a) => { res.write(`${JSON.stringify(a)}\n`); });
-  const end = () => { stop(); if (!res.writableEnded) res.end(); };
+  const close = d.openSession(nodeId, (m) => { res.write(`${JSON.stringify(m)}\n`); });
+  const end = () => { stop(); close(); if (!res.writableEnded) res.end(); };
   req.on('close', end);
   ctx.closing.addEventListener('abort', end, { once: true });
 }
@@ -79,4 +84,21 @@ async function status(ctx: ApiContext, d: Dispatcher): Promise<void> {
   if (!isTaskState(b.State)) throw invalid('TaskReport.State must be a task state', 'State');
   d.report(ctx.params[0]!, ctx.params[1]!, b as unknown as TaskReport);
   sendEmpty(ctx.res, 204);
+}
+
+async function describe(ctx: ApiContext, d: Dispatcher): Promise<void> {
+  auth(ctx, d);
+  const b = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'NodeReport');
+  if (b.Images !== undefined && !(Array.isArray(b.Images) && b.Images.every((i) => typeof i === 'string'))) {
+    throw invalid('NodeReport.Images must be an array of strings', 'Images');
+  }
+  if (b.Driver !== undefined && typeof b.Driver !== 'string') throw invalid('NodeReport.Driver must be a string', 'Driver');
+  d.describe(ctx.params[0]!, { ...(b.Driver !== undefined ? { Driver: b.Driver as string } : {}), ...(b.Images !== undefined ? { Images: b.Images as string[] } : {}) });
+  sendEmpty(ctx.res, 204);
+}
+
+async function uploadLogs(ctx: ApiContext, d: Dispatcher): Promise<void> {
+  auth(ctx, d);
+  if (!await d.acceptLogs(ctx.params[0]!, ctx.params[1]!, ctx.req)) throw new SwarmletError('not_found', `no log request ${ctx.params[1]!}`);
+  if (!ctx.res.headersSent && !ctx.res.destroyed) sendEmpty(ctx.res, 204);
 }

@@ -3,8 +3,8 @@
  * events made from the store's commits, each stamped with a strictly increasing `timeNano`, plus
  * live listeners. `since` replays come from the ring.
  *
- * The ring lives in memory only: after a manager restart, events from before the restart are not
- * replayed (the objects themselves are durable in the store; their history is not).
+ * The ring lives in memory; with a `file` (the manager's data directory) every event is also
+ * written to disk and the ring is filled from it at start, so replays reach across a restart.
  */
 import type { Clock } from '../clock.js';
 import type { Store, StoreEvent } from '../store/store.js';
@@ -12,6 +12,7 @@ import { eventsFromStore } from './event-from-store.js';
 import type { EventFilter } from './event-filters.js';
 import type { EventDraft, EventMessage } from './event-message.js';
 import { EventNames } from './event-names.js';
+import type { EventFile } from './event-file.js';
 import { nanosOfMs, secondsOf } from './event-time.js';
 
 export const DEFAULT_EVENT_LOG_CAPACITY = 10_000;
@@ -20,6 +21,8 @@ export interface EventLogOptions {
   clock: Clock;
   /** Events kept for replays (default 10,000). */
   capacity?: number;
+  /** Keep the events on disk too, and start with what the file holds. */
+  file?: EventFile;
 }
 
 export type EventListener = (e: EventMessage) => void;
@@ -33,10 +36,16 @@ export class EventLog {
   private last = 0n;
   private readonly listeners = new Set<EventListener>();
   private readonly names = new EventNames();
+  private readonly file: EventFile | undefined;
 
   constructor(o: EventLogOptions) {
     this.clock = o.clock;
     this.capacity = Math.max(1, Math.floor(o.capacity ?? DEFAULT_EVENT_LOG_CAPACITY));
+    this.file = o.file;
+    for (const e of o.file?.load() ?? []) {
+      this.push(e);
+      if (e.timeNano > this.last) this.last = e.timeNano;
+    }
   }
 
   /** Records the events of every later commit of `store` (names seeded from its snapshot). Returns a stop function. */
@@ -64,6 +73,7 @@ export class EventLog {
       this.push(e);
       out.push(e);
     }
+    this.file?.append(out, () => this.replay({}));
     for (const e of out) for (const fn of [...this.listeners]) fn(e);
     return out;
   }

@@ -2,8 +2,9 @@
  * The embedding API's typed event stream: `for await (const e of events(cluster, { filters: { type: ['service'] } }))`.
  *
  * The source is an EventLog (full `since` replays from its ring), an object holding one
- * (`{ eventLog }`), or anything with a `store` (a Cluster): then a private log follows the store
- * while the stream is iterated, so only live events are seen and `since` replays nothing older.
+ * (`{ eventLog }`: a Cluster, whose log is kept on disk with its data directory, so replays reach
+ * across restarts), or anything else with a `store`: then a private log follows the store while
+ * the stream is iterated, so only live events are seen and `since` replays nothing older.
  * Arguments are checked at once (bad times or filters throw); the subscription starts when
  * iteration starts.
  */

@@ -4,13 +4,15 @@ import { SwarmletError, invalid } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import { withDefaults } from '../model/defaults.js';
-import { desiredReplicas, isGlobal } from '../model/naming.js';
+import { desiredReplicas, isGlobal, isJob } from '../model/naming.js';
+import { jobServiceStatus } from '../orchestrator/job-service-status.js';
 import type { Node, NodeSpec, Service, Task } from '../model/types.js';
 import type { Store, WriteTx } from '../store/store.js';
 import type { ClusterInfo, Control, Filters, LogEntry } from './control.js';
 import { addImage, findImage, listImages, removeImage } from './image-catalog.js';
 import { filterNodes, filterServices, filterTasks } from './list-filters.js';
 import { mergeLogs } from './merge-logs.js';
+import { checkImageKnown } from './node-images.js';
 import { resolveRef } from './resolve.js';
 import { findTask as findTaskIn } from './find-task.js';
 import { createServiceTx, removeServiceTx, updateServiceTx } from './service-ops.js';
@@ -40,9 +42,7 @@ const ROLE = new Set(['worker', 'manager']);
 
 export function createControl(o: ControlOptions): Control {
   const { store, clock } = o;
-  const checkImage = o.checkImage ?? ((tx: WriteTx, image: string) => {
-    if (!findImage(tx, image, clock.now())) throw invalid(`image ${image} not found`, 'TaskTemplate.ContainerSpec.Image');
-  });
+  const checkImage = o.checkImage ?? ((tx: WriteTx, image: string) => checkImageKnown(tx, image, clock.now()));
   const ctx = () => ({ now: clock.now(), ids: o.ids, checkImage });
   const findService = (ref: string): Service => store.view((tx) =>
     resolveRef('service', ref, tx.listServices(), (s) => s.ID, (s) => s.Spec.Name));
@@ -51,6 +51,7 @@ export function createControl(o: ControlOptions): Control {
     resolveRef('node', ref, tx.listNodes(), (n) => n.ID, (n) => n.Description.Hostname));
 
   const withStatus = (tx: Parameters<Parameters<Store['view']>[0]>[0], s: Service): Service => {
+    if (isJob(s)) return { ...s, ServiceStatus: jobServiceStatus(s, tx.tasksOfService(s.ID), (id) => tx.getNode(id)) };
     const tasks = tx.tasksOfService(s.ID);
     const running = tasks.filter((t) => t.Status.State === 'running' && tx.getNode(t.NodeID)?.Status.State !== 'down').length;
     const desired = isGlobal(s) ? tasks.filter((t) => t.DesiredState === 'running').length : desiredReplicas(s);
@@ -125,7 +126,19 @@ export function createControl(o: ControlOptions): Control {
     serviceLogs(ref, query) {
       const s = findService(ref);
       const tasks = store.view((tx) => tx.tasksOfService(s.ID)).filter((t) => t.NodeID !== '');
-      return mergeLogs(tasks.map((t) => taskEntries(t, query)), query.follow === true, query.signal);
+      if (!query.follow) return mergeLogs(tasks.map((t) => taskEntries(t, query)), false);
+      // Following a service also follows the tasks it starts later (as Swarm's log broker does).
+      const seen = new Set(tasks.map((t) => t.ID));
+      const later = (add: (src: AsyncIterable<LogEntry>) => void) => store.watch((events) => {
+        for (const e of events) {
+          const t = e.kind === 'task' ? e.object as Task : undefined;
+          if (!t || t.ServiceID !== s.ID || seen.has(t.ID) || t.NodeID === '' || t.Status.State !== 'running') continue;
+          seen.add(t.ID);
+          const { tail: _tail, ...fromStart } = query;
+          add(taskEntries(t, fromStart));
+        }
+      });
+      return mergeLogs(tasks.map((t) => taskEntries(t, query)), true, query.signal, later);
     },
     taskLogs(ref, query) {
       return taskEntries(findTask(ref), query);

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { desiredReplicas, isGlobal } from '../model/naming.js';
+import { desiredReplicas, isGlobal, isJob } from '../model/naming.js';
+import { jobServiceStatus } from '../orchestrator/job-service-status.js';
 import type { Service, Task } from '../model/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
 import { isUpToDate } from '../update/up-to-date.js';
@@ -29,8 +30,9 @@ export function createManagerMetrics(o: ManagerMetricsOptions): { registry: Regi
       store.view((tx) => { for (const s of tx.listServices()) this.set({ service: s.Spec.Name }, value(s, tx.tasksOfService(s.ID))); });
     },
   });
-  perService('swarmlet_service_desired_tasks', 'Tasks the service should run', (s, ts) =>
-    (isGlobal(s) ? ts.filter((t) => t.DesiredState === 'running').length : desiredReplicas(s)));
+  perService('swarmlet_service_desired_tasks', 'Tasks the service should run (jobs: as `service ls` counts them)', (s, ts) =>
+    (isJob(s) ? store.view((tx) => jobServiceStatus(s, ts, (id) => tx.getNode(id)).DesiredTasks)
+      : isGlobal(s) ? ts.filter((t) => t.DesiredState === 'running').length : desiredReplicas(s)));
   perService('swarmlet_service_running_tasks', 'Tasks of the service in state running', (_s, ts) =>
     ts.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running').length);
   perService('swarmlet_service_updated_tasks', 'Running tasks that run the current spec', (s, ts) =>

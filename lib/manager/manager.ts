@@ -3,13 +3,11 @@ import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import { isGlobal } from '../model/naming.js';
 import { canMoveTo, stateRank } from '../model/task-state.js';
 import type { Node, Service, Task, TaskStatus } from '../model/types.js';
 import { applyOrchestratorPlan } from '../orchestrator/apply-plan.js';
 import { isEmptyPlan, mergePlans, type OrchestratorPlan } from '../orchestrator/plan.js';
-import { reconcileGlobal } from '../orchestrator/reconcile-global.js';
-import { reconcileReplicated } from '../orchestrator/reconcile-replicated.js';
+import { reconcileService } from '../orchestrator/reconcile-service.js';
 import { reapTasks } from '../orchestrator/task-reaper.js';
 import { planPlacements } from '../scheduler/plan-placements.js';
 import type { ReadTx, Store, WriteTx } from '../store/store.js';
@@ -130,7 +128,7 @@ export class Manager {
       seen.add(service.ID);
       const tasks = tx.tasksOfService(service.ID);
       const input = { service, tasks, nodes, now };
-      plans.push(isGlobal(service) ? reconcileGlobal(input) : reconcileReplicated(input));
+      plans.push(reconcileService(input));
       plans.push(reapTasks({ service, tasks, historyLimit: this.historyLimit }));
     }
     const orphans = tx.listTasks().filter((t) => !seen.has(t.ServiceID));

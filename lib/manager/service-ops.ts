@@ -1,7 +1,7 @@
 import { isoTime } from '../clock.js';
 import { SwarmletError, invalid } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
-import { serviceModeName } from '../model/naming.js';
+import { isJob, serviceModeName } from '../model/naming.js';
 import { taskTemplateChanged } from '../model/normalize-spec.js';
 import type { Service, ServiceSpec, UpdateConfig } from '../model/types.js';
 import { validateServiceSpec } from '../model/validate-spec.js';
@@ -32,6 +32,8 @@ export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsCont
     ID: ctx.ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
     Spec: spec, Endpoint: endpointOf(spec, others), SpecVersion: { Index: 1 },
   };
+  // swarmkit: a job starts at iteration 0; every update (rollback included) starts the next one.
+  if (isJob(service)) service.JobStatus = { JobIteration: { Index: 0 }, LastExecution: ts };
   return tx.putService(service);
 }
 
@@ -47,7 +49,7 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     }
     const spec = current.PreviousSpec;
     return tx.putService({
-      ...current, Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+      ...current, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
       SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + 1 },
       UpdateStatus: { State: 'rollback_started', StartedAt: ts, Message: 'manually requested rollback' },
     });
@@ -64,9 +66,15 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
   const { UpdateStatus: _old, ...rest } = current;
   void _old;
   return tx.putService({
-    ...rest, Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+    ...rest, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
     SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + (changed ? 1 : 0) },
   });
+}
+
+/** A job's next iteration: any update (a scale, `--force`, a rollback) runs the job again from zero. */
+function nextJobStatus(current: Service, ts: string): Pick<Service, 'JobStatus'> {
+  if (!current.JobStatus) return {};
+  return { JobStatus: { JobIteration: { Index: current.JobStatus.JobIteration.Index + 1 }, LastExecution: ts } };
 }
 
 /**

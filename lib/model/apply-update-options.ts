@@ -9,7 +9,7 @@ import {
   replicaCount, resourcesFromOptions, restartPolicyFromOptions, stringList, updateConfigFromOptions,
 } from './option-groups.js';
 import { parsePublish } from './ports.js';
-import type { ServiceOptions } from './service-options.js';
+import { checkNoJobUpdateOptions, type ServiceOptions } from './service-options.js';
 import type { ContainerSpec, PortConfig, ServiceSpec, TaskSpec } from './types.js';
 import { assertServerAccepts } from './validate-spec.js';
 
@@ -52,16 +52,25 @@ export function applyUpdateOptions(spec: ServiceSpec, opts: ServiceUpdateOptions
 }
 
 function applyMode(spec: ServiceSpec, opts: ServiceUpdateOptions): void {
+  const mode = spec.Mode ?? {};
   if (opts.replicas !== undefined) {
-    const replicated = spec.Mode?.Replicated;
-    if (!replicated) throw invalid('replicas can only be used with replicated or replicated-job mode', 'replicas');
-    replicated.Replicas = replicaCount(opts.replicas, 'replicas');
+    if (!mode.Replicated && !mode.ReplicatedJob) throw invalid('replicas can only be used with replicated or replicated-job mode', 'replicas');
+    const n = replicaCount(opts.replicas, 'replicas');
+    if (mode.Replicated) mode.Replicated.Replicas = n;
+    else mode.ReplicatedJob!.TotalCompletions = n;
+  }
+  if (opts.maxConcurrent !== undefined) {
+    if (!mode.ReplicatedJob) throw invalid('max-concurrent can only be used with replicated-job mode', 'maxConcurrent');
+    mode.ReplicatedJob.MaxConcurrent = nonNegativeInt(opts.maxConcurrent, 'maxConcurrent');
   }
   if (opts.replicasMaxPerNode !== undefined) {
-    if (!spec.Mode?.Replicated) throw invalid('replicas-max-per-node can only be used with replicated or replicated-job mode', 'replicasMaxPerNode');
+    if (!mode.Replicated && !mode.ReplicatedJob) {
+      throw invalid('replicas-max-per-node can only be used with replicated or replicated-job mode', 'replicasMaxPerNode');
+    }
     const placement = spec.TaskTemplate.Placement ?? (spec.TaskTemplate.Placement = {});
     set(placement, 'MaxReplicas', nonNegativeInt(opts.replicasMaxPerNode, 'replicasMaxPerNode') || undefined);
   }
+  checkNoJobUpdateOptions(opts, mode.ReplicatedJob !== undefined || mode.GlobalJob !== undefined);
 }
 
 function applyContainer(c: ContainerSpec, opts: ServiceUpdateOptions): void {

@@ -2,7 +2,7 @@
  * Swarm's server-side defaults (swarmkit api/defaults/service.go) and the effective values the
  * orchestrators use. Defaults apply where a field is nil; the Engine API treats UpdateConfig.Monitor 0 as unset.
  */
-import type { RestartPolicy, ServiceSpec, TaskSpec, UpdateConfig } from './types.js';
+import type { RestartCondition, RestartPolicy, ServiceSpec, TaskSpec, UpdateConfig } from './types.js';
 import { NS_PER_MS } from './durations.js';
 
 /** Docker's UpdateConfig defaults (what `inspect` shows). */
@@ -58,6 +58,15 @@ export function effectiveRestartPolicy(spec: TaskSpec): Required<RestartPolicy> 
   };
 }
 
+/**
+ * The restart policy of a job's tasks (swarmkit restartCondition): a completed task is never rerun, so
+ * `any` (also the default) behaves like `on-failure`; `none` leaves a failed task failed.
+ */
+export function jobRestartPolicy(spec: TaskSpec): Required<RestartPolicy> {
+  const p = effectiveRestartPolicy(spec);
+  return p.Condition === 'any' ? { ...p, Condition: 'on-failure' } : p;
+}
+
 /** Time between the stop signal and SIGKILL, in milliseconds (10s when unset; an explicit 0 stays 0). */
 export function stopGraceMs(spec: TaskSpec): number {
   const ns = spec.ContainerSpec?.StopGracePeriod;
@@ -68,6 +77,7 @@ export function stopGraceMs(spec: TaskSpec): number {
  * The spec as `docker service inspect` shows it (insertDefaults=true). Fills nil fields only, never
  * mutates: StopGracePeriod 10s, DNSConfig {}, Resources {}, RestartPolicy, Placement {},
  * UpdateConfig and RollbackConfig (a present config gets Monitor 0 → 5s and "" enums → defaults).
+ * Jobs get no update/rollback config, and their restart condition defaults to on-failure.
  */
 export function withDefaults(spec: ServiceSpec): ServiceSpec {
   const out = structuredClone(spec);
@@ -76,8 +86,10 @@ export function withDefaults(spec: ServiceSpec): ServiceSpec {
   container.StopGracePeriod ??= DEFAULT_STOP_GRACE_NS;
   container.DNSConfig ??= {};
   task.Resources ??= {};
-  task.RestartPolicy = restartWithDefaults(task.RestartPolicy);
+  const job = out.Mode?.ReplicatedJob !== undefined || out.Mode?.GlobalJob !== undefined;
+  task.RestartPolicy = restartWithDefaults(task.RestartPolicy, job ? 'on-failure' : DEFAULT_RESTART_POLICY.Condition);
   task.Placement ??= {};
+  if (job) return out; // jobs take no update or rollback config
   out.UpdateConfig = updateWithDefaults(out.UpdateConfig);
   out.RollbackConfig = updateWithDefaults(out.RollbackConfig);
   return out;
@@ -95,11 +107,11 @@ function updateWithDefaults(cfg: UpdateConfig | undefined): UpdateConfig {
   };
 }
 
-function restartWithDefaults(p: RestartPolicy | undefined): RestartPolicy {
-  if (!p) return { Condition: DEFAULT_RESTART_POLICY.Condition, Delay: DEFAULT_RESTART_POLICY.Delay, MaxAttempts: 0 };
+function restartWithDefaults(p: RestartPolicy | undefined, condition: RestartCondition): RestartPolicy {
+  if (!p) return { Condition: condition, Delay: DEFAULT_RESTART_POLICY.Delay, MaxAttempts: 0 };
   return {
     ...p,
-    Condition: p.Condition || DEFAULT_RESTART_POLICY.Condition,
+    Condition: p.Condition || condition,
     Delay: p.Delay ?? DEFAULT_RESTART_POLICY.Delay,
     MaxAttempts: p.MaxAttempts ?? 0,
   };

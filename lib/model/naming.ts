@@ -25,3 +25,19 @@ export function isGlobal(service: Pick<Service, 'Spec'>): boolean {
 export function desiredReplicas(service: Pick<Service, 'Spec'>): number {
   return service.Spec.Mode.Replicated?.Replicas ?? 1;
 }
+
+/** replicated-job or global-job: tasks run to completion, once per execution (JobIteration). */
+export function isJob(service: Pick<Service, 'Spec'>): boolean {
+  const m = service.Spec.Mode;
+  return m.ReplicatedJob !== undefined || m.GlobalJob !== undefined;
+}
+
+/** The execution a job service is on (0 for a service that is not a job or has no JobStatus yet). */
+export function jobIteration(service: Pick<Service, 'JobStatus'>): number {
+  return service.JobStatus?.JobIteration.Index ?? 0;
+}
+
+/** The task belongs to the job's current execution. */
+export function inCurrentIteration(service: Pick<Service, 'JobStatus'>, task: Pick<Task, 'JobIteration'>): boolean {
+  return task.JobIteration !== undefined && task.JobIteration.Index === jobIteration(service);
+}

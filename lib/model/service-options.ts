@@ -1,3 +1,5 @@
+import { invalid } from '../errors.js';
+
 /**
  * The friendly input shape shared by the CLI flags and the library
  * (`cluster.createService({ name, image, replicas, publish: ['9000:8080'], … })`).
@@ -11,8 +13,11 @@ export interface ServiceOptions {
   /** Command (replaces the image's command) and args. */
   command?: string[];
   args?: string[];
-  mode?: 'replicated' | 'global';
+  mode?: 'replicated' | 'global' | 'replicated-job' | 'global-job';
+  /** Replicated: the task count. Replicated-job: the total completions (default 1). */
   replicas?: number;
+  /** Replicated-job only: how many tasks run at once (default = replicas). */
+  maxConcurrent?: number;
   replicasMaxPerNode?: number;
   /** "9000:8080", "9000:8080/tcp", "published=9000,target=8080,mode=ingress" */
   publish?: string[];
@@ -54,4 +59,14 @@ export interface ServiceOptions {
   healthRetries?: number;
   healthStartPeriod?: Duration;
   noHealthcheck?: boolean;
+}
+
+/**
+ * The docker CLI refuses update/rollback options on a job ("update and rollback configuration is not
+ * supported for jobs"): throws naming the first such option given.
+ */
+export function checkNoJobUpdateOptions(opts: object, isJobMode: boolean): void {
+  if (!isJobMode) return;
+  const given = Object.entries(opts).find(([k, v]) => /^(update|rollback)[A-Z]/.test(k) && v !== undefined);
+  if (given) throw invalid('update and rollback configuration is not supported for jobs', given[0]);
 }

@@ -4,14 +4,14 @@
  * DNSConfig {}}, Resources {Limits {}, Reservations {}}, Placement {}, ForceUpdate 0, EndpointSpec {Mode vip},
  * and UpdateConfig / RollbackConfig / RestartPolicy only when an option of that group is given.
  */
-import { SwarmletError, invalid } from '../errors.js';
+import { invalid } from '../errors.js';
 import { parseDuration } from './durations.js';
 import {
   checkConstraintList, healthCheckFromOptions, nonNegativeInt, parseEnv, parseKeyValues, parsePlacementPrefs,
   replicaCount, resourcesFromOptions, restartPolicyFromOptions, stringList, updateConfigFromOptions,
 } from './option-groups.js';
 import { parsePublish } from './ports.js';
-import type { ServiceOptions } from './service-options.js';
+import { checkNoJobUpdateOptions, type ServiceOptions } from './service-options.js';
 import type { ContainerSpec, Placement, ServiceMode, ServiceSpec, TaskSpec } from './types.js';
 import { assertServerAccepts, checkServiceName } from './validate-spec.js';
 
@@ -22,6 +22,7 @@ export type { ServiceUpdateOptions } from './apply-update-options.js';
 export function specFromOptions(opts: ServiceOptions): ServiceSpec {
   if (opts === null || typeof opts !== 'object') throw invalid('invalid service options: expected an object', 'options');
   const Mode = modeFromOptions(opts);
+  checkNoJobUpdateOptions(opts, Mode.ReplicatedJob !== undefined || Mode.GlobalJob !== undefined);
   if (opts.name !== undefined && opts.name !== '') checkServiceName(opts.name, 'name');
   const image = typeof opts.image === 'string' ? opts.image.trim() : '';
   if (image === '') throw invalid('ContainerSpec: image reference must be provided', 'image');
@@ -43,16 +44,27 @@ export function specFromOptions(opts: ServiceOptions): ServiceSpec {
 
 function modeFromOptions(opts: ServiceOptions): ServiceMode {
   const mode: string = opts.mode ?? 'replicated';
-  if (mode === 'replicated-job' || mode === 'global-job') throw new SwarmletError('unimplemented', 'job modes are not supported yet', 'mode');
-  if (mode === 'global') {
+  if (opts.maxConcurrent !== undefined && mode !== 'replicated-job') {
+    throw invalid('max-concurrent can only be used with replicated-job mode', 'maxConcurrent');
+  }
+  if (mode === 'global' || mode === 'global-job') {
     if (opts.replicas !== undefined) throw invalid('replicas can only be used with replicated or replicated-job mode', 'replicas');
     if ((opts.replicasMaxPerNode ?? 0) !== 0) {
       throw invalid('replicas-max-per-node can only be used with replicated or replicated-job mode', 'replicasMaxPerNode');
     }
-    return { Global: {} };
+    return mode === 'global' ? { Global: {} } : { GlobalJob: {} };
   }
+  if (mode === 'replicated-job') return { ReplicatedJob: replicatedJobFromOptions(opts) };
   if (mode !== 'replicated') throw invalid(`unknown mode: ${mode}, only replicated and global supported`, 'mode');
   return { Replicated: { Replicas: opts.replicas === undefined ? 1 : replicaCount(opts.replicas, 'replicas') } };
+}
+
+/** docker: MaxConcurrent = --max-concurrent, else --replicas; TotalCompletions = --replicas, else MaxConcurrent; both default 1. */
+function replicatedJobFromOptions(opts: ServiceOptions): { MaxConcurrent: number; TotalCompletions: number } {
+  const total = opts.replicas === undefined ? undefined : replicaCount(opts.replicas, 'replicas');
+  const concurrent = opts.maxConcurrent === undefined ? undefined : nonNegativeInt(opts.maxConcurrent, 'maxConcurrent');
+  const MaxConcurrent = concurrent ?? total ?? 1;
+  return { MaxConcurrent, TotalCompletions: total ?? MaxConcurrent };
 }
 
 function taskTemplateFromOptions(opts: ServiceOptions, image: string): TaskSpec {

@@ -119,7 +119,11 @@ export interface Service {
   ServiceStatus?: { RunningTasks: number; DesiredTasks: number; CompletedTasks: number };
   /** swarmlet: bumped on every TaskTemplate/EndpointSpec change; tasks record the one they were made from. */
   SpecVersion?: ObjectVersion;
+  /** Job modes only: the current execution (0 at create, +1 on every update) and when it started. */
+  JobStatus?: JobStatus;
 }
+
+export interface JobStatus { JobIteration: ObjectVersion; LastExecution?: string }
 
 export interface TaskStatus {
   Timestamp: string;
@@ -153,6 +157,8 @@ export interface Task {
   StartAfter?: number;
   /** swarmlet: when the task first reported running (the update monitor window starts there). */
   RunningAt?: string;
+  /** Job modes only: the JobStatus.JobIteration of the execution this task belongs to. */
+  JobIteration?: ObjectVersion;
 }
 
 export type NodeAvailability = 'active' | 'pause' | 'drain';
@@ -179,6 +185,8 @@ export interface Node {
     Engine?: { EngineVersion?: string; Labels?: Record<string, string>; Plugins?: Array<{ Type: string; Name: string }> };
     /** swarmlet: which task driver runs tasks here. */
     Driver?: string;
+    /** swarmlet: the images the node's driver has (`name:tag`), for drivers that report them (docker). */
+    Images?: string[];
   };
   Status: { State: NodeState; Message?: string; Addr?: string };
   ManagerStatus?: { Leader: boolean; Reachability: 'unknown' | 'unreachable' | 'reachable'; Addr: string };

@@ -83,12 +83,26 @@ function checkMode(spec: ServiceSpec): void {
   const set = MODES.filter((m) => spec.Mode?.[m] !== undefined);
   if (set.length !== 1) throw invalid('invalid ServiceSpec: Mode: exactly one of Replicated or Global must be set', 'Mode');
   const mode = set[0]!;
-  if (mode === 'ReplicatedJob' || mode === 'GlobalJob') throw new SwarmletError('unimplemented', 'job modes are not supported yet', `Mode.${mode}`);
+  if (mode === 'ReplicatedJob' || mode === 'GlobalJob') checkJob(spec, mode);
   const replicated = spec.Mode.Replicated;
   if (replicated) {
     if (replicated.Replicas === undefined) replicated.Replicas = 1; // moby: Replicated without Replicas is 1
     if (replicated.Replicas < 0) throw invalid('Number of replicas must be non-negative', 'Mode.Replicated.Replicas');
   }
+}
+
+/**
+ * Jobs (swarmkit validateJob): no update or rollback config. ReplicatedJob defaults as the Engine API
+ * documents them: MaxConcurrent 1, TotalCompletions = MaxConcurrent.
+ */
+function checkJob(spec: ServiceSpec, mode: 'ReplicatedJob' | 'GlobalJob'): void {
+  for (const key of ['UpdateConfig', 'RollbackConfig'] as const) {
+    if (spec[key] !== undefined) throw invalid('Jobs may not have an update config', key);
+  }
+  if (mode !== 'ReplicatedJob') return;
+  const job = spec.Mode.ReplicatedJob!;
+  job.MaxConcurrent ??= 1;
+  job.TotalCompletions ??= job.MaxConcurrent;
 }
 
 function checkTaskTemplate(spec: ServiceSpec): void {

@@ -6,13 +6,16 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { Agent } from '../agent/agent.js';
 import { createHttpLink } from '../agent/http-link.js';
-import { createProcessDriver } from '../drivers/process-driver.js';
+import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driver.js';
 import { streamEndpointSource } from '../client/endpoint-stream-source.js';
+import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
 
 export interface NodeOptions {
-  /** The manager's API URL, e.g. http://127.0.0.1:2377 */
+  /** The manager's API URL, e.g. http://127.0.0.1:2377 or https://… */
   manager: string;
+  /** Trust this CA (PEM text) for an https manager (`--tlscacert`). */
+  tls?: ClientTlsOptions;
   /** Join token: needed the first time; afterwards the node's credential in `stateDir` is used. */
   token?: string;
   address: string;
@@ -22,6 +25,8 @@ export interface NodeOptions {
   stateDir: string;
   /** Gateway /metrics port on the node address (default 9323; false for none). */
   metricsPort?: number | false;
+  /** The task driver: `process` (default) or `docker` (with the engine at `dockerHost`, DOCKER_HOST or the local socket). */
+  driver?: DriverChoice;
   /** Run no gateway on this node. */
   noGateway?: boolean;
   clock?: Clock;
@@ -43,15 +48,17 @@ export async function runNode(o: NodeOptions): Promise<NodeProcess> {
   const logger = o.logger ?? silentLogger();
   mkdirSync(o.stateDir, { recursive: true });
   const id = await identity(o);
-  const link = createHttpLink({ manager: o.manager, nodeId: id.NodeID, credential: id.Credential, heartbeatMs: id.HeartbeatPeriodMs, clock, logger });
-  const driver = createProcessDriver({ dataDir: join(o.stateDir, 'driver'), clock, logger });
+  const driver = await createTaskDriver(o.driver ?? { kind: 'process' },
+    { nodeId: id.NodeID, hostname: o.hostname, dataDir: join(o.stateDir, 'driver'), clock, logger });
+  const link = createHttpLink({ manager: o.manager, nodeId: id.NodeID, credential: id.Credential, heartbeatMs: id.HeartbeatPeriodMs, clock, logger, ...(o.tls ? { tls: o.tls } : {}),
+    logs: (taskId, query) => driver.logs(taskId, query) });
   const agent = new Agent({ nodeId: id.NodeID, hostname: o.hostname, addr: o.address, driver, link, clock, logger });
   let gateway: Gateway | undefined;
   if (!o.noGateway) {
     const port = o.metricsPort ?? 9323;
     gateway = createGateway({
       id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, clock, logger, staggerRoundRobin: true,
-      source: streamEndpointSource({ manager: o.manager, gatewayId: id.NodeID, clock, logger }),
+      source: streamEndpointSource({ manager: o.manager, gatewayId: id.NodeID, clock, logger, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) }),
       admin: port === false ? false : { host: o.address, port },
     });
     await gateway.start();
@@ -75,11 +82,13 @@ async function identity(o: NodeOptions): Promise<Identity> {
     if (saved.Manager === o.manager) return saved;
   }
   if (!o.token) throw new Error(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`);
+  const dispatcher = createTlsDispatcher(o.tls);
   const res = await request(`${o.manager.replace(/\/+$/, '')}/swarmlet/v1/join`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: 'process' }),
+    ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: o.driver?.kind ?? 'process' }),
   });
   const body = await res.body.json() as Identity & { message?: string };
+  await dispatcher?.close();
   if (res.statusCode !== 200) throw new Error(`join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
   const id: Identity = { NodeID: body.NodeID, Credential: body.Credential, HeartbeatPeriodMs: body.HeartbeatPeriodMs, Manager: o.manager };
   writeFileSync(`${file}.tmp`, JSON.stringify(id), { mode: 0o600 });

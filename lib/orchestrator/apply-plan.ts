@@ -18,6 +18,7 @@ export function applyOrchestratorPlan(tx: WriteTx, plan: OrchestratorPlan, now: 
     const p = { id: ids.next(), service, slot: c.slot, nodeId: c.nodeId, desiredState: c.desiredState, now };
     const t = newTask(c.startAfter !== undefined ? { ...p, startAfter: c.startAfter } : p);
     if (c.labels) t.Labels = { ...t.Labels, ...c.labels };
+    if (service.JobStatus) t.JobIteration = { Index: service.JobStatus.JobIteration.Index };
     tx.putTask(t);
   }
   for (const m of plan.markState) {

@@ -5,6 +5,8 @@ import { emptyPlan, type OrchestratorPlan } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
 import { planDrains } from './plan-drains.js';
+import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
+import { isTerminal } from '../model/task-state.js';
 
 export interface ReplicatedInput {
   service: Service;
@@ -33,7 +35,8 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
   /** Slot → the live task that will occupy it after this plan ('new' for a planned replacement). */
   const occupied = new Map<number, Task | 'new'>();
   const drains: Task[] = [];
-  const planSlot = planSlotWith(plan, service, nodes, policy, now, drains);
+  const fits = nodeFitsService(service, nodes);
+  const planSlot = planSlotWith(plan, service, nodes, policy, now, drains, fits);
   for (const [slot, history] of bySlot) {
     history.sort(newestFirst);
     const live = history.filter(isLive);
@@ -50,7 +53,8 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
     }
     occupied.set(slot, planSlot(newest, history));
   }
-  for (const slot of planDrains(plan, service, drains, input.tasks, now)) occupied.set(slot, 'new');
+  const why = (t: Task) => (nodes.get(t.NodeID)?.Spec.Availability === 'drain' ? 'node drained' : 'assigned node no longer meets constraints');
+  for (const slot of planDrains(plan, service, drains, input.tasks, now, why)) occupied.set(slot, 'new');
   const replicas = desiredReplicas(service);
   if (occupied.size < replicas) {
     let slot = 1;
@@ -72,7 +76,10 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
 }
 
 /** What the slot's newest live task needs: nothing, a replacement, or a restart. */
-function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyMap<string, Node>, policy: Required<RestartPolicy>, now: number, drains: Task[]) {
+function planSlotWith(
+  plan: OrchestratorPlan, service: Service, nodes: ReadonlyMap<string, Node>, policy: Required<RestartPolicy>, now: number,
+  drains: Task[], fits: (node: Node) => boolean,
+) {
   return (t: Task, history: Task[]): Task | 'new' => {
     const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
     if (t.NodeID && isInvalidNode(node)) {
@@ -85,6 +92,12 @@ function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyM
       plan.create.push(replacement(service, t.Slot, now, 0, 'replaces a task on a down node'));
       return 'new';
     }
+    // Swarm's constraint enforcer: a node whose labels changed (or a service whose constraints
+    // changed) so that it no longer fits loses the task, moved like a drain (never all at once).
+    if (node && !isTerminal(t.Status.State) && !fits(node)) {
+      drains.push(t);
+      return t;
+    }
     if (!endedWhileDesired(t)) return t;
     const d = decideRestart(t, history, policy, now);
     if (!d.restart) return t; // the slot stays as it is until the next spec change
@@ -93,6 +106,23 @@ function planSlotWith(plan: OrchestratorPlan, service: Service, nodes: ReadonlyM
     plan.create.push(replacement(service, t.Slot, now, t.Status.State === 'shutdown' ? 0 : d.delayMs, `restart of ${t.ID}`));
     return 'new';
   };
+}
+
+/**
+ * Whether a task may stay on a node by the service's current placement constraints. Everything
+ * fits while an update or rollback runs (the updater replaces tasks then), when the constraints
+ * cannot be parsed, and when no ready, active node fits them at all: moving tasks to nowhere would
+ * only take them down (Swarm's enforcer does; swarmlet keeps them serving).
+ */
+function nodeFitsService(service: Service, nodes: ReadonlyMap<string, Node>): (node: Node) => boolean {
+  const exprs = service.Spec.TaskTemplate.Placement?.Constraints ?? [];
+  const updating = ['updating', 'rollback_started'].includes(service.UpdateStatus?.State ?? '');
+  if (exprs.length === 0 || updating) return () => true;
+  let constraints;
+  try { constraints = parseConstraints(exprs); } catch { return () => true; }
+  const fits = (node: Node) => matchConstraints(node, constraints);
+  const somewhere = [...nodes.values()].some((n) => n.Status.State === 'ready' && n.Spec.Availability === 'active' && fits(n));
+  return somewhere ? fits : () => true;
 }
 
 export function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string) {

@@ -1,3 +1,4 @@
+import { inCurrentIteration } from '../model/naming.js';
 import { isTerminal, stateRank } from '../model/task-state.js';
 import type { Service, Task } from '../model/types.js';
 import { emptyPlan, type OrchestratorPlan } from './plan.js';
@@ -20,10 +21,15 @@ function isDead(t: Task): boolean {
   return !isLive(t) && (isTerminal(t.Status.State) || neverAssigned(t));
 }
 
+/** A completed task of a job's current iteration: it counts as a completion, so it stays. */
+function isCurrentCompletion(service: Service, t: Task): boolean {
+  return t.Status.State === 'complete' && service.JobStatus !== undefined && inCurrentIteration(service, t);
+}
+
 /**
  * The task reaper: deletes tasks marked `remove` once stopped, orphans of removed services, and
- * history beyond the per-slot limit (max-attempts + 1 when that is larger); settles tasks that
- * were stopped before ever reaching a node.
+ * history beyond the per-slot limit (max-attempts + 1 when that is larger; never a job's completed
+ * tasks of its current iteration); settles tasks that were stopped before ever reaching a node.
  */
 export function reapTasks(input: ReaperInput): OrchestratorPlan {
   const plan = emptyPlan();
@@ -49,7 +55,7 @@ export function reapTasks(input: ReaperInput): OrchestratorPlan {
     // newest first; live tasks always stay
     let kept = 0;
     for (const t of history) {
-      if (kept < limit || !isDead(t)) { kept++; continue; }
+      if (kept < limit || !isDead(t) || isCurrentCompletion(service, t)) { kept++; continue; }
       plan.remove.push(t.ID);
     }
   }

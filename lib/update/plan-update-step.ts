@@ -1,4 +1,5 @@
 import { effectiveUpdateConfig } from '../model/defaults.js';
+import { isJob } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { FailureAction, Node, Service, Task, UpdateStatus } from '../model/types.js';
 import { isLive, newestFirst } from '../orchestrator/slots.js';
@@ -50,10 +51,13 @@ export function isUpdateFailure(t: Task, monitorMs: number): boolean {
  * manager restart): `Parallelism` workers (0 = all), each replacing one outdated slot, waiting for
  * the new task to run, then `Delay` before taking the next. A new task that ends before running or
  * within `Monitor` of running is a failure; failures / slots > MaxFailureRatio fires the action.
+ * Job services get an empty step: they have no update config and never roll.
  */
 export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   const { service, now } = input;
   const step: UpdateStep = { replace: [], shutdown: [] };
+  // Jobs are never rolled: an update starts a new iteration, which the jobs orchestrator runs.
+  if (isJob(service)) return step;
   const prior = service.UpdateStatus;
   const paused = prior !== undefined && (prior.State === 'paused' || prior.State === 'rollback_paused');
   const active = prior !== undefined && (prior.State === 'updating' || prior.State === 'rollback_started');

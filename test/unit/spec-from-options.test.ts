@@ -94,12 +94,32 @@ t.test('container, placement and resource options', async (t) => {
   ]);
 });
 
+t.test('job modes as the docker CLI sends them (--replicas = total completions, --max-concurrent defaults to it)', async (t) => {
+  const cases: Array<[ServiceOptions, Record<string, unknown>]> = [
+    [{ image: 'x', mode: 'replicated-job' }, { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } }],
+    [{ image: 'x', mode: 'replicated-job', replicas: 5 }, { ReplicatedJob: { MaxConcurrent: 5, TotalCompletions: 5 } }],
+    [{ image: 'x', mode: 'replicated-job', replicas: 5, maxConcurrent: 2 }, { ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 5 } }],
+    [{ image: 'x', mode: 'replicated-job', maxConcurrent: 3 }, { ReplicatedJob: { MaxConcurrent: 3, TotalCompletions: 3 } }],
+    [{ image: 'x', mode: 'global-job' }, { GlobalJob: {} }],
+  ];
+  for (const [opts, mode] of cases) {
+    const spec = specFromOptions(opts);
+    t.strictSame(spec.Mode, mode, JSON.stringify(opts));
+    t.equal(spec.UpdateConfig, undefined, 'no update config');
+    t.equal(spec.RollbackConfig, undefined, 'no rollback config');
+  }
+});
+
 t.test('errors', async (t) => {
   const cases: Array<[ServiceOptions, string | RegExp, string, string?]> = [
     [{ image: 'x', mode: 'global', replicas: 2 }, 'replicas can only be used with replicated or replicated-job mode', 'replicas'],
     [{ image: 'x', mode: 'global', replicasMaxPerNode: 2 }, 'replicas-max-per-node can only be used with replicated or replicated-job mode', 'replicasMaxPerNode'],
     [{ image: 'x', mode: 'x' as 'global' }, 'unknown mode: x, only replicated and global supported', 'mode'],
-    [{ image: 'x', mode: 'replicated-job' as 'global' }, 'job modes are not supported yet', 'mode', 'unimplemented'],
+    [{ image: 'x', mode: 'global-job', replicas: 2 }, 'replicas can only be used with replicated or replicated-job mode', 'replicas'],
+    [{ image: 'x', maxConcurrent: 2 }, 'max-concurrent can only be used with replicated-job mode', 'maxConcurrent'],
+    [{ image: 'x', mode: 'global-job', maxConcurrent: 2 }, 'max-concurrent can only be used with replicated-job mode', 'maxConcurrent'],
+    [{ image: 'x', mode: 'replicated-job', updateParallelism: 2 }, 'update and rollback configuration is not supported for jobs', 'updateParallelism'],
+    [{ image: 'x', mode: 'global-job', rollbackDelay: '1s' }, 'update and rollback configuration is not supported for jobs', 'rollbackDelay'],
     [{ name: 'a' }, 'ContainerSpec: image reference must be provided', 'image'],
     [{ name: 'a', image: '  ' }, 'ContainerSpec: image reference must be provided', 'image'],
     [{ image: 'x', replicas: -1 }, 'Number of replicas must be non-negative', 'replicas'],

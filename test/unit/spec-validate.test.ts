@@ -25,6 +25,20 @@ t.test('no Mode means Replicated with 1 replica, as moby', async (t) => {
   t.same(spec.Mode, { Replicated: { Replicas: 1 } });
 });
 
+t.test('job modes: ReplicatedJob defaults as the Engine API documents them; GlobalJob as is', async (t) => {
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>]> = [
+    [{ ReplicatedJob: {} }, { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } }],
+    [{ ReplicatedJob: { MaxConcurrent: 3 } }, { ReplicatedJob: { MaxConcurrent: 3, TotalCompletions: 3 } }],
+    [{ ReplicatedJob: { TotalCompletions: 5 } }, { ReplicatedJob: { TotalCompletions: 5, MaxConcurrent: 1 } }],
+    [{ ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 5 } }, { ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 5 } }],
+    [{ GlobalJob: {} }, { GlobalJob: {} }],
+  ];
+  for (const [mode, want] of cases) {
+    const spec = validateServiceSpec(withEdit((s) => { s.Mode = mode; }));
+    t.same(spec.Mode, want, JSON.stringify(mode));
+  }
+});
+
 t.test('the docker CLI create body round-trips unchanged', async (t) => {
   const body = dockerBody();
   const spec = validateServiceSpec(body);
@@ -97,8 +111,12 @@ t.test("Swarm's error texts, with the field path", async (t) => {
     ['health interval', (s) => { s.TaskTemplate.ContainerSpec.HealthCheck = { Interval: 10 }; }, 'Interval in Healthcheck cannot be less than 1ms', 'TaskTemplate.ContainerSpec.HealthCheck.Interval'],
     ['health retries', (s) => { s.TaskTemplate.ContainerSpec.HealthCheck = { Retries: -1 }; }, 'Retries in Healthcheck cannot be negative', 'TaskTemplate.ContainerSpec.HealthCheck.Retries'],
     ['both modes', (s) => { s.Mode.Global = {}; }, 'invalid ServiceSpec: Mode: exactly one of Replicated or Global must be set', 'Mode'],
-    ['replicated job', (s) => { s.Mode = { ReplicatedJob: { MaxConcurrent: 1 } }; }, 'job modes are not supported yet', 'Mode.ReplicatedJob', 'unimplemented'],
-    ['global job', (s) => { s.Mode = { GlobalJob: {} }; }, 'job modes are not supported yet', 'Mode.GlobalJob', 'unimplemented'],
+    ['job with an update config', (s) => { s.Mode = { ReplicatedJob: { MaxConcurrent: 1 } }; s.UpdateConfig = { Parallelism: 1 }; },
+      'Jobs may not have an update config', 'UpdateConfig'],
+    ['global job with a rollback config', (s) => { s.Mode = { GlobalJob: {} }; s.RollbackConfig = { Parallelism: 1 }; },
+      'Jobs may not have an update config', 'RollbackConfig'],
+    ['negative max concurrent', (s) => { s.Mode = { ReplicatedJob: { MaxConcurrent: -1 } }; },
+      /^invalid ServiceSpec: Mode\.ReplicatedJob\.MaxConcurrent: /, 'Mode.ReplicatedJob.MaxConcurrent'],
   ];
   for (const [name, edit, message, field, code] of cases) {
     t.test(name, async (t) => expectError(t, () => validateServiceSpec(withEdit(edit)), message, field, (code ?? 'invalid_argument') as 'invalid_argument'));

@@ -1,0 +1,206 @@
+import type { LogLine, LogQuery, RunningTask, StartRequest, TaskDriver } from '../../agent/task-driver.js';
+import type { Clock } from '../../clock.js';
+import { SwarmletError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { silentLogger } from '../../logger.js';
+import type { Task } from '../../model/types.js';
+import { DEFAULT_TASK_PORT_RANGE, PortAllocator } from '../port-allocator.js';
+import { graceMsOf } from '../task-spec.js';
+import { LABELS, containerConfig, type PublishedPort } from './container-config.js';
+import { containerTask } from './container-task.js';
+import { engineError, type DockerApi, type DockerContainerDetails } from './docker-api.js';
+import { readContainerLogs } from './docker-logs.js';
+
+export interface DockerDriverOptions {
+  api: DockerApi;
+  clock: Clock;
+  logger?: Logger;
+  /** The node's ID: every container carries it (`swarmlet.node.id`), adoption and cleanup go by it. */
+  nodeId: string;
+  /** The node's hostname, for error texts (`image x not found on node <hostname>`). */
+  hostname: string;
+  /** Host ports the task's target port is published on (default 20000-29999). */
+  portRange?: [number, number];
+}
+
+export type DockerDriver = TaskDriver & { listImages(): Promise<string[]> };
+
+/** Runs each task as a container on a Docker engine (one container per task, Swarm's way). */
+export function createDockerDriver(opts: DockerDriverOptions): DockerDriver {
+  return new DockerTaskDriver(opts);
+}
+
+interface Live { task: RunningTask; graceMs: number }
+
+/**
+ * Containers stay (stopped) after their task ends, so `service logs` still works, and are removed
+ * when the task is forgotten (deleted from the store), or when the driver closes.
+ */
+class DockerTaskDriver implements DockerDriver {
+  readonly name = 'docker';
+  private readonly api: DockerApi;
+  private readonly logger: Logger;
+  private readonly ports: PortAllocator;
+  /** Tasks this instance started or adopted (claimed before their container exists) → container ID. */
+  private readonly owned = new Map<string, string | undefined>();
+  private readonly live = new Map<string, Live>();
+  private closed = false;
+
+  constructor(private readonly opts: DockerDriverOptions) {
+    this.api = opts.api;
+    this.logger = (opts.logger ?? silentLogger()).child({ driver: 'docker' });
+    this.ports = new PortAllocator(opts.portRange ?? DEFAULT_TASK_PORT_RANGE);
+  }
+
+  async start(req: StartRequest): Promise<RunningTask> {
+    this.ensureOpen();
+    const taskId = req.task.ID;
+    if (this.owned.has(taskId)) throw new SwarmletError('conflict', `task ${taskId} is already running`);
+    this.owned.set(taskId, undefined);
+    try {
+      return await this.create(req);
+    } catch (err) {
+      if (this.owned.get(taskId) === undefined) this.owned.delete(taskId);
+      throw err instanceof SwarmletError ? err : engineError(err);
+    }
+  }
+
+  private async create(req: StartRequest): Promise<RunningTask> {
+    const image = req.task.Spec.ContainerSpec.Image;
+    if (!(await this.api.inspectImage(image))) {
+      throw new SwarmletError('failed_precondition', `image ${image} not found on node ${this.opts.hostname}`);
+    }
+    const addr = req.node.addr;
+    const publish: PublishedPort | undefined = req.targetPort === undefined
+      ? undefined : { target: req.targetPort, addr, hostPort: await this.ports.allocate(addr) };
+    const release = () => { if (publish) this.ports.release(addr, publish.hostPort); };
+    let id: string;
+    try {
+      id = await this.api.createContainer(containerConfig(req, publish));
+    } catch (err) {
+      release();
+      throw err;
+    }
+    this.owned.set(req.task.ID, id);
+    if (this.closed) {
+      release();
+      await this.api.removeContainer(id);
+      this.owned.delete(req.task.ID);
+      throw new SwarmletError('unavailable', 'the docker driver is closed');
+    }
+    return this.run(req, id, publish, release);
+  }
+
+  private async run(req: StartRequest, id: string, publish: PublishedPort | undefined, release: () => void): Promise<RunningTask> {
+    try {
+      await this.api.startContainer(id);
+    } catch (err) {
+      release();
+      const message = engineError(err).message.replace(/^docker engine: /, '');
+      this.logger.warn({ taskId: req.task.ID, container: id, err: message }, 'container did not start');
+      return failedStart(`starting container failed: ${message}`);
+    }
+    const info = await this.api.inspectContainer(id).catch(() => undefined);
+    const endpoint = publish ? { addr: publish.addr, port: publish.hostPort } : undefined;
+    this.logger.info({ taskId: req.task.ID, task: req.taskName, container: id, endpoint }, 'container started');
+    return this.track(req.task.ID, id, endpoint, info?.State.Pid, graceMsOf(req.task.Spec.ContainerSpec), release);
+  }
+
+  async adopt(task: Task): Promise<RunningTask | undefined> {
+    this.ensureOpen();
+    if (this.owned.has(task.ID)) return undefined;
+    const found = await this.api.listContainers({ labels: this.labelsOf(task.ID) });
+    const summary = found.find((c) => c.State === 'running');
+    const info = summary && await this.api.inspectContainer(summary.Id);
+    if (!info?.State.Running || this.owned.has(task.ID)) return undefined;
+    const ep = endpointOf(info);
+    const reserved = ep !== undefined && this.ports.reserve(ep.addr, ep.port);
+    if (ep && !reserved) this.logger.warn({ taskId: task.ID, ...ep }, 'adopted container port was already handed out');
+    const release = () => { if (ep && reserved) this.ports.release(ep.addr, ep.port); };
+    this.owned.set(task.ID, info.Id);
+    this.logger.info({ taskId: task.ID, container: info.Id, endpoint: ep }, 'container adopted');
+    return this.track(task.ID, info.Id, ep, info.State.Pid, graceMsOf(task.Spec.ContainerSpec), release);
+  }
+
+  async stopUnadopted(): Promise<void> {
+    const all = await this.api.listContainers({ labels: [`${LABELS.nodeId}=${this.opts.nodeId}`], all: true });
+    const strays = all.filter((c) => !this.owned.has(c.Labels[LABELS.taskId] ?? '') && ![...this.owned.values()].includes(c.Id));
+    await Promise.all(strays.map(async (c) => {
+      this.logger.info({ container: c.Id, taskId: c.Labels[LABELS.taskId], state: c.State }, 'removing a container nobody adopted');
+      if (c.State === 'running') await this.api.stopContainer(c.Id).catch((err: unknown) => this.logger.warn({ container: c.Id, err }, 'docker stop failed'));
+      await this.api.removeContainer(c.Id);
+    }));
+  }
+
+  async *logs(taskId: string, query: LogQuery): AsyncGenerator<LogLine> {
+    const id = this.owned.get(taskId) ?? (await this.api.listContainers({ labels: this.labelsOf(taskId), all: true }))[0]?.Id;
+    if (id === undefined) return;
+    yield* readContainerLogs(this.api, id, query, () => this.opts.clock.now());
+  }
+
+  async forget(taskId: string): Promise<void> {
+    const live = this.live.get(taskId);
+    if (live) await live.task.stop(live.graceMs);
+    const id = this.owned.get(taskId);
+    const others = await this.api.listContainers({ labels: this.labelsOf(taskId), all: true });
+    const ids = new Set([...(id ? [id] : []), ...others.map((c) => c.Id)]);
+    await Promise.all([...ids].map((c) => this.api.removeContainer(c)));
+    this.owned.delete(taskId);
+  }
+
+  /** Stops every container this driver runs and removes the containers it started or adopted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.live.values()].map(({ task, graceMs }) => task.stop(graceMs)));
+    const ids = [...this.owned.values()].filter((id): id is string => id !== undefined);
+    await Promise.all(ids.map((id) => this.api.removeContainer(id).catch((err: unknown) => this.logger.warn({ container: id, err }, 'cannot remove container'))));
+  }
+
+  /** The engine's image tags (`name:tag`), sorted; untagged images left out. */
+  async listImages(): Promise<string[]> {
+    const images = await this.api.listImages();
+    const tags = images.flatMap((i) => i.RepoTags ?? []).filter((t) => !t.includes('<none>'));
+    return [...new Set(tags)].sort();
+  }
+
+  private track(taskId: string, id: string, endpoint: RunningTask['endpoint'], pid: number | undefined, graceMs: number, release: () => void): RunningTask {
+    const task = containerTask({
+      api: this.api, containerId: id, endpoint, pid: pid || undefined, clock: this.opts.clock,
+      logger: this.logger.child({ taskId }),
+      onExit: () => { release(); this.live.delete(taskId); },
+    });
+    this.live.set(taskId, { task, graceMs });
+    return task;
+  }
+
+  private labelsOf(taskId: string): string[] {
+    return [`${LABELS.taskId}=${taskId}`, `${LABELS.nodeId}=${this.opts.nodeId}`];
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new SwarmletError('unavailable', 'the docker driver is closed');
+  }
+}
+
+/**
+ * A task whose container would not start: it has ended (failed with `error`, so the restart policy
+ * applies). Its health cannot be read, so the runner never counts it running.
+ */
+function failedStart(error: string): RunningTask {
+  return {
+    endpoint: undefined, pid: undefined,
+    exited: Promise.resolve({ exitCode: undefined, signal: undefined, stopped: false, error }),
+    stop: () => Promise.resolve(),
+    health: () => Promise.reject(new SwarmletError('failed_precondition', error)),
+  };
+}
+
+/** Where an adopted container is published: the first host binding of its port bindings. */
+export function endpointOf(info: Pick<DockerContainerDetails, 'HostConfig'>): { addr: string; port: number } | undefined {
+  for (const bindings of Object.values(info.HostConfig.PortBindings ?? {})) {
+    const b = bindings?.[0];
+    const port = Number(b?.HostPort);
+    if (b?.HostIp && Number.isInteger(port) && port > 0) return { addr: b.HostIp, port };
+  }
+  return undefined;
+}

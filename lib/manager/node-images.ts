@@ -1,0 +1,43 @@
+import { invalid } from '../errors.js';
+import { imageRef } from '../drivers/builtin-images.js';
+import type { Node } from '../model/types.js';
+import type { ReadTx } from '../store/store.js';
+import { findImage } from './image-catalog.js';
+
+/** Drivers whose images live on the node (an engine's images), not in swarmlet's catalog. */
+const NODE_IMAGE_DRIVERS: ReadonlySet<string> = new Set(['docker']);
+
+export function hasNodeImages(node: Node): boolean {
+  return NODE_IMAGE_DRIVERS.has(node.Description.Driver ?? 'process');
+}
+
+/**
+ * One spelling per image, as a Docker engine lists it: `:latest` added when there is no tag,
+ * Docker Hub's `docker.io/` and `library/` prefixes dropped (`docker.io/library/nginx` → `nginx:latest`).
+ */
+export function canonicalImage(name: string): string {
+  let ref = imageRef(name.trim());
+  if (ref.startsWith('docker.io/')) ref = ref.slice('docker.io/'.length);
+  if (ref.startsWith('index.docker.io/')) ref = ref.slice('index.docker.io/'.length);
+  if (ref.startsWith('library/')) ref = ref.slice('library/'.length);
+  return ref;
+}
+
+/** Whether `node` can run `image`: in its engine's image list (docker) or in the catalog (process). */
+export function canRunImage(tx: ReadTx, node: Node, image: string, now: number): boolean {
+  if (!hasNodeImages(node)) return findImage(tx, image, now) !== undefined;
+  const want = canonicalImage(image);
+  return (node.Description.Images ?? []).some((i) => canonicalImage(i) === want);
+}
+
+/**
+ * The check at `service create`/`update`: an image must exist somewhere. With docker nodes in the
+ * cluster an image may appear on an engine later (`docker load` on a node), so it is accepted and
+ * the scheduler leaves its tasks pending with the reason until a node has it, as Swarm does; in a
+ * cluster of process-driver nodes an image missing from the catalog is refused at once.
+ */
+export function checkImageKnown(tx: ReadTx, image: string, now: number): void {
+  if (findImage(tx, image, now)) return;
+  if (tx.listNodes().some(hasNodeImages)) return;
+  throw invalid(`image ${image} not found`, 'TaskTemplate.ContainerSpec.Image');
+}

@@ -1,0 +1,97 @@
+/**
+ * `service logs` of tasks that run in node processes: the request goes down the node's session,
+ * the node uploads the lines. A manager (createCluster with a dispatcher, no local nodes) and two
+ * nodes (runNode, real HTTP on loopback) in this process.
+ */
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { createCluster } from '../../lib/cluster/create-cluster.js';
+import { runNode, type NodeProcess } from '../../lib/node/run-node.js';
+import type { LogEntry } from '../../lib/manager/control.js';
+
+const ADDRS = ['127.0.0.171', '127.0.0.172'];
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function collect(it: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+t.test('service logs of tasks on node processes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlet-rlogs-'));
+  const cluster = await createCluster({ nodes: 0, dataDir: join(dir, 'manager'), listen: '127.0.0.1:0', gateway: false, dispatcher: { heartbeatMs: 500 } });
+  const nodes: NodeProcess[] = [];
+  t.teardown(async () => {
+    for (const n of nodes) await n.close().catch(() => undefined);
+    await cluster.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const token = (await (await request(`${cluster.url}/swarmlet/v1/join-token/worker`)).body.json() as { Token: string }).Token;
+  for (const [i, addr] of ADDRS.entries()) {
+    nodes.push(await runNode({ manager: cluster.url!, token, address: addr, hostname: `rl-${i + 1}`, stateDir: join(dir, `node-${i + 1}`), noGateway: true }));
+  }
+  await cluster.createService({ name: 'echo', image: 'whoami', replicas: 2, publish: ['9171:8080'] });
+  const tasks = await until('2 running tasks', async () => {
+    const ts = (await cluster.tasks({ service: ['echo'] })).filter((x) => x.Status.State === 'running' && x.Endpoint);
+    return ts.length === 2 ? ts : undefined;
+  });
+  t.equal(new Set(tasks.map((x) => x.NodeID)).size, 2, 'one task on each node process');
+  for (const task of tasks) {
+    const r = await request(`http://${task.Endpoint!.Addr}:${task.Endpoint!.Port}/hello-${task.Slot}`);
+    await r.body.dump();
+  }
+
+  const lines = await until('both tasks\' request lines', async () => {
+    const all = await collect(cluster.logs('echo'));
+    return tasks.every((task) => all.some((e) => e.taskId === task.ID && e.text.includes(`/hello-${task.Slot}`))) ? all : undefined;
+  });
+  for (const task of tasks) {
+    const own = lines.filter((e) => e.taskId === task.ID);
+    t.ok(own.some((e) => e.text.includes('listening')), `task ${task.Slot}: its start line came from its node`);
+    t.ok(own.every((e) => e.nodeId === task.NodeID), `task ${task.Slot}: lines carry its node`);
+  }
+  t.ok(lines.every((e, i) => i === 0 || lines[i - 1]!.time <= e.time), 'merged in time order');
+
+  const one = tasks[0]!;
+  const tail = await collect(cluster.logs(one.ID, { tail: 1 }));
+  t.equal(tail.length, 1, 'tail 1 of one task: one line');
+
+  // follow: a line written after the follow began arrives, and aborting ends the upload.
+  const ac = new AbortController();
+  const seen: LogEntry[] = [];
+  const following = (async () => {
+    for await (const e of cluster.logs(one.ID, { follow: true, tail: 0, signal: ac.signal })) {
+      seen.push(e);
+      if (e.text.includes('/after-follow')) ac.abort();
+    }
+  })();
+  await until('the follow to be asked of the node', async () => {
+    const r = await request(`http://${one.Endpoint!.Addr}:${one.Endpoint!.Port}/after-follow`);
+    await r.body.dump();
+    return seen.some((e) => e.text.includes('/after-follow')) ? true : undefined;
+  }, 15_000);
+  await following;
+  t.ok(seen.every((e) => e.taskId === one.ID), 'follow yields only that task');
+
+  // a node that is gone: its task's logs end (empty) instead of hanging.
+  await nodes[1]!.close();
+  nodes.pop();
+  const other = tasks.find((x) => x.NodeID !== one.NodeID)!;
+  const started = Date.now();
+  const none = await collect(cluster.logs(other.ID));
+  t.same(none, [], 'no lines from a node without a session');
+  t.ok(Date.now() - started < 8000, 'and no hang');
+});
