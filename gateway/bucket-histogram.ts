@@ -64,6 +64,7 @@ export class BucketHistogram {
     const values: ExportedValue[] = [];
     const bucket = `${this.name}_bucket`;
     for (const s of this.series.values()) {
+      if (s.count === 0) continue; // as prom-client: a series appears with its first observation
       let acc = 0;
       this.bounds.forEach((le, i) => {
         acc += s.counts[i]!;

@@ -47,6 +47,10 @@ export interface GatewayOptions {
   bindRetryMs?: number;
   /** Process/runtime metrics (prefixed swarmlet_gateway_) in the registry. Default true. */
   processMetrics?: boolean;
+  /** Listen as a node:cluster worker sharing the primary's sockets (see createGatewayWorkers). Default false. */
+  sharedListeners?: boolean;
+  /** Called once the listeners match a table just applied (its version, the ports listening). */
+  onRouted?(version: number, ports: number[]): void;
 }
 
 export interface Gateway {
@@ -112,7 +116,7 @@ class NodeGateway implements Gateway {
     };
     this.listeners = new Listeners({
       addr: opts.addr, limits: this.limits, clock: this.clock, logger: this.logger,
-      closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs,
+      closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs, shared: opts.sharedListeners === true,
       handlers: {
         request: (port, l, req, res) => this.onRequest(port, l, req, res),
         upgrade: (port, l, req, socket, head) => this.onUpgrade(port, l, req, socket, head),
@@ -190,7 +194,9 @@ class NodeGateway implements Gateway {
     this.byPort = byPort;
     this.version = table.version;
     this.metrics.setTableVersion(table.version);
+    const onRouted = this.opts.onRouted;
     this.pendingSync = this.listeners.sync(new Set(byPort.keys()));
+    if (onRouted !== undefined) void this.pendingSync.then(() => onRouted(table.version, this.ports()));
     this.opts.source.ack(this.opts.id, table.version);
   }
 

@@ -81,8 +81,9 @@ export class GatewayMetrics {
     new Counter<L>({ name, help, labelNames, registers: [this.registry], collect() { this.reset(); fill(this); } });
   }
 
-  private gauge<L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>) => void): void {
-    new Gauge<L>({ name, help, labelNames, registers: [this.registry], collect() { this.reset(); fill(this); } });
+  /** `aggregator`: how the gauges of several workers (createGatewayWorkers) combine; default sum. */
+  private gauge<L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>) => void, aggregator: 'sum' | 'max' | 'min' = 'sum'): void {
+    new Gauge<L>({ name, help, labelNames, aggregator, registers: [this.registry], collect() { this.reset(); fill(this); } });
   }
 
   /** Fills node/service series from a per-service number (gauges: every service; counters: non-zero). */
@@ -115,7 +116,7 @@ export class GatewayMetrics {
           const counts = countStates(svc.endpoints, now);
           for (const state of ['active', 'draining', 'ejected'] as const) g.set({ node, service: svc.name, state }, counts[state]);
         }
-      });
+      }, 'max');
     this.counter('swarmlet_gateway_retries_total', 'Requests sent again to another endpoint after a connect failure.',
       ['node', 'service'], this.perService((s) => s.retries));
     this.counter('swarmlet_gateway_upstream_connect_errors_total', 'Failures to connect or send to an upstream endpoint before any response byte.',
@@ -130,7 +131,7 @@ export class GatewayMetrics {
   private registerNodeMetrics(): void {
     const node = this.node;
     this.gauge('swarmlet_gateway_open_connections', 'Client connections open now (HTTP and upgraded).', ['node'], (g) => g.set({ node }, this.openConnections));
-    this.gauge('swarmlet_gateway_table_version', 'Version of the endpoint table the gateway routes by.', ['node'], (g) => g.set({ node }, this.tableVersion));
+    this.gauge('swarmlet_gateway_table_version', 'Version of the endpoint table the gateway routes by.', ['node'], (g) => g.set({ node }, this.tableVersion), 'min');
     this.counter('swarmlet_gateway_client_errors_total', 'Connections closed for a malformed or too large request head, or a headers timeout, by status.',
       ['node', 'code'], (c) => { for (const [code, v] of this.clientErrors) c.inc({ node, code: String(code) }, v); });
     this.counter('swarmlet_gateway_listener_bind_errors_total', 'Failures to listen on a published port (retried).', ['node'], (c) => c.inc({ node }, this.bindErrors));

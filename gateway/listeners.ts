@@ -30,6 +30,11 @@ export interface ListenersOptions {
   bindRetryMs?: number;
   /** Longest wait for in-flight requests when a port closes. Default 10 s. */
   closeGraceMs?: number;
+  /**
+   * Listen non-exclusively: in a node:cluster worker the primary then owns each socket and hands
+   * its connections to every worker listening on the port. Default false (this process binds).
+   */
+  shared?: boolean;
 }
 
 class PortListener implements ListenerState {
@@ -115,7 +120,7 @@ export class Listeners {
         resolve();
       };
       server.once('error', onError);
-      server.listen({ host: this.opts.addr, port, exclusive: true }, () => {
+      server.listen({ host: this.opts.addr, port, exclusive: this.opts.shared !== true }, () => {
         server.off('error', onError);
         server.on('error', (err) => this.opts.logger.warn({ port, err: err.message }, 'gateway listener error'));
         l.state = 'listening';

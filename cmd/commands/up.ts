@@ -6,6 +6,7 @@ import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js
 import type { CliContext } from '../context.js';
 import { waitForStop } from '../wait-for-stop.js';
 import { driverChoice } from '../driver-flags.js';
+import { assertListenAllowed } from '../../lib/api/listen-security.js';
 
 export interface UpOptions {
   nodes: string;
@@ -52,6 +53,8 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 254) throw new Error(`invalid --nodes "${opts.nodes}": expected an integer from 1 to 254`);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
   const gateway = opts.gateway === false ? false : { adminPort: parseMetricsPort(opts.metricsPort ?? '9323') };
+  assertListenAllowed(opts.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, ''), undefined,
+    { tls: '--tls-cert FILE and --tls-key FILE to `swarmlet manager` (`swarmlet up` serves loopback only)' });
   const driver = driverChoice(opts.driver ?? 'process', opts.dockerHost);
   if (opts.demo && driver.kind !== 'process') throw new Error('--demo runs the built-in whoami image, which needs --driver process');
   const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver });

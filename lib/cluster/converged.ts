@@ -1,7 +1,7 @@
 import { desiredReplicas, inCurrentIteration, isGlobal, isJob } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { Node, Service, Task } from '../model/types.js';
-import { isUpToDate } from '../update/up-to-date.js';
+import { upToDateChecker } from '../update/up-to-date.js';
 
 export type Convergence =
   | { state: 'converged'; running: number; desired: number }
@@ -19,14 +19,15 @@ export function checkConvergence(service: Service, tasks: Task[], nodes: Node[])
     return { state: 'failed', message: `service ${st === 'paused' ? 'update' : 'rollback'} paused: ${service.UpdateStatus?.Message ?? ''}` };
   }
   const up = new Set(nodes.filter((n) => n.Status.State !== 'down').map((n) => n.ID));
-  const current = tasks.filter((t) => isUpToDate(service, t) && up.has(t.NodeID)
+  const isCurrent = upToDateChecker(service);
+  const current = tasks.filter((t) => isCurrent(t) && up.has(t.NodeID)
     && (t.DesiredState === 'running' || t.DesiredState === 'ready'));
   const running = new Set(current.filter((t) => t.Status.State === 'running').map((t) => (t.Slot > 0 ? `s${t.Slot}` : t.NodeID))).size;
   const desired = isGlobal(service)
     ? new Set(tasks.filter((t) => t.DesiredState === 'running' || t.DesiredState === 'ready').map((t) => t.NodeID)).size
     : desiredReplicas(service);
   const updating = st === 'updating' || st === 'rollback_started';
-  const stale = tasks.some((t) => t.DesiredState === 'running' && t.Status.State === 'running' && !isUpToDate(service, t));
+  const stale = tasks.some((t) => t.DesiredState === 'running' && t.Status.State === 'running' && !isCurrent(t));
   if (running >= desired && !updating && !stale && (!isGlobal(service) || desired > 0)) return { state: 'converged', running, desired };
   return { state: 'progressing', running, desired };
 }

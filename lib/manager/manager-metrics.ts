@@ -3,7 +3,7 @@ import { desiredReplicas, isGlobal, isJob } from '../model/naming.js';
 import { jobServiceStatus } from '../orchestrator/job-service-status.js';
 import type { Service, Task } from '../model/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
-import { isUpToDate } from '../update/up-to-date.js';
+import { upToDateChecker } from '../update/up-to-date.js';
 
 const UPDATE_STATES = ['none', 'updating', 'paused', 'completed', 'rollback_started', 'rollback_paused', 'rollback_completed'] as const;
 const SELF_ENDED = new Set(['complete', 'failed', 'rejected']);
@@ -35,8 +35,10 @@ export function createManagerMetrics(o: ManagerMetricsOptions): { registry: Regi
       : isGlobal(s) ? ts.filter((t) => t.DesiredState === 'running').length : desiredReplicas(s)));
   perService('swarmlet_service_running_tasks', 'Tasks of the service in state running', (_s, ts) =>
     ts.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running').length);
-  perService('swarmlet_service_updated_tasks', 'Running tasks that run the current spec', (s, ts) =>
-    ts.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running' && isUpToDate(s, t)).length);
+  perService('swarmlet_service_updated_tasks', 'Running tasks that run the current spec', (s, ts) => {
+    const isCurrent = upToDateChecker(s);
+    return ts.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running' && isCurrent(t)).length;
+  });
   new Gauge({
     name: 'swarmlet_service_update_state', help: 'Current UpdateStatus of each service (1 for the current state)',
     labelNames: ['service', 'state'], registers: [registry],

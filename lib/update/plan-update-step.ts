@@ -3,7 +3,7 @@ import { isJob } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { FailureAction, Node, Service, Task, UpdateStatus } from '../model/types.js';
 import { isLive, newestFirst } from '../orchestrator/slots.js';
-import { isUpToDate } from './up-to-date.js';
+import { upToDateChecker } from './up-to-date.js';
 
 /** How long a stop-first replacement waits for the old task to stop before starting anyway (Swarm: 1 min). */
 export const OLD_TASK_TIMEOUT_MS = 60_000;
@@ -65,12 +65,7 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   const rollingBack = st.State === 'rollback_started';
   const cfg = effectiveUpdateConfig(service.Spec, rollingBack ? 'rollback' : 'update');
   const startedAt = st.StartedAt ? Date.parse(st.StartedAt) : 0;
-  const dirtyCache = new Map<string, boolean>();
-  const isCurrent = (t: Task) => {
-    let v = dirtyCache.get(t.ID);
-    if (v === undefined) dirtyCache.set(t.ID, (v = isUpToDate(service, t)));
-    return v;
-  };
+  const isCurrent = upToDateChecker(service);
   const groups = new Map<string, Task[]>();
   for (const t of input.tasks) {
     const list = groups.get(slotKey(t)) ?? [];

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { clientIp, connectionTokens, forwardRequestHeaders, forwardResponseHeaders, isHopByHop } from '../../gateway/hop-headers.js';
+import fc from 'fast-check';
+import { clientIp, connectionTokens, forwardRequestHead, forwardRequestHeaders, forwardResponseHeaders, isHopByHop } from '../../gateway/hop-headers.js';
 
 function pairs(flat: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -61,4 +62,37 @@ t.test('helpers', async (t) => {
   t.equal(clientIp('::ffff:127.0.0.1'), '127.0.0.1');
   t.equal(clientIp('::1'), '::1');
   t.equal(clientIp(undefined), undefined);
+});
+
+t.test('forwardRequestHead: the same headers as forwardRequestHeaders, as one request head', async (t) => {
+  const head = forwardRequestHead('POST', '/a?b=1', ['Host', 'h', 'Connection', 'keep-alive, X-Drop', 'X-Drop', '1', 'Transfer-Encoding', 'chunked', 'Accept', '*/*'], '10.0.0.1', true);
+  t.equal(head, 'POST /a?b=1 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\nTransfer-Encoding: chunked\r\n\r\n');
+  t.equal(forwardRequestHead('GET', '/', [], undefined, false), 'GET / HTTP/1.1\r\nX-Forwarded-Proto: http\r\n\r\n');
+});
+
+t.test('property: forwardRequestHead lists exactly forwardRequestHeaders', async (t) => {
+  const names = ['Host', 'host', 'Connection', 'connection', 'Keep-Alive', 'TE', 'Upgrade', 'Expect', 'X-Forwarded-For', 'x-forwarded-proto',
+    'X-Forwarded-Host', 'Content-Length', 'Accept', 'X-A', 'x-b', 'Proxy-Authorization', 'Trailer', 'Cookie', 'User-Agent', 'Transfer-Encoding'];
+  const value = fc.oneof(fc.constantFrom('keep-alive', 'close', 'x-a, X-B', 'Upgrade', 'a', '1, 2'), fc.stringMatching(/^[a-z0-9 ,=-]{0,12}$/));
+  const raw = fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 12 }).map((p) => p.flat());
+  fc.assert(fc.property(raw, fc.option(fc.constantFrom('127.0.0.1', '::1'), { nil: undefined }), (list, ip) => {
+    const expected = forwardRequestHeaders(list, { clientIp: ip });
+    let want = 'GET /x HTTP/1.1\r\n';
+    for (let i = 0; i < expected.length; i += 2) want += `${expected[i]}: ${expected[i + 1]}\r\n`;
+    t.equal(forwardRequestHead('GET', '/x', list, ip, false), `${want}\r\n`);
+    return true;
+  }), { numRuns: 300 });
+});
+
+t.test('property: forwardResponseHeaders keeps end-to-end headers in order, drops hop-by-hop and Connection-named ones', async (t) => {
+  const names = ['Content-Type', 'Connection', 'Keep-Alive', 'Transfer-Encoding', 'Set-Cookie', 'X-A', 'x-b', 'Trailer', 'Upgrade', 'Date', 'Content-Length'];
+  const value = fc.constantFrom('keep-alive', 'close', 'X-A', 'x-a, x-b', 'v', 'Keep-Alive');
+  fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 10 }), (pairsIn) => {
+    const raw = pairsIn.flat();
+    const named = new Set<string>();
+    for (const [n, v] of pairsIn) if (n.toLowerCase() === 'connection') for (const tok of v.split(',')) named.add(tok.trim().toLowerCase());
+    const want = pairsIn.filter(([n]) => !isHopByHop(n.toLowerCase()) && !named.has(n.toLowerCase())).flat();
+    t.same(forwardResponseHeaders(raw), want);
+    return true;
+  }), { numRuns: 300 });
 });
