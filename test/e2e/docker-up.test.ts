@@ -4,19 +4,15 @@
  * leaving no container. Uses the shared test dockerd; skipped (one line) without an engine.
  */
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import { cli, lockLocalNodes, startUp, until } from '../fixtures/up-process.js';
-import { ensureTestImages, startTestDockerd, TEST_IMAGES } from '../fixtures/dockerd.js';
+import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
 
-const engine = await startTestDockerd();
-const images = engine ? await ensureTestImages(engine.host) : false;
-if (!engine || !images) {
-  t.comment('no Docker engine: docker up e2e skipped');
+const engine = await testEngine(t, 'docker up e2e');
+if (!engine) {
   t.pass('skipped: no Docker engine');
 } else {
-  const host = engine.host;
-  const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).trim();
+  const { host, docker } = engine;
   const body = async (url: string) => { const r = await request(url); return (await r.body.text()).trim(); };
 
   t.test('swarmlet up --driver docker', async (t) => {

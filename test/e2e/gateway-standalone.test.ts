@@ -64,3 +64,32 @@ t.test('a standalone gateway routes a published port for its node', async (t) =>
   gw.kill('SIGTERM');
   t.equal(await exited, 0, 'exits 0 on SIGTERM');
 });
+
+t.test('swarmlet gateway --workers 2: both workers serve the port, /metrics sums them, SIGTERM drains both', async (t) => {
+  const up = await startUp({ nodes: 3, extraArgs: ['--no-gateway'] });
+  t.teardown(() => up.stop());
+  const created = await cli(up.url, 'service', 'create', '-d', '--name', 'sw', '--replicas', '2', '-p', '9051:8080', 'whoami');
+  t.equal(created.code, 0, created.stderr);
+  const gw = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'gateway', '--manager', up.url, '--node', 'node-3', '--admin', '127.0.0.3:9391', '--workers', '2'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  gw.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  gw.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((r) => gw.once('exit', (code) => r(code)));
+  t.teardown(() => { if (gw.exitCode === null) gw.kill('SIGKILL'); });
+  await until('the gateway answers on 127.0.0.3:9051', async () => ((await get('http://127.0.0.3:9051/').catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 30_000);
+  await until('the gateway says it runs', () => (/gateway for node-3/.test(out) ? true : undefined), 30_000).catch(() => t.comment(out));
+  t.match(out, /gateway for node-3 \(127\.0\.0\.3\) following .* with 2 workers/);
+  const N = 20;
+  for (let i = 0; i < N; i++) {
+    // A new connection each time (undici's request would reuse one): the workers take turns.
+    const r = await request('http://127.0.0.3:9051/', { reset: true, headers: { accept: 'application/json' } });
+    t.equal(r.statusCode, 200);
+    await r.body.dump();
+  }
+  const text = await (await request('http://127.0.0.3:9391/metrics')).body.text();
+  const line = text.split('\n').find((l) => l.startsWith('swarmlet_gateway_requests_total{node="node-3",service="sw",method="GET",code="2xx"}'));
+  t.ok(line !== undefined && Number(line.split(' ').pop()) >= N + 1, `/metrics counts the requests of both workers: ${line}`);
+  gw.kill('SIGTERM');
+  t.equal(await exited, 0, 'exits 0 on SIGTERM');
+  await t.rejects(request('http://127.0.0.3:9051/'), 'both workers are gone');
+});

@@ -5,34 +5,21 @@
  * a rolling update under load through a gateway with 0 errors. Nodes: 127.0.0.181-183.
  */
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
 import type { Task } from '../../lib/model/types.js';
-import { ensureTestImages, startTestDockerd, TEST_IMAGES } from '../fixtures/dockerd.js';
+import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
 import { runLoad } from '../fixtures/load.js';
+import { until } from '../fixtures/up-process.js';
 
 const ADDRS = ['127.0.0.181', '127.0.0.182', '127.0.0.183'];
 const PORT = 9181;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const engine = await startTestDockerd();
-const images = engine ? await ensureTestImages(engine.host) : false;
-if (!engine || !images) {
-  t.comment(`no Docker engine${engine ? ' test images' : ''}: docker cluster tests skipped`);
+const engine = await testEngine(t, 'docker cluster tests');
+if (!engine) {
   t.pass('skipped: no Docker engine');
 } else {
-  const host = engine.host;
-  const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).trim();
+  const { host, docker } = engine;
   const containersOf = (serviceId: string, all = false) =>
     docker('ps', ...(all ? ['-a'] : []), '-q', '--filter', `label=swarmlet.service.id=${serviceId}`).split('\n').filter(Boolean);
   const body = async (url: string) => { const r = await request(url); return (await r.body.text()).trim(); };

@@ -3,39 +3,26 @@
  * containers published on 127.0.0.151-159 only, never reached at a bridge IP.
  */
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import type { LogLine, StartRequest } from '../../lib/agent/task-driver.js';
 import { systemClock } from '../../lib/clock.js';
 import type { Task } from '../../lib/model/types.js';
 import { createDockerApi } from '../../lib/drivers/docker/docker-api.js';
 import { createDockerDriver } from '../../lib/drivers/docker/docker-driver.js';
-import { ensureTestImages, startTestDockerd, TEST_IMAGES } from '../fixtures/dockerd.js';
+import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
 import { tsk } from '../fixtures/store-objects.js';
+import { until } from '../fixtures/up-process.js';
 
 const ADDR = '127.0.0.151';
 const RANGE: [number, number] = [24151, 24199];
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const engine = await startTestDockerd();
-const images = engine ? await ensureTestImages(engine.host) : false;
-if (!engine || !images) {
-  t.comment(`no Docker engine${engine ? ' test images' : ''}: docker driver tests skipped`);
+const engine = await testEngine(t, 'docker driver tests');
+if (!engine) {
   t.pass('skipped: no Docker engine');
 } else {
-  const host = engine.host;
+  const { host, docker } = engine;
   const api = createDockerApi({ host });
   const nodeId = `drv-${process.pid}`;
-  const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).trim();
   const containersOfNode = (all = true) => docker('ps', ...(all ? ['-a'] : []), '-q', '--filter', `label=swarmlet.node.id=${nodeId}`).split('\n').filter(Boolean);
   const newDriver = () => createDockerDriver({ api, clock: systemClock(), nodeId, hostname: 'docker-node', portRange: RANGE });
   let seq = 0;

@@ -5,7 +5,7 @@
  * Manager in this process; nodes 127.0.0.185 (docker, a child process) and 127.0.0.186 (process).
  */
 import t from 'tap';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,28 +13,16 @@ import { request } from 'undici';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import { runNode } from '../../lib/node/run-node.js';
 import type { Task } from '../../lib/model/types.js';
-import { ensureTestImages, startTestDockerd, TEST_IMAGES } from '../fixtures/dockerd.js';
+import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
+import { until } from '../fixtures/up-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const engine = await startTestDockerd();
-const images = engine ? await ensureTestImages(engine.host) : false;
-if (!engine || !images) {
-  t.comment('no Docker engine: docker node tests skipped');
+const engine = await testEngine(t, 'docker node tests');
+if (!engine) {
   t.pass('skipped: no Docker engine');
 } else {
-  const host = engine.host;
-  const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).trim();
+  const { host, docker } = engine;
   const containersOf = (serviceId: string, all = false) =>
     docker('ps', ...(all ? ['-a'] : []), '-q', '--no-trunc', '--filter', `label=swarmlet.service.id=${serviceId}`).split('\n').filter(Boolean).sort();
   const body = async (x: Task) => { const r = await request(`http://${x.Endpoint!.Addr}:${x.Endpoint!.Port}/`); return (await r.body.text()).trim(); };

@@ -43,7 +43,7 @@ class Rec implements UpstreamRequest {
 
 const get = (path = '/', method = 'GET') => new Rec(`${method} ${path} HTTP/1.1\r\nHost: a\r\n\r\n`, method);
 
-/** A raw server answering every request head on a connection with `answer(n)` (n counts the requests). */
+/** A raw server answering every request head with `answer(n)` (n counts the requests); `Connection: close` answers end the connection. */
 async function rawServer(t: Test, answer: (n: number, head: string) => string | null) {
   let requests = 0;
   let connections = 0;
@@ -60,7 +60,8 @@ async function rawServer(t: Test, answer: (n: number, head: string) => string | 
         const head = buf.slice(0, at);
         buf = buf.slice(at + 4);
         const out = answer(++requests, head);
-        if (out !== null) s.write(out);
+        if (out !== null && /\r\nConnection: close\r\n/i.test(out)) s.end(out);
+        else if (out !== null) s.write(out);
       }
     });
   });
@@ -141,7 +142,9 @@ t.test('connect refused: every queued request fails before it is sent', async (t
     t.equal(r.error?.code, 'ECONNREFUSED');
     t.notOk(r.started, 'never started');
   }
-  t.equal(p.size, 0);
+  await until('every connection attempt over, none opened again', () => (p.size === 0 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(p.size, 0, 'no reconnect loop');
 });
 
 t.test('retiring: queued requests come back ENDPOINT_DRAINED, the in-flight one completes, then close resolves', async (t) => {
