@@ -4,20 +4,12 @@
  * as pure functions: only tasks of the service's current JobIteration count; done once every slot
  * (or every node that had a task at the start) holds a completed task.
  */
-import type { TaskState } from '../lib/model/task-state.js';
 import type { Service, Task } from '../lib/model/types.js';
-import { truncError, type ProgressItem, type TrackerState } from './progress-slots.js';
+import { LONGEST_STATE, MAX_BARS, rank, truncError, type ProgressItem, type TrackerState } from './progress-slots.js';
 
 export interface JobTrackerResult { state: TrackerState; items: ProgressItem[]; converged: boolean }
 
-const NUMBERED: Partial<Record<TaskState, number>> = {
-  new: 1, allocated: 2, pending: 3, assigned: 4, accepted: 5, preparing: 6, ready: 7, starting: 8, running: 9,
-  complete: 10, shutdown: 11, failed: 12, rejected: 13,
-};
 const MAX_JOB_PROGRESS = 10;
-const MAX_BARS = 20;
-const LONGEST_STATE = 9;
-const rank = (s: TaskState): number => NUMBERED[s] ?? 0;
 
 /** Tasks of the current iteration in known states, one per key: the one with the lower observed state. */
 function pickJobTasks<K>(service: Service, tasks: Task[], keyOf: (t: Task) => K): Map<K, Task> {

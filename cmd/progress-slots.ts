@@ -27,17 +27,18 @@ export interface TrackerState {
 
 export interface TrackerResult { state: TrackerState; items: ProgressItem[]; converged: boolean }
 
-const NUMBERED: Partial<Record<TaskState, number>> = {
+/** The docker CLI's numbered task states (progress bars count up to them). */
+export const NUMBERED: Partial<Record<TaskState, number>> = {
   new: 1, allocated: 2, pending: 3, assigned: 4, accepted: 5, preparing: 6, ready: 7, starting: 8, running: 9,
   complete: 10, shutdown: 11, failed: 12, rejected: 13,
 };
 const MAX_PROGRESS = 9;
-const MAX_BARS = 20;
-const LONGEST_STATE = 9;
+export const MAX_BARS = 20;
+export const LONGEST_STATE = 9;
 
 export const initialTracker = (): TrackerState => ({ initialized: false, done: false, slotMap: [] });
 
-const rank = (s: TaskState): number => NUMBERED[s] ?? 0;
+export const rank = (s: TaskState): number => NUMBERED[s] ?? 0;
 const terminal = (s: TaskState): boolean => rank(s) > rank('running');
 
 /** Docker's truncError: newlines flattened, at most 75 characters. */
