@@ -17,6 +17,9 @@ import { HEALTHY, recordConnectFailure, recordSuccess, type EjectionPolicy } fro
 import type { UpstreamConnection, UpstreamError, UpstreamRequest } from './upstream-connection.js';
 import { ENDPOINT_DRAINED } from './upstream-pool.js';
 import type { UpstreamPools } from './upstream-pools.js';
+import { failureReason, isIdempotent, isRetryableError } from './upstream-failures.js';
+
+export { failureReason, isIdempotent, isRetryableError } from './upstream-failures.js';
 
 /** A service as the request path sees it. */
 export interface RoutedService {
@@ -38,14 +41,6 @@ export interface ProxyContext {
 /** The listener's state as an exchange needs it: once closing, responses close their connection. */
 export interface ListenerState { readonly closing: boolean }
 
-const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-
-/** Errors that happen before any response byte and leave the endpoint untouched by the request. */
-const RETRYABLE: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED',
-]);
-
 const noop = (): void => {};
 /** The exchange of a response, for the one shared 'close' listener (no closure per request). */
 const EXCHANGE = Symbol('swarmlet.exchange');
@@ -53,26 +48,6 @@ type ExchangeResponse = ServerResponse & { [EXCHANGE]?: ProxyExchange };
 function onResponseClose(this: ExchangeResponse): void { this[EXCHANGE]?.clientClosed(); }
 
 const CLIENT_CLOSED: UpstreamError = Object.freeze(Object.assign(new Error('client closed the connection'), { code: 'SWARMLET_CLIENT_CLOSED' }));
-
-/** A short reason for a 502 body. */
-export function failureReason(err: Error & { code?: string }): string {
-  switch (err.code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ECONNRESET': case 'EPIPE': case 'UND_ERR_SOCKET': return 'connection reset by upstream';
-    case 'ETIMEDOUT': case 'UND_ERR_CONNECT_TIMEOUT': return 'upstream connect timeout';
-    case 'UND_ERR_HEADERS_TIMEOUT': return 'upstream response timeout';
-    case 'EHOSTUNREACH': case 'ENETUNREACH': case 'EADDRNOTAVAIL': return 'upstream unreachable';
-    default: return 'upstream error';
-  }
-}
-
-export function isRetryableError(err: Error & { code?: string }): boolean {
-  return err.code !== undefined && RETRYABLE.has(err.code);
-}
-
-export function isIdempotent(method: string): boolean {
-  return IDEMPOTENT.has(method);
-}
 
 /** How a request's body is framed: none, a Content-Length, or chunked (its length unknown). */
 export type BodyFraming = 'none' | 'length' | 'chunked';

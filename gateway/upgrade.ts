@@ -11,7 +11,8 @@ import type { UpstreamEndpoint } from './endpoint-set.js';
 import { methodIndex } from './gateway-metrics.js';
 import { clientIp, forwardRequestHeaders } from './hop-headers.js';
 import { recordConnectFailure, recordSuccess } from './passive-health.js';
-import { failureReason, isRetryableError, type ProxyContext, type RoutedService } from './proxy-request.js';
+import type { ProxyContext, RoutedService } from './proxy-request.js';
+import { failureReason, isRetryableError } from './upstream-failures.js';
 
 export interface UpgradeContext extends ProxyContext {
   readonly connectTimeoutMs: number;

@@ -1,7 +1,6 @@
 /**
  * One keep-alive HTTP/1.1 connection to an upstream endpoint, one request at a time. The request
- * head goes out as one latin1 string, a body is streamed after it with backpressure (chunked when
- * the client's was), the response is read by Node's native parser and handed to the request's
+ * head goes out as one latin1 string, a body is streamed after it (RequestBodyWriter), the response is read by Node's native parser and handed to the request's
  * callbacks as it comes (the parser reads the socket's handle itself, as Node's server does; the
  * last body chunk of a read is held back so that a small response ends with one `res.end(chunk)`).
  * The connection tells its owner (the endpoint's pool) when it is free
@@ -11,6 +10,7 @@
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Clock, Timer } from '../lib/clock.js';
+import { RequestBodyWriter } from './request-body-writer.js';
 import { createResponseParser, type ResponseParser } from './response-parser.js';
 
 export type UpstreamError = Error & { code?: string };
@@ -66,9 +66,7 @@ export class UpstreamConnection {
   idleLimitMs: number;
   private readonly parser: ResponseParser;
   private req: UpstreamRequest | null = null;
-  private body: Readable | null = null;
-  private chunked = false;
-  private bodyDone = true;
+  private readonly body: RequestBodyWriter;
   private headSeen = false;
   private informational = false;
   private keepAlive = true;
@@ -95,7 +93,7 @@ export class UpstreamConnection {
     s.on('end', this.onEnd);
     s.on('error', this.onError);
     s.on('close', this.onClose);
-    s.on('drain', this.onDrain);
+    this.body = new RequestBodyWriter(s, () => { this.lastTick = this.owner.ticker.tick; });
     this.connectTimer = clock.setTimeout(() => this.destroy(upstreamError('UND_ERR_CONNECT_TIMEOUT', 'upstream connect timeout')), connectTimeoutMs);
   }
 
@@ -112,13 +110,7 @@ export class UpstreamConnection {
     this.keepAlive = true;
     this.lastTick = this.owner.ticker.tick;
     this.socket.write(req.upstreamHead, 'latin1');
-    const body = req.upstreamBody;
-    if (body === null) { this.bodyDone = true; return; }
-    this.bodyDone = false;
-    this.body = body;
-    this.chunked = req.upstreamChunked;
-    body.on('data', this.onBodyData);
-    body.on('end', this.onBodyEnd);
+    this.body.start(req.upstreamBody, req.upstreamChunked);
   }
 
   /** Stops `req` (if it is still this connection's): the connection is destroyed, `req` gets `err`. */
@@ -202,46 +194,11 @@ export class UpstreamConnection {
     const req = this.req;
     this.req = null;
     this.held = null;
-    this.detachBody();
+    this.body.detach();
     const err = this.error ?? upstreamError('UND_ERR_SOCKET', 'upstream closed the connection');
     if (req !== null) req.onUpstreamError(err);
     this.owner.closed(this, this.connected ? undefined : err);
   };
-
-  private readonly onDrain = (): void => {
-    if (this.body !== null) this.body.resume();
-  };
-
-  private readonly onBodyData = (chunk: Buffer): void => {
-    if (chunk.length === 0) return;
-    const s = this.socket;
-    this.lastTick = this.owner.ticker.tick;
-    let ok: boolean;
-    if (this.chunked) {
-      s.cork();
-      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      s.write(chunk);
-      ok = s.write('\r\n', 'latin1');
-      s.uncork();
-    } else {
-      ok = s.write(chunk);
-    }
-    if (!ok) this.body?.pause();
-  };
-
-  private readonly onBodyEnd = (): void => {
-    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
-    this.bodyDone = true;
-    this.detachBody();
-  };
-
-  private detachBody(): void {
-    const body = this.body;
-    if (body === null) return;
-    this.body = null;
-    body.off('data', this.onBodyData);
-    body.off('end', this.onBodyEnd);
-  }
 
   // Parser callbacks (the parser is bound to this object).
   onHeaders(headers: string[]): void {
@@ -277,14 +234,15 @@ export class UpstreamConnection {
   }
 
   onMessageComplete(): void {
-    if (this.informational) { this.informational = false; return; }
+    if (this.informational) { this.informational = false; this.flushed = undefined; return; }
     const req = this.req;
     if (req === null) return;
     this.req = null;
-    const reusable = this.keepAlive && this.bodyDone && !this.dead;
+    const reusable = this.keepAlive && this.body.done && !this.dead;
     const last = this.held;
     this.held = null;
-    this.detachBody();
+    this.flushed = undefined; // trailers (flushed at the end of a chunked body) are not forwarded
+    this.body.detach();
     req.onUpstreamEnd(last);
     if (!reusable) { this.destroy(); return; }
     this.readStart();

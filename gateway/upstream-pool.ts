@@ -68,11 +68,15 @@ export class EndpointPool implements ConnectionOwner {
     this.connecting.delete(c);
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
-    if (connectError !== undefined && this.conns.size === 0) {
-      // Nothing can serve the queue: every waiting request fails (and is retried elsewhere).
-      const q = this.queue;
-      this.queue = [];
-      for (const r of q) r.onUpstreamError(connectError);
+    if (connectError !== undefined) {
+      // A failed connect opens no other connection (no reconnect loop against a dead endpoint). With
+      // no established connection to serve the queue, every waiting request fails (and is retried
+      // elsewhere); otherwise the established ones take the queue as they free up.
+      if (this.conns.size === this.connecting.size) {
+        const q = this.queue;
+        this.queue = [];
+        for (const r of q) r.onUpstreamError(connectError);
+      }
     } else if (this.queue.length > this.connecting.size && this.conns.size < this.opts.connections && !this.closing) {
       this.open();
     }

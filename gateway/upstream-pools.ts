@@ -33,6 +33,7 @@ export class UpstreamPools {
   private readonly options: EndpointPoolOptions;
   private readonly ticker: Ticker = { tick: 0 };
   private timer: Timer | undefined;
+  private closed = false;
 
   constructor(limits: GatewayLimits, private readonly clock: Clock, private readonly logger: Logger) {
     this.options = poolOptions(limits);
@@ -43,6 +44,7 @@ export class UpstreamPools {
     let pool = this.pools.get(target.key);
     if (pool === undefined) {
       pool = new EndpointPool(target.addr, target.port, this.options, this.ticker, this.clock);
+      if (this.closed) { void pool.close(); return pool; } // after closeAll: a pool that takes nothing
       this.pools.set(target.key, pool);
       this.arm();
     }
@@ -68,6 +70,7 @@ export class UpstreamPools {
    * requests.
    */
   async closeAll(wait: Promise<void>): Promise<void> {
+    this.closed = true;
     for (const key of [...this.pools.keys()]) this.retire(key);
     const all = [...this.retiring];
     let done = false;

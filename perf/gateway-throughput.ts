@@ -5,14 +5,20 @@
  * http-proxy package (the Node baseline), each proxy in front of all three backends.
  *
  *   node --import tsx perf/gateway-throughput.ts [--json] [--quick] [--duration 5] [--connections 32]
- *        [--generator wrk|undici] [--no-pin]
+ *        [--generator wrk|undici] [--no-pin] [--no-two-cores]
  *
  * Each proxy runs alone in its own process; with taskset and ≥ 2 cores it is pinned to core 0 and
  * the load generator, the backends and this process to the others, so every proxy gets the same
  * share. Reported: req/s, p50/p99, errors, CPU seconds per request of the proxy process (from
  * /proc/<pid>/stat, nginx's master and workers together), how busy its core was, and the ratios
  * to direct and to nginx. Backends on 127.0.0.95-97, proxies on 127.0.0.98.
+ *
+ * Then, on a machine with 2 cores or more (unless --no-two-cores), a second comparison without
+ * pinning the proxy: the gateway with `--workers 2` against nginx with `worker_processes 2`, each
+ * free to use every core (the load generator and the backends stay where they were). Its figures
+ * are informational (no targets: the proxies then share cores with the load generator).
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args.js';
 import { PROXY_ADDR, perfLib, startBackends } from './lib/backends.js';
@@ -24,7 +30,10 @@ import { ProcessGroup, tsxCommand, waitForPort } from './lib/processes.js';
 import type { ProxyConfig } from './lib/proxy-config.js';
 import { Report } from './lib/report.js';
 
-const PORTS = { gateway: 18590, httpProxy: 18591, nginx: 18592 } as const;
+const PORTS = { gateway: 18590, httpProxy: 18591, nginx: 18592, gateway2: 18594, nginx2: 18595 } as const;
+/** Every core of the machine (this process is pinned, and children inherit its affinity). */
+const ALL_CORES = os.cpus().length;
+const anyCore = (cmd: string, args: string[]) => ({ cmd: 'taskset', args: ['-c', `0-${ALL_CORES - 1}`, cmd, ...args] });
 
 /** cpuSeconds: the proxy's CPU time over meteredSeconds of wall time (the run plus the generator's start and exit). */
 interface Run extends ThroughputResult { cpuSeconds?: number; meteredSeconds?: number }
@@ -47,20 +56,21 @@ async function measure(b: Bench, url: string, pid?: number, tree = false): Promi
   return meter ? { ...r, cpuSeconds: meter.stop(), meteredSeconds: (performance.now() - t0) / 1000 } : r;
 }
 
-async function nodeProxy(b: Bench, script: string, cfg: ProxyConfig): Promise<Run> {
+/** A Node proxy in its own process (pinned unless `pinned` is false); its CPU is its process tree's (workers included). */
+async function nodeProxy(b: Bench, script: string, cfg: ProxyConfig, pinned = true): Promise<Run> {
   const c = tsxCommand(perfLib(script), [JSON.stringify(cfg)]);
-  const w = b.pinning.wrap('proxy', c.cmd, c.args);
+  const w = pinned || !b.pinning.enabled ? b.pinning.wrap('proxy', c.cmd, c.args) : anyCore(c.cmd, c.args);
   const proc = await b.group.start(w.cmd, w.args, { name: script });
   try {
-    return await measure(b, `http://${cfg.listen.addr}:${cfg.listen.port}/`, proc.pid);
+    return await measure(b, `http://${cfg.listen.addr}:${cfg.listen.port}/`, proc.pid, true);
   } finally {
     await proc.stop();
   }
 }
 
-async function nginxProxy(b: Bench, path: string, cfg: ProxyConfig, workers: number): Promise<Run> {
+async function nginxProxy(b: Bench, path: string, cfg: ProxyConfig, workers: number, pinned = true): Promise<Run> {
   const prefix = prepareNginx(cfg, workers);
-  const w = b.pinning.wrap('proxy', path, prefix.argv);
+  const w = pinned || !b.pinning.enabled ? b.pinning.wrap('proxy', path, prefix.argv) : anyCore(path, prefix.argv);
   const proc = await b.group.start(w.cmd, w.args, { name: 'nginx', waitForLine: false });
   try {
     await waitForPort(cfg.listen.addr, cfg.listen.port);
@@ -80,6 +90,19 @@ function runFigures(report: Report, key: string, label: string, r: Run): void {
   const perReq = (r.cpuSeconds / Math.max(1, r.requests)) * 1e6;
   report.figure(`${key}CpuPerRequest`, `${label}: proxy CPU per request`, perReq, 'µs', key === 'gateway' ? { digits: 3, target: { op: '<=', value: 30 } } : { digits: 3 });
   report.figure(`${key}CpuBusy`, `${label}: proxy CPU used / wall time`, (r.cpuSeconds / (r.meteredSeconds ?? r.seconds)) * 100, '%', { digits: 3 });
+}
+
+/** The second comparison: gateway --workers 2 vs nginx worker_processes 2, free to use every core. */
+async function twoCores(b: Bench, report: Report, nginxPath: string | undefined, cfg: (port: number) => ProxyConfig): Promise<void> {
+  report.heading('2 cores, proxies not pinned: gateway --workers 2 vs nginx worker_processes 2 (informational)');
+  const gateway = await nodeProxy(b, 'gateway-server.ts', { ...cfg(PORTS.gateway2), workers: 2 }, false);
+  runFigures(report, 'gateway2w', 'swarmlet gateway, 2 workers', gateway);
+  if (nginxPath === undefined) return;
+  const viaNginx = await nginxProxy(b, nginxPath, cfg(PORTS.nginx2), 2, false);
+  runFigures(report, 'nginx2w', 'nginx, 2 worker processes', viaNginx);
+  report.figure('gateway2wOverNginx2w', '2 cores: gateway / nginx throughput', gateway.rps / viaNginx.rps, '×', { digits: 3 });
+  report.figure('gateway2wP99OverNginx2wP99', '2 cores: gateway p99 / nginx p99', gateway.p99Ms / viaNginx.p99Ms, '×', { digits: 3 });
+  report.note('2 cores: the proxy\'s workers share both cores with the load generator and the backends (pinned to core 1), so these figures mostly say how the proxies behave with less CPU each, not how they scale');
 }
 
 async function main(): Promise<void> {
@@ -130,6 +153,9 @@ async function main(): Promise<void> {
       const why = nginx.path === undefined ? nginx.reason : 'nginx did not run';
       report.notMeasured('gatewayOverNginx', 'gateway / nginx throughput', '×', why, { op: '>=', value: 0.8 });
       report.notMeasured('gatewayP99OverNginxP99', 'gateway p99 / nginx p99', '×', why, { op: '<=', value: 2 });
+    }
+    if (args.get('no-two-cores', 'false') !== 'true' && ALL_CORES >= 2) {
+      await twoCores(b, report, nginx.path, (port) => cfg(port));
     }
   } finally {
     await group.stopAll();

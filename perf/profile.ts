@@ -9,7 +9,7 @@
  *   node --import tsx perf/profile.ts gateway [--quick] [--duration 10] [--connections 32] [--cpu-prof] [--no-clinic] [--json]
  * --cpu-prof: also write the .cpuprofile when clinic works; --no-clinic: only node --cpu-prof.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.js';
@@ -66,12 +66,18 @@ async function withClinic(c: Ctx, report: Report, bin: string, tool: 'doctor' | 
 }
 
 async function withCpuProf(c: Ctx, report: Report): Promise<void> {
-  const name = 'gateway.cpuprofile';
-  const r = await profileRun(c, process.execPath, gatewayArgs(c, ['--cpu-prof', '--cpu-prof-dir', c.dir, '--cpu-prof-name', name]), process.env, 30_000);
+  // One profile per thread (tsx's loader runs in a worker thread): no fixed name, so that they do not
+  // overwrite each other; the main thread's is the largest, and it is kept as gateway.cpuprofile.
+  const dir = join(c.dir, 'cpu-prof');
+  const r = await profileRun(c, process.execPath, gatewayArgs(c, ['--cpu-prof', '--cpu-prof-dir', dir]), process.env, 30_000);
   report.figure('cpuProfLoadRps', 'node --cpu-prof: load while profiling', r.load.rps, 'req/s');
-  const path = join(c.dir, name);
-  if (existsSync(path)) report.figure('cpuProfile', 'CPU profile (open in Chrome DevTools)', relative(ROOT, path), '');
-  else report.notMeasured('cpuProfile', 'CPU profile', '', `node --cpu-prof wrote no profile (exit ${r.exit})`);
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)) : [];
+  const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (main === undefined) { report.notMeasured('cpuProfile', 'CPU profile', '', `node --cpu-prof wrote no profile (exit ${r.exit})`); return; }
+  const path = join(c.dir, 'gateway.cpuprofile');
+  renameSync(main, path);
+  rmSync(dir, { recursive: true, force: true });
+  report.figure('cpuProfile', 'CPU profile of the main thread (open in Chrome DevTools)', relative(ROOT, path), '');
 }
 
 async function main(): Promise<void> {

@@ -4,6 +4,8 @@ export interface ProxyConfig {
   backends: Array<{ addr: string; port: number }>;
   /** Write this process's pid here (clinic runs us under its own wrapper). */
   pidFile?: string;
+  /** Worker processes (the swarmlet gateway only: createGatewayWorkers); default 1, one process. */
+  workers?: number;
 }
 
 export function readProxyConfig(argv: string[] = process.argv): ProxyConfig {

@@ -236,3 +236,22 @@ t.test('request bodies: a Content-Length body as is, an unknown length re-chunke
   t.same(seen, [{ te: undefined, cl: '11', body: 'hello world' }, { te: 'chunked', cl: undefined, body: 'abcdefg' }]);
   t.equal(p.size, 1, 'both over one kept-alive connection');
 });
+
+t.test('trailers of a chunked response are dropped, and never leak into the next response\'s headers', async (t) => {
+  const srv = await rawServer(t, (n) => (n === 1
+    ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n2\r\nok\r\n0\r\nX-T: 1\r\n\r\n'
+    : `HTTP/1.1 200 OK\r\n${many}Content-Length: 1\r\n\r\nx`));
+  const { p } = pool(t, srv.port);
+  const r1 = get();
+  p.dispatch(r1);
+  await r1.done;
+  t.equal(r1.body, 'ok');
+  const names = (h: string[]) => h.filter((_, i) => i % 2 === 0);
+  t.notOk(names(r1.headers).includes('X-T'), 'the trailer is not a header');
+  const r2 = get();
+  p.dispatch(r2);
+  await r2.done;
+  t.equal(r2.headers.length / 2, 41);
+  t.notOk(names(r2.headers).includes('X-T'), 'nor a header of the next response');
+  t.equal(srv.connections, 1);
+});
