@@ -48,6 +48,12 @@ export interface RunningTask {
    * a published container port): the task counts as listening only once a connection stays open.
    */
   viaProxy?: boolean;
+  /**
+   * Runs a command inside the task (docker: `docker exec`): the service's shell and exec health
+   * checks run there, as in Swarm, instead of on the node. Resolves with the exit code (undefined
+   * when it timed out) and up to 4 KiB of output. Optional: without it they run on the node.
+   */
+  exec?(argv: string[], timeoutMs: number): Promise<{ exitCode: number | undefined; output: string }>;
 }
 
 export interface LogLine {

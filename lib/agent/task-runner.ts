@@ -121,7 +121,7 @@ export class TaskRunner {
   private watchHealth(rt: RunningTask, health: HealthSettings, running: TaskReport): void {
     const ac = new AbortController();
     this.healthWatch = ac;
-    const target = { addr: rt.endpoint?.addr, port: rt.endpoint?.port, env: rt.env ?? {} };
+    const target = { addr: rt.endpoint?.addr, port: rt.endpoint?.port, env: rt.env ?? {}, ...(rt.exec ? { exec: rt.exec.bind(rt) } : {}) };
     void monitorHealth(health, target, this.clock, ac.signal, (state, output) => {
       if (state.status === 'healthy') {
         this.report({ ...running, Health: 'healthy' });

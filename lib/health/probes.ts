@@ -9,6 +9,8 @@ export interface ProbeTarget {
   /** The task's environment (exec and shell probes run with it, on the node). */
   env: Record<string, string>;
   cwd?: string;
+  /** Runs exec and shell probes inside the task instead of on the node (docker: `docker exec`). */
+  exec?: (argv: string[], timeoutMs: number) => Promise<{ exitCode: number | undefined; output: string }>;
 }
 
 export interface ProbeResult { ok: boolean; output: string }
@@ -17,6 +19,7 @@ export interface ProbeResult { ok: boolean; output: string }
 export function runProbe(s: HealthSettings, target: ProbeTarget, clock: Clock): Promise<ProbeResult> {
   if (s.kind === 'http') return httpProbe(String(s.target), target, s.timeoutMs);
   const argv = s.kind === 'shell' ? ['/bin/sh', '-c', String(s.target)] : (s.target as string[]);
+  if (target.exec) return inTaskProbe(argv, target.exec, s.timeoutMs);
   return execProbe(argv, target, s.timeoutMs, clock);
 }
 
@@ -29,6 +32,16 @@ async function httpProbe(path: string, t: ProbeTarget, timeoutMs: number): Promi
     return { ok: res.statusCode >= 200 && res.statusCode < 400, output: `GET ${path}: ${res.statusCode}` };
   } catch (e) {
     return { ok: false, output: `GET ${path}: ${(e as Error).message}` };
+  }
+}
+
+async function inTaskProbe(argv: string[], exec: NonNullable<ProbeTarget['exec']>, timeoutMs: number): Promise<ProbeResult> {
+  try {
+    const r = await exec(argv, timeoutMs);
+    if (r.exitCode === undefined) return { ok: false, output: `${r.output}\nhealth check exceeded timeout (${timeoutMs} ms)`.trim() };
+    return { ok: r.exitCode === 0, output: r.output.trim() };
+  } catch (e) {
+    return { ok: false, output: (e as Error).message };
   }
 }
 

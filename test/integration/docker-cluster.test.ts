@@ -120,6 +120,11 @@ if (!engine) {
     const task = await until('the task to run', async () => (await runningTasks(cluster, 'late'))[0], 30_000);
     t.ok(Date.now() - created >= 1900, `not running before the app listens (${Date.now() - created} ms)`);
     t.equal(await body(`http://${task.Endpoint!.Addr}:${task.Endpoint!.Port}/`), 'v1', 'running means it answers (docker-proxy alone does not count)');
+    // a service health command runs inside the container (/www exists only there)
+    await cluster.createService({ name: 'hc', image: TEST_IMAGES.v1, replicas: 1, stopGracePeriod: '1s',
+      healthCmd: 'test -f /www/index.html', healthInterval: '300ms', healthRetries: 2 });
+    const healthy = await until('the health-checked task to be healthy', async () => (await runningTasks(cluster, 'hc')).find((x) => x.Status.Health === 'healthy'), 30_000);
+    t.ok(healthy, 'healthy by a check that can only pass inside the container');
   });
 
   t.test('an image no node has: tasks stay pending with the reason, no crash loop', async (t) => {

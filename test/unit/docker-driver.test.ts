@@ -457,3 +457,31 @@ t.test('watchNativeHealth polls on the clock until aborted; read errors are aske
   await done;
   t.equal(clock.pending(), 0, 'no timer left');
 });
+
+t.test('exec: health commands run inside the container (docker exec), exit code and output', async (t) => {
+  const { api, driver } = setup();
+  const rt = await driver.start(request(task('task-x')));
+  api.execResults.set('/bin/sh -c test -f /www/index.html', { exitCode: 0, output: 'fine' });
+  api.execResults.set('/bin/sh -c false', { exitCode: 1, output: 'nope' });
+  api.execResults.set('sleep 10', { exitCode: undefined, output: '' });
+  t.same(await rt.exec!(['/bin/sh', '-c', 'test -f /www/index.html'], 1000), { exitCode: 0, output: 'fine' });
+  t.same(await rt.exec!(['/bin/sh', '-c', 'false'], 1000), { exitCode: 1, output: 'nope' });
+  t.same(await rt.exec!(['sleep', '10'], 1000), { exitCode: undefined, output: '' }, 'a timed-out exec has no exit code');
+  t.ok(api.calls.includes(`exec ${api.byTask('task-x')!.id} /bin/sh -c false`), 'asked of the engine for that container');
+  await driver.close();
+});
+
+t.test('a service shell health check is probed through exec, in the container', async (t) => {
+  const { runProbe } = await import('../../lib/health/probes.js');
+  const { healthSettings } = await import('../../lib/health/health-state.js');
+  const s = healthSettings({ Test: ['CMD-SHELL', 'test -f /only/in/the/container'], Interval: 1e9, Timeout: 1e9, Retries: 1 })!;
+  const asked: string[][] = [];
+  const exec = async (argv: string[]) => { asked.push(argv); return { exitCode: 0, output: 'ok\n' }; };
+  const r = await runProbe(s, { addr: undefined, port: undefined, env: {}, exec }, new FakeClock(T0));
+  t.same(r, { ok: true, output: 'ok' });
+  t.same(asked, [['/bin/sh', '-c', 'test -f /only/in/the/container']]);
+  const onHost = await runProbe(s, { addr: undefined, port: undefined, env: {} }, new FakeClock(T0));
+  t.equal(onHost.ok, false, 'the same command on the node fails: there is no such file here');
+  const late = await runProbe(s, { addr: undefined, port: undefined, env: {}, exec: async () => ({ exitCode: undefined, output: '' }) }, new FakeClock(T0));
+  t.match(late, { ok: false, output: /exceeded timeout/ });
+});

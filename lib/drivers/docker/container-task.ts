@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.js';
 import { stopTimeoutSeconds } from './container-config.js';
 import { exitInfoOf, healthOf } from './container-exit.js';
 import type { DockerApi, DockerContainerState } from './docker-api.js';
+import { FrameDecoder } from './docker-logs.js';
 
 export interface ContainerTaskOptions {
   api: DockerApi;
@@ -60,7 +61,13 @@ export function containerTask(o: ContainerTaskOptions): RunningTask {
     return healthOf(info.State);
   };
 
-  return { endpoint: o.endpoint, pid: o.pid, exited, stop, health, viaProxy: true };
+  const exec = async (argv: string[], timeoutMs: number) => {
+    const r = await o.api.execInContainer(o.containerId, argv, AbortSignal.timeout(timeoutMs));
+    const text = new FrameDecoder().push(Buffer.concat(r.output)).map((f) => f.payload.toString('utf8')).join('');
+    return { exitCode: r.exitCode, output: text.slice(0, 4096) };
+  };
+
+  return { endpoint: o.endpoint, pid: o.pid, exited, stop, health, exec, viaProxy: true };
 }
 
 /**

@@ -106,6 +106,12 @@ export interface DockerApi {
   containerLogs(id: string, opts: DockerLogOptions): Promise<AsyncIterable<Buffer> | Iterable<Buffer>>;
   /** Containers carrying every one of the labels (`key=value`), stopped ones included when `all`. */
   listContainers(filter: { labels: string[]; all?: boolean }): Promise<DockerContainerSummary[]>;
+  /**
+   * `docker exec` of argv in a running container: its combined output (the multiplexed frames,
+   * as containerLogs gives them, without timestamps) and its exit code. Rejects when the engine
+   * refuses (no such container, not running); the caller bounds the time with `signal`.
+   */
+  execInContainer(id: string, argv: string[], signal: AbortSignal): Promise<{ output: Buffer[]; exitCode: number | undefined }>;
 }
 
 export interface DockerApiOptions {
@@ -152,7 +158,26 @@ export function createDockerApi(opts: DockerApiOptions = {}): DockerApi {
     },
     containerLogs: (id, o) => containerLogs(docker, id, o),
     listContainers: async (f) => (await docker.listContainers({ all: f.all ?? false, filters: { label: f.labels } })) as DockerContainerSummary[],
+    execInContainer: (id, argv, signal) => execInContainer(container(id), argv, signal),
   };
+}
+
+async function execInContainer(c: Docker.Container, argv: string[], signal: AbortSignal): Promise<{ output: Buffer[]; exitCode: number | undefined }> {
+  const exec = await c.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const output: Buffer[] = [];
+  const onAbort = () => stream.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) output.push(chunk);
+  } catch {
+    // destroyed on timeout, or the engine dropped the connection: the exit code says what happened
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (signal.aborted) return { output, exitCode: undefined };
+  const info = await exec.inspect() as { ExitCode: number | null };
+  return { output, exitCode: info.ExitCode ?? undefined };
 }
 
 async function containerLogs(docker: Docker, id: string, o: DockerLogOptions): Promise<AsyncIterable<Buffer> | Iterable<Buffer>> {
