@@ -102,7 +102,7 @@ class NodeGateway implements Gateway {
       now: () => this.clock.now(),
     }, { processMetrics: opts.processMetrics !== false });
     this.registry = this.metrics.registry;
-    this.pools = new UpstreamPools(this.limits, this.clock, this.logger);
+    this.pools = new UpstreamPools(this.limits, this.logger);
     this.ctx = {
       pools: this.pools,
       clock: this.clock,

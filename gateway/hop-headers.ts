@@ -81,7 +81,7 @@ export interface ForwardOptions {
  * dropped too: the gateway's own server has already answered `100 Continue`.
  */
 export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptions): string[] {
-  const named = connectionTokens(raw);
+  const named = namedByConnection(raw);
   const out: string[] = [];
   let xff: string | undefined;
   let host: string | undefined;
@@ -89,19 +89,22 @@ export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptio
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const lower = name.toLowerCase();
-    if (lower === 'host') {
-      if (host !== undefined) continue;
-      host = value;
-    } else if (lower === 'x-forwarded-for') {
-      xff = xff === undefined ? value : `${xff}, ${value}`;
-      continue;
-    } else if (lower === 'upgrade') {
-      upgrade ??= value;
-      continue;
-    } else if (HOP_BY_HOP.has(lower) || lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host'
-      || (named !== undefined && named.has(lower))) {
-      continue;
+    // Only names of a length some checked name has are lower-cased and looked up.
+    if (named !== undefined || (name.length < 64 && REQUEST_CHECKED[name.length] === 1)) {
+      const lower = name.toLowerCase();
+      if (lower === 'host') {
+        if (host !== undefined) continue;
+        host = value;
+      } else if (lower === 'x-forwarded-for') {
+        xff = xff === undefined ? value : `${xff}, ${value}`;
+        continue;
+      } else if (lower === 'upgrade') {
+        upgrade ??= value;
+        continue;
+      } else if (HOP_BY_HOP.has(lower) || lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host'
+        || (named !== undefined && named.has(lower))) {
+        continue;
+      }
     }
     out.push(name, value);
   }
@@ -127,40 +130,4 @@ export function forwardResponseHeaders(raw: readonly (string | Buffer)[]): strin
     out.push(name, str(raw[i + 1]!));
   }
   return out;
-}
-
-/**
- * The request head to send upstream, as one latin1 string: the request line, the headers of
- * `forwardRequestHeaders` (same rules, no upgrade), `Transfer-Encoding: chunked` when the body is
- * re-chunked, and the empty line. `raw` comes from Node's parser, which has refused CR, LF and NUL.
- */
-export function forwardRequestHead(method: string, url: string, raw: readonly string[], ip: string | undefined, chunked: boolean): string {
-  const named = namedByConnection(raw);
-  let head = `${method} ${url} HTTP/1.1\r\n`;
-  let xff: string | undefined;
-  let host: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const value = raw[i + 1]!;
-    if (named !== undefined || (name.length < 64 && REQUEST_CHECKED[name.length] === 1)) {
-      const lower = name.toLowerCase();
-      if (lower === 'host') {
-        if (host !== undefined) continue;
-        host = value;
-      } else if (lower === 'x-forwarded-for') {
-        xff = xff === undefined ? value : `${xff}, ${value}`;
-        continue;
-      } else if (HOP_BY_HOP.has(lower) || lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host'
-        || (named !== undefined && named.has(lower))) {
-        continue;
-      }
-    }
-    head += `${name}: ${value}\r\n`;
-  }
-  if (ip !== undefined) head += `X-Forwarded-For: ${xff === undefined ? ip : `${xff}, ${ip}`}\r\n`;
-  else if (xff !== undefined) head += `X-Forwarded-For: ${xff}\r\n`;
-  head += 'X-Forwarded-Proto: http\r\n';
-  if (host !== undefined) head += `X-Forwarded-Host: ${host}\r\n`;
-  if (chunked) head += 'Transfer-Encoding: chunked\r\n';
-  return `${head}\r\n`;
 }

@@ -3,23 +3,26 @@
  * streamed (never buffered) through the endpoint's undici pool, stream the response back with
  * backpressure both ways. A failure before any response byte is retried on another endpoint when
  * the request can be replayed; after response bytes it never is. Connect failures feed passive
- * health. The exchange object is the upstream request itself (its head string built once, its
- * callbacks methods), so a request allocates little and sets no timer.
+ * health. The exchange object is undici's dispatch handler itself (the raw-header callbacks
+ * onConnect/onHeaders/onData/onComplete/onError as its methods): its header list is built once,
+ * a request makes no closure and no promise, and the last body chunk is held back so that a small
+ * response goes out with a single `res.end(chunk)`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../lib/clock.js';
 import type { ServiceEndpoints, UpstreamEndpoint } from './endpoint-set.js';
 import type { ServiceMetrics } from './gateway-metrics.js';
+import { bodyFraming, contentLength } from './body-framing.js';
 import { methodIndex } from './gateway-metrics.js';
-import { clientIp, forwardRequestHead, forwardResponseHeaders } from './hop-headers.js';
+import { clientIp, forwardRequestHeaders, forwardResponseHeaders } from './hop-headers.js';
 import { HEALTHY, recordConnectFailure, recordSuccess, type EjectionPolicy } from './passive-health.js';
-import type { UpstreamConnection, UpstreamError, UpstreamRequest } from './upstream-connection.js';
-import { ENDPOINT_DRAINED } from './upstream-pool.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import { failureReason, isIdempotent, isRetryableError } from './upstream-failures.js';
 
 export { failureReason, isIdempotent, isRetryableError } from './upstream-failures.js';
+export { bodyFraming, contentLength, hasBody, type BodyFraming } from './body-framing.js';
 
 /** A service as the request path sees it. */
 export interface RoutedService {
@@ -47,26 +50,11 @@ const EXCHANGE = Symbol('swarmlet.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: ProxyExchange };
 function onResponseClose(this: ExchangeResponse): void { this[EXCHANGE]?.clientClosed(); }
 
+type UpstreamError = Error & { code?: string };
 const CLIENT_CLOSED: UpstreamError = Object.freeze(Object.assign(new Error('client closed the connection'), { code: 'SWARMLET_CLIENT_CLOSED' }));
-
-/** How a request's body is framed: none, a Content-Length, or chunked (its length unknown). */
-export type BodyFraming = 'none' | 'length' | 'chunked';
-
-export function bodyFraming(req: IncomingMessage): BodyFraming {
-  const raw = req.rawHeaders;
-  let framing: BodyFraming = 'none';
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return 'chunked';
-    if (name.length === 14 && name.toLowerCase() === 'content-length' && raw[i + 1] !== '0') framing = 'length';
-  }
-  return framing;
-}
-
-/** True when the request carries a body (it is then streamed, and can be replayed only unread). */
-export function hasBody(req: IncomingMessage): boolean {
-  return bodyFraming(req) !== 'none';
-}
+/** A request that waited in an endpoint's pool until after the endpoint turned draining: route it elsewhere. */
+const ENDPOINT_DRAINED: UpstreamError = Object.freeze(Object.assign(new Error('endpoint draining'), { code: 'SWARMLET_ENDPOINT_DRAINED' }));
+type Abort = (err?: Error) => void;
 
 /** Answers with a short text/plain body. */
 export function respondText(res: ServerResponse, status: number, text: string, close = false): void {
@@ -82,15 +70,19 @@ export function proxyRequest(ctx: ProxyContext, svc: RoutedService, listener: Li
   new ProxyExchange(ctx, svc, listener, req, res).start();
 }
 
-class ProxyExchange implements UpstreamRequest {
-  upstreamHead: string;
-  readonly upstreamBody: IncomingMessage | null;
-  readonly upstreamChunked: boolean;
-  readonly upstreamNoResponseBody: boolean;
+class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly startedAt = performance.now();
   private readonly method: number;
+  /** What undici sends: built once, reused by every attempt. */
+  private readonly options: Dispatcher.DispatchOptions;
+  private readonly body: IncomingMessage | null;
   private endpoint: UpstreamEndpoint | undefined;
-  private conn: UpstreamConnection | null = null;
+  private abortFn: Abort | null = null;
+  private resumeFn: (() => void) | null = null;
+  /** Body bytes still to come by the response's Content-Length (-1: not known). */
+  private remaining = -1;
+  /** The body's last chunk, received but not written yet: it goes out with `res.end`. */
+  private held: Buffer | null = null;
   private tried: Set<string> | undefined;
   private attempts = 0;
   private sent = false;
@@ -109,17 +101,15 @@ class ProxyExchange implements UpstreamRequest {
   ) {
     const method = req.method!;
     this.method = methodIndex(method);
-    const framing = bodyFraming(req);
-    this.upstreamBody = framing === 'none' ? null : req;
-    this.upstreamChunked = framing === 'chunked';
-    this.upstreamNoResponseBody = method === 'HEAD';
-    this.upstreamHead = forwardRequestHead(method, req.url!, req.rawHeaders, clientIp(req.socket.remoteAddress), this.upstreamChunked);
+    this.body = bodyFraming(req) === 'none' ? null : req;
+    const headers = forwardRequestHeaders(req.rawHeaders, { clientIp: clientIp(req.socket.remoteAddress) });
+    this.options = { path: req.url!, method, headers, body: this.body };
   }
 
   start(): void {
     this.svc.metrics.inFlight++;
-    // A client body is read by the upstream connection; never let its error go unhandled.
-    if (this.upstreamBody !== null) this.upstreamBody.on('error', noop);
+    // undici destroys a streamed body when the upstream fails; never let that error go unhandled.
+    if (this.body !== null) this.body.on('error', noop);
     (this.res as ExchangeResponse)[EXCHANGE] = this;
     this.res.on('close', onResponseClose);
     this.attempt();
@@ -135,63 +125,72 @@ class ProxyExchange implements UpstreamRequest {
     this.endpoint = ep;
     this.attempts++;
     this.sent = false;
-    this.conn = null;
-    if (this.req.httpVersionMinor === 0 && this.req.headers.host === undefined) this.upstreamHead = withHost(this.upstreamHead, ep);
-    this.ctx.pools.get(ep).dispatch(this);
+    this.abortFn = null;
+    this.ctx.pools.get(ep).dispatch(this.options, this);
   }
 
   /** The client connection closed: before the response was complete, the request is cancelled. */
   clientClosed(): void {
     if (this.finished || this.res.writableFinished) return;
     this.clientGone = true;
-    this.conn?.abort(this, CLIENT_CLOSED);
+    this.abortFn?.(CLIENT_CLOSED);
   }
 
-  onUpstreamStart(conn: UpstreamConnection): boolean {
-    if (this.clientGone) { this.onUpstreamError(CLIENT_CLOSED); return false; }
+  onConnect(abort: Abort): void {
+    if (this.clientGone) { abort(CLIENT_CLOSED); return; }
     if (this.endpoint!.state !== 'active') {
       // Queued in the pool before its endpoint turned draining: nothing is sent, pick again.
-      this.redirect();
-      return false;
+      abort(ENDPOINT_DRAINED);
+      return;
     }
-    this.conn = conn;
+    this.abortFn = abort;
     this.sent = true;
     this.svc.metrics.upstreamRequest(this.endpoint!.slot);
-    return true;
   }
 
-  onUpstreamHead(status: number, statusText: string, headers: string[]): void {
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) return true; // 1xx informational: not forwarded
     const ep = this.endpoint!;
     this.responded = true;
     if (ep.health !== HEALTHY) ep.health = recordSuccess(ep.health, this.ctx.clock.now());
+    if (this.clientGone) return false;
     this.status = status;
+    this.resumeFn = resume;
+    this.remaining = contentLength(rawHeaders);
     const res = this.res;
     try {
       if (this.listener.closing) res.shouldKeepAlive = false;
-      if (statusText) res.writeHead(status, statusText, forwardResponseHeaders(headers));
-      else res.writeHead(status, forwardResponseHeaders(headers));
+      if (statusText) res.writeHead(status, statusText, forwardResponseHeaders(rawHeaders));
+      else res.writeHead(status, forwardResponseHeaders(rawHeaders));
     } catch (err) {
       // Headers Node refuses to write (invalid characters): nothing went out, so answer 502.
       this.responded = false;
-      this.conn!.abort(this, err as Error);
+      this.abortFn?.(err as Error);
+      return false;
     }
+    return true;
   }
 
-  onUpstreamData(chunk: Buffer): boolean {
+  onData(chunk: Buffer): boolean {
+    if (this.clientGone) return false;
+    // The chunk that completes a Content-Length body is the last: held for `res.end(chunk)`.
+    if (this.remaining > 0 && (this.remaining -= chunk.length) === 0) { this.held = chunk; return true; }
     if (this.res.write(chunk)) return true;
-    this.res.once('drain', () => this.conn?.resume(this));
+    this.res.once('drain', this.resumeFn!);
     return false;
   }
 
-  onUpstreamEnd(last: Buffer | null): void {
-    this.conn = null;
+  onComplete(): void {
+    const last = this.held;
+    this.held = null;
     if (last !== null) this.res.end(last);
     else this.res.end();
     this.finish(this.status);
   }
 
-  onUpstreamError(err: UpstreamError): void {
-    this.conn = null;
+  onError(err: UpstreamError): void {
+    this.abortFn = null;
+    this.held = null;
     if (this.finished) return;
     if (this.responded || this.clientGone) {
       // Mid-response (or the client left): the client's response cannot be completed.
@@ -199,7 +198,7 @@ class ProxyExchange implements UpstreamRequest {
       this.res.destroy();
       return;
     }
-    if (err.code === ENDPOINT_DRAINED) { this.redirect(); return; }
+    if (err === ENDPOINT_DRAINED) { this.redirect(); return; }
     const ep = this.endpoint!;
     const m = this.svc.metrics;
     if (isRetryableError(err)) {
@@ -235,14 +234,14 @@ class ProxyExchange implements UpstreamRequest {
 
   /** Never sent (any method), or idempotent with a body nobody has read yet. */
   private canReplay(): boolean {
-    const body = this.upstreamBody;
+    const body = this.body;
     const unread = body === null || !body.readableDidRead;
     return unread && (!this.sent || isIdempotent(this.req.method ?? ''));
   }
 
   private fail(status: number, text: string): void {
     // A body that was partly sent upstream leaves the client connection out of step: close it.
-    const body = this.upstreamBody;
+    const body = this.body;
     const close = this.listener.closing || (body !== null && body.readableDidRead && !body.complete);
     this.finish(status);
     respondText(this.res, status, text, close);
@@ -255,11 +254,4 @@ class ProxyExchange implements UpstreamRequest {
     m.inFlight--;
     m.requestDone(this.method, status, (performance.now() - this.startedAt) / 1e3);
   }
-}
-
-/** An HTTP/1.0 request without Host: upstream (HTTP/1.1) gets the endpoint's address. */
-function withHost(head: string, ep: UpstreamEndpoint): string {
-  const at = head.indexOf('\r\n');
-  const host = ep.addr.includes(':') ? `[${ep.addr}]:${ep.port}` : `${ep.addr}:${ep.port}`;
-  return `${head.slice(0, at + 2)}Host: ${host}\r\n${head.slice(at + 2)}`;
 }
