@@ -1,10 +1,11 @@
-/** The task table shared by `service ps` and `node ps` (table, `--format json`, `-q`). */
+/** The task table shared by `service ps` and `node ps` (table, `--format json|TEMPLATE`, `-q`), and `--format` for every list. */
 import type { Service, Task } from '../lib/model/types.js';
 import type { CliContext } from './context.js';
 import { cliError } from './errors.js';
 import { nodeName } from './format/node-table.js';
 import { formatTable } from './format/table.js';
-import { buildTaskRows, TASK_HEADER, taskRowCells } from './format/task-table.js';
+import { buildTaskRows, TASK_FIELDS, TASK_HEADER, taskRowCells } from './format/task-table.js';
+import { parseRowTemplate, renderRows } from './format/go-template.js';
 import { jsonLine } from './format/text.js';
 
 export interface TaskListFlags {
@@ -13,10 +14,29 @@ export interface TaskListFlags {
   format?: string;
 }
 
-export function checkFormat(format: string | undefined): 'table' | 'json' {
+/** `--format`: table (default), json (one object per line), or a Go template (`{{.Name}}`, `table {{.ID}}\t{{.Name}}`). */
+export function checkFormat(format: string | undefined): 'table' | 'json' | 'template' {
   if (format === undefined || format === '' || format === 'table') return 'table';
   if (format === 'json' || format === '{{json .}}') return 'json';
-  throw cliError(`unsupported format "${format}" (use table or json)`);
+  if (format.includes('{{')) return 'template';
+  throw cliError(`unsupported format "${format}" (use table, json or a Go template such as '{{.ID}}')`);
+}
+
+/**
+ * Prints rows as `--format` says: a table (`header` + `cells`), one JSON object per line, or a Go
+ * template over the row's fields (`fields`, checked before anything is printed).
+ */
+export function printRows<R extends object>(
+  ctx: CliContext, format: string | undefined, rows: readonly R[], table: { header: string[]; cells: (r: R) => string[]; fields: readonly string[] },
+): void {
+  const kind = checkFormat(format);
+  if (kind === 'json') {
+    for (const row of rows) ctx.out(jsonLine({ ...row } as Record<string, unknown>));
+  } else if (kind === 'template') {
+    for (const line of renderRows(parseRowTemplate(format!, table.fields), rows)) ctx.out(line);
+  } else {
+    for (const line of formatTable(table.header, rows.map(table.cells))) ctx.out(line);
+  }
 }
 
 /** Service and node names for the NAME and NODE columns (one GET /nodes, one GET per unknown service). */
@@ -41,9 +61,5 @@ export async function printTasks(ctx: CliContext, tasks: Task[], known: Service[
   }
   const { serviceNames, nodeNames } = await nameMaps(ctx, tasks, known);
   const rows = buildTaskRows(tasks, { serviceNames, nodeNames, now: ctx.now(), noTrunc, tree: format === 'table' });
-  if (format === 'json') {
-    for (const row of rows) ctx.out(jsonLine({ ...row }));
-    return;
-  }
-  for (const line of formatTable(TASK_HEADER, rows.map(taskRowCells))) ctx.out(line);
+  printRows(ctx, flags.format, rows, { header: TASK_HEADER, cells: taskRowCells, fields: TASK_FIELDS });
 }

@@ -3,11 +3,9 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { describeError, ExitError } from '../errors.js';
 import { splitCommandLine } from '../format/command-line.js';
-import { buildImageRows, IMAGE_HEADER, imageRowCells } from '../format/image-table.js';
-import { formatTable } from '../format/table.js';
-import { jsonLine } from '../format/text.js';
+import { buildImageRows, IMAGE_FIELDS, IMAGE_HEADER, imageRowCells } from '../format/image-table.js';
 import { collect } from '../options.js';
-import { checkFormat } from '../print-tasks.js';
+import { checkFormat, printRows } from '../print-tasks.js';
 
 interface AddFlags { cmd: string; cwd?: string; env?: string[] }
 
@@ -15,13 +13,12 @@ export function registerImage(program: Command, ctx: CliContext): void {
   const image = program.command('image').description('Manage the image catalog (name:tag → command)');
   image.command('ls').alias('list').description('List images')
     .option('-q, --quiet', 'Only display names')
-    .option('--format <format>', 'Output format: table (default) or json (one object per line)')
+    .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Name}}\')')
     .action(ctx.run(async (flags: { quiet?: boolean; format?: string }) => {
       const format = checkFormat(flags.format);
       const rows = buildImageRows(await ctx.client().images.list(), ctx.now());
       if (flags.quiet) for (const row of rows) ctx.out(row.Name);
-      else if (format === 'json') for (const row of rows) ctx.out(jsonLine({ ...row }));
-      else for (const line of formatTable(IMAGE_HEADER, rows.map(imageRowCells))) ctx.out(line);
+      else printRows(ctx, format === 'table' ? undefined : flags.format, rows, { header: IMAGE_HEADER, cells: imageRowCells, fields: IMAGE_FIELDS });
     }));
   image.command('add').description('Add or replace an image: a name:tag for a command line')
     .argument('<name:tag>', 'image reference, e.g. myapp:1')

@@ -4,12 +4,10 @@ import type { Node, Task } from '../../lib/model/types.js';
 import { mergeFilters } from '../../lib/client/filters.js';
 import type { CliContext } from '../context.js';
 import { describeError, ExitError } from '../errors.js';
-import { buildNodeRows, NODE_HEADER, nodeRowCells } from '../format/node-table.js';
+import { buildNodeRows, NODE_FIELDS, NODE_HEADER, nodeRowCells } from '../format/node-table.js';
 import { prettyNode } from '../format/node-pretty.js';
-import { formatTable } from '../format/table.js';
-import { jsonLine } from '../format/text.js';
 import { collect, parseFilterArgs } from '../options.js';
-import { checkFormat, printTasks, type TaskListFlags } from '../print-tasks.js';
+import { checkFormat, printRows, printTasks, type TaskListFlags } from '../print-tasks.js';
 import { nodeRef } from '../node-ref.js';
 import { registerNodeUpdate } from './node-update.js';
 import { registerNodeJoin, registerNodeRm } from './cluster-processes.js';
@@ -18,7 +16,7 @@ function registerNodeLs(node: Command, ctx: CliContext): void {
   node.command('ls').alias('list').description('List nodes in the swarm')
     .option('-q, --quiet', 'Only display IDs')
     .option('-f, --filter <key=value>', 'Filter output (id, name, label, role, membership)', collect)
-    .option('--format <format>', 'Output format: table (default) or json (one object per line)')
+    .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Hostname}}\')')
     .addHelpText('after', '\nExamples:\n  $ swarmlet node ls\n  $ swarmlet node ls --format json')
     .action(ctx.run(async (flags: { quiet?: boolean; filter?: string[]; format?: string }) => {
       const format = checkFormat(flags.format);
@@ -26,8 +24,7 @@ function registerNodeLs(node: Command, ctx: CliContext): void {
       const self = !flags.quiet && nodes.length > 0 ? (await ctx.client().info()).Swarm.NodeID : undefined;
       const rows = buildNodeRows(nodes, self);
       if (flags.quiet) for (const row of rows) ctx.out(row.ID);
-      else if (format === 'json') for (const row of rows) ctx.out(jsonLine({ ...row }));
-      else for (const line of formatTable(NODE_HEADER, rows.map(nodeRowCells))) ctx.out(line);
+      else printRows(ctx, format === 'table' ? undefined : flags.format, rows, { header: NODE_HEADER, cells: nodeRowCells, fields: NODE_FIELDS });
     }));
 }
 
@@ -37,7 +34,7 @@ function registerNodePs(node: Command, ctx: CliContext): void {
     .option('--no-trunc', 'Do not truncate output')
     .option('-q, --quiet', 'Only display task IDs')
     .option('-f, --filter <key=value>', 'Filter output (id, name, desired-state)', collect)
-    .option('--format <format>', 'Output format: table (default) or json (one object per line)')
+    .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Hostname}}\')')
     .addHelpText('after', '\nExamples:\n  $ swarmlet node ps\n  $ swarmlet node ps node-2 --filter desired-state=running')
     .action(ctx.run(async (refs: string[], flags: TaskListFlags & { filter?: string[]; trunc?: boolean }) => {
       checkFormat(flags.format);

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { collect, parseFilterArgs } from '../options.js';
-import { checkFormat } from '../print-tasks.js';
-import { buildServiceRows, SERVICE_HEADER, serviceRowCells } from '../format/service-table.js';
-import { formatTable } from '../format/table.js';
-import { jsonLine } from '../format/text.js';
+import { checkFormat, printRows } from '../print-tasks.js';
+import { buildServiceRows, SERVICE_FIELDS, SERVICE_HEADER, serviceRowCells } from '../format/service-table.js';
 
 interface LsFlags { quiet?: boolean; filter?: string[]; format?: string }
 
@@ -15,7 +13,7 @@ export function registerServiceLs(service: Command, ctx: CliContext): void {
     .description('List services')
     .option('-q, --quiet', 'Only display IDs')
     .option('-f, --filter <key=value>', 'Filter output (id, name, label, mode)', collect)
-    .option('--format <format>', 'Output format: table (default) or json (one object per line)')
+    .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Name}}\', \'table {{.ID}}\\t{{.Replicas}}\')')
     .addHelpText('after', `
 Examples:
   $ swarmlet service ls
@@ -27,10 +25,8 @@ Examples:
       const rows = buildServiceRows(services);
       if (flags.quiet) {
         for (const row of rows) ctx.out(row.ID);
-      } else if (format === 'json') {
-        for (const row of rows) ctx.out(jsonLine({ ...row }));
       } else {
-        for (const line of formatTable(SERVICE_HEADER, rows.map(serviceRowCells))) ctx.out(line);
+        printRows(ctx, format === 'table' ? undefined : flags.format, rows, { header: SERVICE_HEADER, cells: serviceRowCells, fields: SERVICE_FIELDS });
       }
     }));
 }

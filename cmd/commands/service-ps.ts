@@ -16,7 +16,7 @@ export function registerServicePs(service: Command, ctx: CliContext): void {
     .option('--no-trunc', 'Do not truncate output')
     .option('-q, --quiet', 'Only display task IDs')
     .option('-f, --filter <key=value>', 'Filter output (id, name, node, desired-state)', collect)
-    .option('--format <format>', 'Output format: table (default) or json (one object per line)')
+    .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Name}} {{.CurrentState}}\')')
     .addHelpText('after', `
 Examples:
   $ swarmlet service ps web

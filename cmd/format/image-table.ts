@@ -7,6 +7,8 @@ import { naturalCompare } from './text.js';
 export interface ImageRow { Name: string; Cmd: string; Cwd: string; Created: string; BuiltIn: string }
 
 export const IMAGE_HEADER = ['NAME', 'CMD', 'CWD', 'CREATED', 'BUILT-IN'];
+/** The fields a `--format` template can use. */
+export const IMAGE_FIELDS: ReadonlyArray<keyof ImageRow> = ['Name', 'Cmd', 'Cwd', 'Created', 'BuiltIn'];
 
 export function buildImageRows(images: Image[], now: number): ImageRow[] {
   return [...images]

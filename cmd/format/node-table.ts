@@ -14,6 +14,8 @@ export interface NodeRow {
 }
 
 export const NODE_HEADER = ['ID', 'HOSTNAME', 'STATUS', 'AVAILABILITY', 'MANAGER STATUS', 'ENGINE VERSION'];
+/** The fields a `--format` template can use (docker's names). */
+export const NODE_FIELDS: ReadonlyArray<keyof NodeRow> = ['ID', 'Self', 'Hostname', 'Status', 'Availability', 'ManagerStatus', 'EngineVersion'];
 
 export function managerStatus(node: Node): string {
   const m = node.ManagerStatus;

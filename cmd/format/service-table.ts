@@ -6,6 +6,8 @@ import { displayImage, naturalCompare, truncateId } from './text.js';
 export interface ServiceRow { ID: string; Name: string; Mode: string; Replicas: string; Image: string; Ports: string }
 
 export const SERVICE_HEADER = ['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS'];
+/** The fields a `--format` template can use (docker's names). */
+export const SERVICE_FIELDS: ReadonlyArray<keyof ServiceRow> = ['ID', 'Name', 'Mode', 'Replicas', 'Image', 'Ports'];
 
 export function serviceMode(service: Service): string {
   const m = service.Spec.Mode;

@@ -28,6 +28,8 @@ export interface TaskRowOptions {
 }
 
 export const TASK_HEADER = ['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS'];
+/** The fields a `--format` template can use (docker's names). */
+export const TASK_FIELDS: ReadonlyArray<keyof TaskRow> = ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'];
 const MAX_ERROR = 30;
 
 /** PORTS: the task's published ports; swarmlet tasks carry their real endpoint (Addr:Port). */
