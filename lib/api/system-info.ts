@@ -64,7 +64,7 @@ function swarmInfo(info: ClusterInfo): Record<string, unknown> {
     LocalNodeState: 'active',
     ControlAvailable: true,
     Error: '',
-    RemoteManagers: [{ NodeID: info.nodeId, Addr: info.nodeAddr }],
+    RemoteManagers: [{ NodeID: info.nodeId, Addr: info.managerAddr ?? info.nodeAddr }],
     Nodes: info.nodes,
     Managers: info.managers,
     Cluster: {

@@ -17,6 +17,8 @@ export interface ClusterInfo {
   /** The node the manager treats as "self" (the `*` in node ls, `node ps` without argument). */
   nodeId: string;
   nodeAddr: string;
+  /** The manager's API address (HOST:PORT), as `docker info` lists it under Manager Addresses. */
+  managerAddr?: string;
   clusterId: string;
   createdAt: string;
   nodes: number;

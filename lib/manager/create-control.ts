@@ -72,6 +72,7 @@ export function createControl(o: ControlOptions): Control {
         const self = tx.getNode(o.selfNodeId());
         return {
           nodeId: o.selfNodeId(), nodeAddr: self?.Status.Addr ?? '127.0.0.1', clusterId: o.clusterId, createdAt: o.createdAt,
+          ...(self?.ManagerStatus?.Addr ? { managerAddr: self.ManagerStatus.Addr } : {}),
           nodes: nodes.length, managers: nodes.filter((n) => n.Spec.Role === 'manager').length,
           heartbeatPeriodMs: o.heartbeatPeriodMs ?? 5000, taskHistoryLimit: o.taskHistoryLimit ?? 5,
         };
