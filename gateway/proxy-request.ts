@@ -21,8 +21,6 @@ import { HEALTHY, recordConnectFailure, recordSuccess, type EjectionPolicy } fro
 import type { UpstreamPools } from './upstream-pools.js';
 import { failureReason, isIdempotent, isRetryableError } from './upstream-failures.js';
 
-export { failureReason, isIdempotent, isRetryableError } from './upstream-failures.js';
-export { bodyFraming, contentLength, hasBody, type BodyFraming } from './body-framing.js';
 
 /** A service as the request path sees it. */
 export interface RoutedService {

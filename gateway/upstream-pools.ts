@@ -9,9 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../lib/logger.js';
 import type { GatewayLimits } from './limits.js';
 
-export type PoolFactory = (origin: string, opts: Pool.Options) => Dispatcher;
 
-export const defaultPoolFactory: PoolFactory = (origin, opts) => new Pool(origin, opts);
 
 /** The undici options of an endpoint's pool. */
 export function poolOptions(l: GatewayLimits): Pool.Options {
@@ -40,8 +38,7 @@ export class UpstreamPools {
   private readonly options: Pool.Options;
   private closed = false;
 
-  constructor(limits: GatewayLimits, private readonly logger: Logger,
-    private readonly factory: PoolFactory = defaultPoolFactory) {
+  constructor(limits: GatewayLimits, private readonly logger: Logger) {
     this.options = poolOptions(limits);
   }
 
@@ -49,7 +46,7 @@ export class UpstreamPools {
   get(target: PoolTarget): Dispatcher {
     let pool = this.pools.get(target.key);
     if (pool === undefined) {
-      pool = this.factory(target.origin, this.options);
+      pool = new Pool(target.origin, this.options);
       if (this.closed) { this.retireOne(target.key, pool); return pool; } // after closeAll: a pool that takes nothing
       this.pools.set(target.key, pool);
     }

@@ -144,7 +144,8 @@ class GatewayWorkers implements WorkersGateway {
     const slot: WorkerSlot = { n, worker, version: -1, ports: [] };
     this.slots.set(n, slot);
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new Error(`gateway worker ${n} did not start within ${this.opts.startTimeoutMs ?? 30_000} ms`)), this.opts.startTimeoutMs ?? 30_000);
+      const limitMs = this.opts.startTimeoutMs ?? 30_000;
+      const timer = this.clock.setTimeout(() => reject(new Error(`gateway worker ${n} did not start within ${limitMs} ms`)), limitMs);
       const settle = (err?: Error): void => { timer.cancel(); if (err) reject(err); else resolve(); };
       worker.on('message', (m: unknown) => {
         if (!isFromWorker(m)) return;
@@ -191,7 +192,7 @@ class GatewayWorkers implements WorkersGateway {
 
   /** Every live worker's metrics (a worker that does not answer within 2 s is left out). */
   private collect(): Promise<object[][]> {
-    return Promise.all(this.liveSlots().map((s) => this.askMetrics(s))).then((all) => all.filter((m): m is object[] => m !== null));
+    return this.workerMetrics().then((m) => [...m.values()]);
   }
 
   private liveSlots(): WorkerSlot[] {

@@ -15,10 +15,10 @@ export function registerImage(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'Only display names')
     .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Name}}\')')
     .action(ctx.run(async (flags: { quiet?: boolean; format?: string }) => {
-      const format = checkFormat(flags.format);
+      checkFormat(flags.format);
       const rows = buildImageRows(await ctx.client().images.list(), ctx.now());
       if (flags.quiet) for (const row of rows) ctx.out(row.Name);
-      else printRows(ctx, format === 'table' ? undefined : flags.format, rows, { header: IMAGE_HEADER, cells: imageRowCells, fields: IMAGE_FIELDS });
+      else printRows(ctx, flags.format, rows, { header: IMAGE_HEADER, cells: imageRowCells, fields: IMAGE_FIELDS });
     }));
   image.command('add').description('Add or replace an image: a name:tag for a command line')
     .argument('<name:tag>', 'image reference, e.g. myapp:1')

@@ -19,12 +19,12 @@ function registerNodeLs(node: Command, ctx: CliContext): void {
     .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Hostname}}\')')
     .addHelpText('after', '\nExamples:\n  $ swarmlet node ls\n  $ swarmlet node ls --format json')
     .action(ctx.run(async (flags: { quiet?: boolean; filter?: string[]; format?: string }) => {
-      const format = checkFormat(flags.format);
+      checkFormat(flags.format);
       const nodes = await ctx.client().nodes.list(parseFilterArgs(flags.filter));
       const self = !flags.quiet && nodes.length > 0 ? (await ctx.client().info()).Swarm.NodeID : undefined;
       const rows = buildNodeRows(nodes, self);
       if (flags.quiet) for (const row of rows) ctx.out(row.ID);
-      else printRows(ctx, format === 'table' ? undefined : flags.format, rows, { header: NODE_HEADER, cells: nodeRowCells, fields: NODE_FIELDS });
+      else printRows(ctx, flags.format, rows, { header: NODE_HEADER, cells: nodeRowCells, fields: NODE_FIELDS });
     }));
 }
 

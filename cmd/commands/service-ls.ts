@@ -19,14 +19,14 @@ Examples:
   $ swarmlet service ls
   $ swarmlet service ls --filter name=web --format json`)
     .action(ctx.run(async (flags: LsFlags) => {
-      const format = checkFormat(flags.format);
+      checkFormat(flags.format);
       const filters = parseFilterArgs(flags.filter);
       const services = await ctx.client().services.list({ filters, status: !flags.quiet });
       const rows = buildServiceRows(services);
       if (flags.quiet) {
         for (const row of rows) ctx.out(row.ID);
       } else {
-        printRows(ctx, format === 'table' ? undefined : flags.format, rows, { header: SERVICE_HEADER, cells: serviceRowCells, fields: SERVICE_FIELDS });
+        printRows(ctx, flags.format, rows, { header: SERVICE_HEADER, cells: serviceRowCells, fields: SERVICE_FIELDS });
       }
     }));
 }

@@ -5,6 +5,7 @@ import { silentLogger } from '../logger.js';
 import { builtinImage, imageRef } from '../drivers/builtin-images.js';
 import type { Assignments, SessionMessage } from '../dispatcher/dispatcher.js';
 import { uploadLogs } from './upload-logs.js';
+import { ndjsonLines } from '../ndjson-lines.js';
 import type { LogLine, LogQuery } from './task-driver.js';
 import type { TaskReport } from '../manager/manager.js';
 import type { AgentLink, NodeReport } from './agent-link.js';
@@ -48,6 +49,10 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/tasks/${taskId}/status`, r);
     await res.body.dump();
   };
+  const sendDescription = async (d: NodeReport) => {
+    const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/description`, d);
+    await res.body.dump();
+  };
   void (async () => {
     while (!stop.signal.aborted) {
       await sleep(o.clock, o.heartbeatMs, stop.signal);
@@ -65,14 +70,9 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
             if (res.statusCode !== 200) throw new Error(`session refused: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 200)}`);
             backoff = 200;
             for (const [id, r] of lastReports) void sendReport(id, r).catch(() => undefined);
-            if (lastDescription) void post(`/swarmlet/v1/nodes/${o.nodeId}/description`, lastDescription).then((r) => r.body.dump()).catch(() => undefined);
-            let buf = '';
-            for await (const chunk of res.body) {
-              buf += (chunk as Buffer).toString('utf8');
-              for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-                const line = buf.slice(0, nl);
-                buf = buf.slice(nl + 1);
-                if (!line.trim()) continue;
+            if (lastDescription) void sendDescription(lastDescription).catch(() => undefined);
+            for await (const lines of ndjsonLines(res.body)) {
+              for (const line of lines) {
                 const message = JSON.parse(line) as Assignments | SessionMessage;
                 if ('LogRequest' in message) {
                   if (o.logs) void uploadLogs(message.LogRequest, { url: `${base}/swarmlet/v1/nodes/${o.nodeId}/logs/${message.LogRequest.ID}`, headers: auth, ...via, logs: o.logs, signal: stop.signal, logger });
@@ -100,8 +100,7 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     },
     describe(_nodeId, d) {
       lastDescription = d;
-      void post(`/swarmlet/v1/nodes/${o.nodeId}/description`, d).then((r) => r.body.dump())
-        .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'node description not delivered'));
+      void sendDescription(d).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'node description not delivered (sent again on reconnect)'));
     },
     resolveImage(image) {
       const ref = imageRef(image);

@@ -29,7 +29,7 @@ export async function reportImages(o: ReportImagesOptions): Promise<void> {
   let last: string | undefined;
   while (!o.signal.aborted) {
     try {
-      const images = [...new Set(await driver.listImages())].sort();
+      const images = [...new Set(await driver.listImages())].sort(); // sorted: the same list compares equal
       const key = images.join('\n');
       if (key !== last && !o.signal.aborted) {
         link.describe(o.nodeId, { Driver: driver.name, Images: images });

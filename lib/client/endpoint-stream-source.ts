@@ -1,3 +1,4 @@
+import { ndjsonLines } from '../ndjson-lines.js';
 import { request, type Dispatcher } from 'undici';
 import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
@@ -74,14 +75,6 @@ async function readStream(url: string, via: Via, signal: AbortSignal, onTable: (
     const text = await res.body.text();
     throw new Error(`endpoint stream: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
   }
-  let buf = '';
-  for await (const chunk of res.body) {
-    buf += (chunk as Buffer).toString('utf8');
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line) onTable(JSON.parse(line) as EndpointTable);
-    }
-  }
+  for await (const lines of ndjsonLines(res.body)) for (const line of lines) onTable(JSON.parse(line) as EndpointTable);
   throw new Error('endpoint stream ended');
 }

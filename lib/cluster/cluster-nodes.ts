@@ -3,6 +3,7 @@ import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Node } from '../model/types.js';
 import type { NodeReport } from '../agent/agent-link.js';
+import { canonicalImage } from '../manager/node-images.js';
 import type { WriteTx } from '../store/store.js';
 
 export interface NodeSeed {
@@ -45,13 +46,13 @@ export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now:
   return tx.putNode(node);
 }
 
-/** Records what a node reported about its driver (its images); a no-op when nothing changed. */
+/** Records what a node reported about its driver (its images, canonical and sorted); a no-op when nothing changed. */
 export function describeNode(tx: WriteTx, nodeId: string, d: NodeReport): void {
   const n = tx.getNode(nodeId);
   if (!n) return;
   const description = { ...n.Description };
   if (d.Driver !== undefined) description.Driver = d.Driver;
-  if (d.Images !== undefined) description.Images = [...d.Images].sort();
+  if (d.Images !== undefined) description.Images = [...new Set(d.Images.map(canonicalImage))].sort();
   else delete description.Images;
   if (JSON.stringify(description) === JSON.stringify(n.Description)) return;
   tx.putNode({ ...n, Description: description });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
+import { ndjsonLines } from '../ndjson-lines.js';
 
 /** What goes down a node's session when the manager wants a task's logs. */
 export interface LogRequest {
@@ -96,13 +97,9 @@ export class LogRequests {
     const entry = this.pending.get(id);
     if (!entry || entry.nodeId !== nodeId || entry.upload) return false;
     entry.upload = upload;
-    let buf = '';
     try {
-      for await (const chunk of upload) {
-        buf += (chunk as Buffer).toString('utf8');
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
+      for await (const lines of ndjsonLines(upload)) {
+        for (const line of lines) {
           const l = parseLine(line);
           if (l) entry.push(l);
         }
@@ -118,7 +115,6 @@ export class LogRequests {
 }
 
 function parseLine(line: string): LogLine | undefined {
-  if (line.trim() === '') return undefined;
   try {
     const l = JSON.parse(line) as Partial<LogLine>;
     if ((l.stream === 'stdout' || l.stream === 'stderr') && typeof l.time === 'number' && typeof l.text === 'string') {

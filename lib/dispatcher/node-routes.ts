@@ -3,6 +3,7 @@ import type { ApiContext } from '../api/context.js';
 import { readJsonBody, requireObject } from '../api/read-body.js';
 import { sendEmpty, sendJson } from '../api/reply.js';
 import type { Route } from '../api/router.js';
+import { presentedCredential } from '../api/client-auth.js';
 import { isTaskState } from '../model/task-state.js';
 import type { TaskReport } from '../manager/manager.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -39,9 +40,8 @@ export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: Endpo
 
 /** A node credential is valid only for its own node's routes (it cannot call manager-only routes). */
 function auth(ctx: ApiContext, d: Dispatcher): void {
-  const h = ctx.req.headers.authorization ?? '';
-  const m = /^Bearer (\S+)$/.exec(h);
-  if (!m || !d.authenticate(ctx.params[0]!, m[1]!)) {
+  const presented = presentedCredential(ctx.req.headers.authorization);
+  if (presented.kind !== 'bearer' || !d.authenticate(ctx.params[0]!, presented.token)) {
     throw new SwarmletError('unauthenticated', 'node credential missing or invalid');
   }
 }

@@ -1,7 +1,7 @@
 import type { TaskDriver } from '../agent/task-driver.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { createDockerApi } from './docker/docker-api.js';
+import { createDockerApi, dockerHostOf } from './docker/docker-api.js';
 import { createDockerDriver } from './docker/docker-driver.js';
 import { createProcessDriver } from './process-driver.js';
 
@@ -38,7 +38,7 @@ export async function createTaskDriver(choice: DriverChoice, ctx: DriverContext)
   try {
     await api.ping();
   } catch (err) {
-    const where = choice.dockerHost ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    const where = dockerHostOf(choice.dockerHost);
     throw new Error(`cannot reach the Docker engine at ${where}: ${(err as Error).message} (start dockerd, or pass --docker-host)`);
   }
   return createDockerDriver({ api, clock: ctx.clock, logger: ctx.logger, nodeId: ctx.nodeId, hostname: ctx.hostname });

@@ -26,8 +26,8 @@ export function canonicalImage(name: string): string {
 /** Whether `node` can run `image`: in its engine's image list (docker) or in the catalog (process). */
 export function canRunImage(tx: ReadTx, node: Node, image: string, now: number): boolean {
   if (!hasNodeImages(node)) return findImage(tx, image, now) !== undefined;
-  const want = canonicalImage(image);
-  return (node.Description.Images ?? []).some((i) => canonicalImage(i) === want);
+  // Images are stored canonical (describeNode): one spelling to compare, once per call.
+  return (node.Description.Images ?? []).includes(canonicalImage(image));
 }
 
 /**

@@ -2,6 +2,7 @@
  * `docker service update` semantics (docker/cli cli/command/service/update.go): only the options given
  * change the spec; a new spec is returned and the input is never mutated.
  */
+import { isJobMode } from './naming.js';
 import { invalid } from '../errors.js';
 import { parseDuration } from './durations.js';
 import {
@@ -70,7 +71,7 @@ function applyMode(spec: ServiceSpec, opts: ServiceUpdateOptions): void {
     const placement = spec.TaskTemplate.Placement ?? (spec.TaskTemplate.Placement = {});
     set(placement, 'MaxReplicas', nonNegativeInt(opts.replicasMaxPerNode, 'replicasMaxPerNode') || undefined);
   }
-  checkNoJobUpdateOptions(opts, mode.ReplicatedJob !== undefined || mode.GlobalJob !== undefined);
+  checkNoJobUpdateOptions(opts, isJobMode(mode));
 }
 
 function applyContainer(c: ContainerSpec, opts: ServiceUpdateOptions): void {

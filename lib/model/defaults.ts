@@ -2,6 +2,7 @@
  * Swarm's server-side defaults (swarmkit api/defaults/service.go) and the effective values the
  * orchestrators use. Defaults apply where a field is nil; the Engine API treats UpdateConfig.Monitor 0 as unset.
  */
+import { isJobMode } from './naming.js';
 import type { RestartCondition, RestartPolicy, ServiceSpec, TaskSpec, UpdateConfig } from './types.js';
 import { NS_PER_MS } from './durations.js';
 
@@ -86,7 +87,7 @@ export function withDefaults(spec: ServiceSpec): ServiceSpec {
   container.StopGracePeriod ??= DEFAULT_STOP_GRACE_NS;
   container.DNSConfig ??= {};
   task.Resources ??= {};
-  const job = out.Mode?.ReplicatedJob !== undefined || out.Mode?.GlobalJob !== undefined;
+  const job = isJobMode(out.Mode);
   task.RestartPolicy = restartWithDefaults(task.RestartPolicy, job ? 'on-failure' : DEFAULT_RESTART_POLICY.Condition);
   task.Placement ??= {};
   if (job) return out; // jobs take no update or rollback config

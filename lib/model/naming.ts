@@ -1,4 +1,4 @@
-import type { Service, Task } from './types.js';
+import type { Service, Task, ServiceMode } from './types.js';
 
 /** `service ps` display name: `<service>.<slot>`, or `<service>.<nodeID>` for global tasks (slot 0). */
 export function taskDisplayName(serviceName: string, task: Pick<Task, 'Slot' | 'NodeID'>): string {
@@ -28,8 +28,12 @@ export function desiredReplicas(service: Pick<Service, 'Spec'>): number {
 
 /** replicated-job or global-job: tasks run to completion, once per execution (JobIteration). */
 export function isJob(service: Pick<Service, 'Spec'>): boolean {
-  const m = service.Spec.Mode;
-  return m.ReplicatedJob !== undefined || m.GlobalJob !== undefined;
+  return isJobMode(service.Spec.Mode);
+}
+
+/** isJob for a bare mode (a spec being built or validated). */
+export function isJobMode(mode: ServiceMode | undefined): boolean {
+  return mode?.ReplicatedJob !== undefined || mode?.GlobalJob !== undefined;
 }
 
 /** The execution a job service is on (0 for a service that is not a job or has no JobStatus yet). */

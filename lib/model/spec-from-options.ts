@@ -4,6 +4,7 @@
  * DNSConfig {}}, Resources {Limits {}, Reservations {}}, Placement {}, ForceUpdate 0, EndpointSpec {Mode vip},
  * and UpdateConfig / RollbackConfig / RestartPolicy only when an option of that group is given.
  */
+import { isJobMode } from './naming.js';
 import { invalid } from '../errors.js';
 import { parseDuration } from './durations.js';
 import {
@@ -22,7 +23,7 @@ export type { ServiceUpdateOptions } from './apply-update-options.js';
 export function specFromOptions(opts: ServiceOptions): ServiceSpec {
   if (opts === null || typeof opts !== 'object') throw invalid('invalid service options: expected an object', 'options');
   const Mode = modeFromOptions(opts);
-  checkNoJobUpdateOptions(opts, Mode.ReplicatedJob !== undefined || Mode.GlobalJob !== undefined);
+  checkNoJobUpdateOptions(opts, isJobMode(Mode));
   if (opts.name !== undefined && opts.name !== '') checkServiceName(opts.name, 'name');
   const image = typeof opts.image === 'string' ? opts.image.trim() : '';
   if (image === '') throw invalid('ContainerSpec: image reference must be provided', 'image');

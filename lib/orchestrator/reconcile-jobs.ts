@@ -3,8 +3,9 @@ import { inCurrentIteration } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { Node, RestartPolicy, Service, Task } from '../model/types.js';
 import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
-import { emptyPlan, type OrchestratorPlan, type TaskToCreate } from './plan.js';
+import { emptyPlan, type OrchestratorPlan } from './plan.js';
 import { decideRestart } from './restart-policy.js';
+import { replacement } from './reconcile-replicated.js';
 import { acceptsNewTasks, isInvalidNode, isLive, newestFirst } from './slots.js';
 
 export interface JobInput {
@@ -49,7 +50,7 @@ export function reconcileReplicatedJob(input: JobInput): OrchestratorPlan {
   const job = service.Spec.Mode.ReplicatedJob ?? {};
   const concurrent = job.MaxConcurrent ?? 1;
   const total = job.TotalCompletions ?? concurrent;
-  const create = (slot: number, delayMs: number, reason: string) => plan.create.push(newJobTask(service.ID, slot, '', now, delayMs, reason));
+  const create = (slot: number, delayMs: number, reason: string) => plan.create.push(replacement(service, slot, now, delayMs, reason));
   const rules: UnitRules = {
     plan, now, policy: jobRestartPolicy(service.Spec.TaskTemplate),
     lost: (t) => t.NodeID !== '' && isInvalidNode(nodes.get(t.NodeID)),
@@ -89,7 +90,7 @@ export function reconcileGlobalJob(input: JobInput): OrchestratorPlan {
     plan, now, policy: jobRestartPolicy(service.Spec.TaskTemplate),
     lost: (t) => !holds(nodes.get(t.NodeID)),
     replaceLost: () => false,
-    restart: (t, delayMs) => plan.create.push(newJobTask(service.ID, 0, t.NodeID, now, delayMs, `restart of ${t.ID}`)),
+    restart: (t, delayMs) => plan.create.push(replacement(service, 0, now, delayMs, `restart of ${t.ID}`, t.NodeID)),
     keepEnded: (t) => nodes.get(t.NodeID)?.Spec.Availability === 'pause',
   };
   const served = new Set<string>();
@@ -98,7 +99,7 @@ export function reconcileGlobalJob(input: JobInput): OrchestratorPlan {
   }
   for (const node of nodes.values()) {
     if (served.has(node.ID) || !acceptsNewTasks(node) || !matchConstraints(node, constraints)) continue;
-    plan.create.push(newJobTask(service.ID, 0, node.ID, now, 0, 'job task for node'));
+    plan.create.push(replacement(service, 0, now, 0, 'job task for node', node.ID));
   }
   return plan;
 }
@@ -156,10 +157,4 @@ export function planJobUnit(rules: UnitRules, history: Task[]): JobUnitState {
   // A task the system shut down (agent stopped, node restarted) did not fail: no back-off.
   rules.restart(newest, newest.Status.State === 'shutdown' ? 0 : d.delayMs);
   return 'active';
-}
-
-function newJobTask(serviceId: string, slot: number, nodeId: string, now: number, delayMs: number, reason: string): TaskToCreate {
-  return delayMs > 0
-    ? { serviceId, slot, nodeId, desiredState: 'ready', startAfter: now + delayMs, reason }
-    : { serviceId, slot, nodeId, desiredState: 'running', reason };
 }

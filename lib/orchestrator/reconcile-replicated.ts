@@ -1,7 +1,7 @@
 import { effectiveRestartPolicy } from '../model/defaults.js';
 import { desiredReplicas } from '../model/naming.js';
 import type { Node, RestartPolicy, Service, Task } from '../model/types.js';
-import { emptyPlan, type OrchestratorPlan } from './plan.js';
+import { emptyPlan, type OrchestratorPlan, type TaskToCreate } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
 import { planDrains } from './plan-drains.js';
@@ -125,10 +125,10 @@ function nodeFitsService(service: Service, nodes: ReadonlyMap<string, Node>): (n
   return somewhere ? fits : () => true;
 }
 
-export function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string) {
+export function replacement(service: Service, slot: number, now: number, delayMs: number, reason: string, nodeId = ''): TaskToCreate {
   return delayMs > 0
-    ? { serviceId: service.ID, slot, nodeId: '', desiredState: 'ready' as const, startAfter: now + delayMs, reason }
-    : { serviceId: service.ID, slot, nodeId: '', desiredState: 'running' as const, reason };
+    ? { serviceId: service.ID, slot, nodeId, desiredState: 'ready', startAfter: now + delayMs, reason }
+    : { serviceId: service.ID, slot, nodeId, desiredState: 'running', reason };
 }
 
 /**

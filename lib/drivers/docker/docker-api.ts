@@ -121,6 +121,11 @@ export interface DockerApiOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The engine a host option means: the option, else DOCKER_HOST, else the local socket. */
+export function dockerHostOf(host: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return host?.trim() || env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock';
+}
+
 /** dockerode's connection options for a Docker host URL. */
 export function dockerConnection(host: string | undefined): Docker.DockerOptions {
   const url = host?.trim() || 'unix:///var/run/docker.sock';
@@ -136,7 +141,7 @@ export function dockerConnection(host: string | undefined): Docker.DockerOptions
 
 /** A DockerApi on dockerode. */
 export function createDockerApi(opts: DockerApiOptions = {}): DockerApi {
-  const docker = new Docker(dockerConnection(opts.host ?? (opts.env ?? process.env).DOCKER_HOST));
+  const docker = new Docker(dockerConnection(dockerHostOf(opts.host, opts.env)));
   const container = (id: string) => docker.getContainer(id);
   return {
     ping: async () => { await docker.ping(); },
