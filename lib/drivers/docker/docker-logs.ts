@@ -2,41 +2,28 @@ import { StringDecoder } from 'node:string_decoder';
 import type { LogLine, LogQuery } from '../../agent/task-driver.js';
 import { MAX_LINE_CHARS } from '../log-lines.js';
 import type { DockerApi } from './docker-api.js';
+import { FrameDecoder as StdcopyDecoder } from '../../client/log-frames.js';
 
 type Stream = LogLine['stream'];
 
 /** One frame of the engine's multiplexed stream. */
 export interface LogFrame { stream: Stream; payload: Buffer }
 
-const HEADER_BYTES = 8;
-
 /**
- * Splits the engine's multiplexed log stream (8-byte header: stream type, three zero bytes, payload
- * length big-endian) into frames, however the bytes are chunked. Stream 2 (and 3, engine errors)
- * is stderr; 0 and 1 are stdout.
+ * The engine's multiplexed log stream (8-byte header: stream type, three zero bytes, payload
+ * length big-endian) as frames, however the bytes are chunked: the client's frame decoder, with
+ * stream 2 (and 3, engine errors) read as stderr and 0 and 1 as stdout.
  */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private readonly frames = new StdcopyDecoder();
 
   push(chunk: Buffer): LogFrame[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const frames: LogFrame[] = [];
-    let at = 0;
-    while (this.pending.length - at >= HEADER_BYTES) {
-      const size = this.pending.readUInt32BE(at + 4);
-      if (this.pending.length - at - HEADER_BYTES < size) break;
-      const type = this.pending[at] ?? 1;
-      const start = at + HEADER_BYTES;
-      frames.push({ stream: type >= 2 ? 'stderr' : 'stdout', payload: this.pending.subarray(start, start + size) });
-      at = start + size;
-    }
-    this.pending = this.pending.subarray(at);
-    return frames;
+    return this.frames.push(chunk).map((f) => ({ stream: f.stream >= 2 ? 'stderr' : 'stdout', payload: f.payload }));
   }
 
   /** Bytes of an incomplete last frame (dropped at the end of the stream). */
   leftover(): number {
-    return this.pending.length;
+    return this.frames.pending;
   }
 }
 
