@@ -1,6 +1,6 @@
 /**
  * Message framing read from raw headers, without building header objects: whether a client
- * request has a body (and whether its length is known), and an upstream response's Content-Length.
+ * request has a body (and whether its length is known).
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -21,15 +21,4 @@ export function bodyFraming(req: IncomingMessage): BodyFraming {
 /** True when the request carries a body (it is then streamed, and can be replayed only unread). */
 export function hasBody(req: IncomingMessage): boolean {
   return bodyFraming(req) !== 'none';
-}
-
-/** The Content-Length of a response's raw headers (as undici gives them), or -1. */
-export function contentLength(raw: readonly Buffer[]): number {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length !== 14 || name.toString('latin1').toLowerCase() !== 'content-length') continue;
-    const n = Number(raw[i + 1]!.toString('latin1'));
-    return Number.isSafeInteger(n) && n >= 0 ? n : -1;
-  }
-  return -1;
 }

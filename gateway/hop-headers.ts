@@ -11,7 +11,7 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 /** Name lengths worth lower-casing to look up (every other name is forwarded as is). */
 const REQUEST_CHECKED = lengthTable([...HOP_BY_HOP, 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
-const RESPONSE_CHECKED = lengthTable([...HOP_BY_HOP]);
+const RESPONSE_CHECKED = lengthTable([...HOP_BY_HOP, 'content-length']);
 
 function lengthTable(names: readonly string[]): Uint8Array {
   const t = new Uint8Array(64);
@@ -44,6 +44,13 @@ export function connectionTokens(raw: readonly (string | Buffer)[]): ReadonlySet
   return tokens;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
+/** The common `Connection` values, which name no other header. */
+function namesNothing(value: string): boolean {
+  return value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close';
+}
+
 /**
  * The headers that `Connection` names and that would not be dropped anyway, or undefined (the
  * common `Connection: keep-alive` or `close` names none: nothing to look up per header).
@@ -52,8 +59,7 @@ function namedByConnection(raw: readonly (string | Buffer)[]): ReadonlySet<strin
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.length !== 10 || str(name).toLowerCase() !== 'connection') continue;
-    const value = str(raw[i + 1]!);
-    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') continue;
+    if (namesNothing(str(raw[i + 1]!))) continue;
     const tokens = connectionTokens(raw);
     if (tokens === undefined) return undefined;
     const named = new Set<string>();
@@ -117,17 +123,41 @@ export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptio
   return out;
 }
 
-/** The headers to send to the client for an upstream response (`raw` as undici gives them). */
-export function forwardResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
-  const named = namedByConnection(raw);
+/** Where `forwardResponseHeaders` leaves the response's Content-Length: -1 when absent or not a length. */
+export interface ResponseLength { contentLength: number }
+
+/**
+ * The headers to send to the client for an upstream response (`raw` as undici gives them), in one
+ * pass; the Content-Length goes to `length` when given. A `Connection` header that names more
+ * than `keep-alive`/`close` makes a second pass that also drops the headers it names.
+ */
+export function forwardResponseHeaders(raw: readonly (string | Buffer)[], length?: ResponseLength): string[] {
+  return responseHeaders(raw, undefined, length) ?? responseHeaders(raw, namedByConnection(raw) ?? NONE, length)!;
+}
+
+/** undefined when `named` is not known yet and a Connection header names something. */
+function responseHeaders(raw: readonly (string | Buffer)[], named: ReadonlySet<string> | undefined, length: ResponseLength | undefined): string[] | undefined {
   const out: string[] = [];
+  let contentLength = -1;
+  let first = true;
   for (let i = 0; i < raw.length; i += 2) {
     const name = str(raw[i]!);
-    if (named !== undefined || (name.length < 64 && RESPONSE_CHECKED[name.length] === 1)) {
+    const n = name.length;
+    if (named !== undefined || (n < 64 && RESPONSE_CHECKED[n] === 1)) {
       const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower))) continue;
+      if (HOP_BY_HOP.has(lower)) {
+        if (named === undefined && n === 10 && lower === 'connection' && !namesNothing(str(raw[i + 1]!))) return undefined;
+        continue;
+      }
+      if (named !== undefined && named.has(lower)) continue;
+      if (first && n === 14 && lower === 'content-length') {
+        first = false;
+        const v = Number(str(raw[i + 1]!));
+        contentLength = Number.isSafeInteger(v) && v >= 0 ? v : -1;
+      }
     }
     out.push(name, str(raw[i + 1]!));
   }
+  if (length !== undefined) length.contentLength = contentLength;
   return out;
 }

@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../lib/clock.js';
 import type { ServiceEndpoints, UpstreamEndpoint } from './endpoint-set.js';
 import type { ServiceMetrics } from './gateway-metrics.js';
-import { bodyFraming, contentLength } from './body-framing.js';
+import { bodyFraming } from './body-framing.js';
 import { methodIndex } from './gateway-metrics.js';
 import { clientIp, forwardRequestHeaders, forwardResponseHeaders } from './hop-headers.js';
 import { HEALTHY, recordConnectFailure, recordSuccess, type EjectionPolicy } from './passive-health.js';
@@ -43,6 +43,8 @@ export interface ProxyContext {
 export interface ListenerState { readonly closing: boolean }
 
 const noop = (): void => {};
+/** Largest last body chunk sent as a string with the head. */
+const SMALL_BODY = 4096;
 /** The exchange of a response, for the one shared 'close' listener (no closure per request). */
 const EXCHANGE = Symbol('swarmlet.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: ProxyExchange };
@@ -77,6 +79,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   private endpoint: UpstreamEndpoint | undefined;
   private abortFn: Abort | null = null;
   private resumeFn: (() => void) | null = null;
+  /** The response's Content-Length (-1: none), as forwardResponseHeaders leaves it. */
+  contentLength = -1;
   /** Body bytes still to come by the response's Content-Length (-1: not known). */
   private remaining = -1;
   /** The body's last chunk, received but not written yet: it goes out with `res.end`. */
@@ -154,12 +158,13 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.clientGone) return false;
     this.status = status;
     this.resumeFn = resume;
-    this.remaining = contentLength(rawHeaders);
     const res = this.res;
     try {
       if (this.listener.closing) res.shouldKeepAlive = false;
-      if (statusText) res.writeHead(status, statusText, forwardResponseHeaders(rawHeaders));
-      else res.writeHead(status, forwardResponseHeaders(rawHeaders));
+      const headers = forwardResponseHeaders(rawHeaders, this);
+      this.remaining = this.contentLength;
+      if (statusText) res.writeHead(status, statusText, headers);
+      else res.writeHead(status, headers);
     } catch (err) {
       // Headers Node refuses to write (invalid characters): nothing went out, so answer 502.
       this.responded = false;
@@ -181,8 +186,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const last = this.held;
     this.held = null;
-    if (last !== null) this.res.end(last);
-    else this.res.end();
+    // A small last chunk goes out as a latin1 string (byte for byte): Node then writes the head
+    // and the body with one write instead of a writev of two buffers.
+    if (last === null) this.res.end();
+    else if (last.length <= SMALL_BODY) this.res.end(last.toString('latin1'), 'latin1');
+    else this.res.end(last);
     this.finish(this.status);
   }
 

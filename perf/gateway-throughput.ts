@@ -2,7 +2,9 @@
  * Scenario 4, gateway throughput: the same load generator and the same three minimal backends,
  * in the same run, one after another: direct to one backend, the swarmlet gateway, nginx (Debian
  * package: round-robin upstream with keepalive, worker_processes = the gateway's cores) and the
- * http-proxy package (the Node baseline), each proxy in front of all three backends.
+ * http-proxy package (the Node baseline), each proxy in front of all three backends; then the
+ * floor of the gateway's own stack (node:http + an undici Pool per backend, nothing else), so the
+ * run shows how much of the gateway's cost is its own work and how much its HTTP stack's.
  *
  *   node --import tsx perf/gateway-throughput.ts [--json] [--quick] [--duration 5] [--connections 32]
  *        [--generator wrk|undici] [--no-pin] [--no-two-cores]
@@ -30,7 +32,7 @@ import { ProcessGroup, tsxCommand, waitForPort } from './lib/processes.js';
 import type { ProxyConfig } from './lib/proxy-config.js';
 import { Report } from './lib/report.js';
 
-const PORTS = { gateway: 18590, httpProxy: 18591, nginx: 18592, gateway2: 18594, nginx2: 18595 } as const;
+const PORTS = { gateway: 18590, httpProxy: 18591, nginx: 18592, undiciFloor: 18593, gateway2: 18594, nginx2: 18595 } as const;
 /** Every core of the machine (this process is pinned, and children inherit its affinity). */
 const ALL_CORES = os.cpus().length;
 const anyCore = (cmd: string, args: string[]) => ({ cmd: 'taskset', args: ['-c', `0-${ALL_CORES - 1}`, cmd, ...args] });
@@ -134,9 +136,16 @@ async function main(): Promise<void> {
     }
     const httpProxy = await nodeProxy(b, 'http-proxy-server.ts', cfg(PORTS.httpProxy));
     runFigures(report, 'httpProxy', 'http-proxy (Node baseline)', httpProxy);
+    const floor = await nodeProxy(b, 'undici-floor-server.ts', cfg(PORTS.undiciFloor));
+    runFigures(report, 'undiciFloor', 'undici floor (node:http + undici Pool, nothing else)', floor);
     report.heading('ratios');
     report.figure('gatewayOverDirect', 'gateway / direct throughput', gateway.rps / direct.rps, '×', { digits: 3 });
     report.figure('httpProxyOverDirect', 'http-proxy / direct throughput', httpProxy.rps / direct.rps, '×', { digits: 3 });
+    report.figure('gatewayOverUndiciFloor', 'gateway / undici floor throughput', gateway.rps / floor.rps, '×', { digits: 3 });
+    if (gateway.cpuSeconds && floor.cpuSeconds) {
+      const perReq = (r: Run) => (r.cpuSeconds! / Math.max(1, r.requests)) * 1e6;
+      report.figure('gatewayCpuOverUndiciFloor', 'gateway CPU per request − undici floor\'s', perReq(gateway) - perReq(floor), 'µs', { digits: 3 });
+    }
     report.figure('gatewayOverHttpProxy', 'gateway / http-proxy throughput', gateway.rps / httpProxy.rps, '×', { digits: 3, target: { op: '>=', value: 1.5 } });
     if (viaNginx) {
       report.figure('gatewayOverNginx', 'gateway / nginx throughput', gateway.rps / viaNginx.rps, '×', { digits: 3, target: { op: '>=', value: 0.8 } });

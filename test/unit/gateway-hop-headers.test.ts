@@ -107,13 +107,41 @@ t.test('property: forwardRequestHeaders (which lower-cases only names of a check
 
 t.test('property: forwardResponseHeaders keeps end-to-end headers in order, drops hop-by-hop and Connection-named ones', async (t) => {
   const names = ['Content-Type', 'Connection', 'Keep-Alive', 'Transfer-Encoding', 'Set-Cookie', 'X-A', 'x-b', 'Trailer', 'Upgrade', 'Date', 'Content-Length'];
-  const value = fc.constantFrom('keep-alive', 'close', 'X-A', 'x-a, x-b', 'v', 'Keep-Alive');
+  const value = fc.constantFrom('keep-alive', 'close', 'X-A', 'x-a, x-b', 'v', 'Keep-Alive', '12', '0');
   fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 10 }), (pairsIn) => {
     const raw = pairsIn.flat();
     const named = new Set<string>();
     for (const [n, v] of pairsIn) if (n.toLowerCase() === 'connection') for (const tok of v.split(',')) named.add(tok.trim().toLowerCase());
     const want = pairsIn.filter(([n]) => !isHopByHop(n.toLowerCase()) && !named.has(n.toLowerCase())).flat();
     t.same(forwardResponseHeaders(raw), want);
+    const length = { contentLength: -2 };
+    t.same(forwardResponseHeaders(raw.map((h) => Buffer.from(h, 'latin1')), length), want, 'the same from Buffers');
+    const cl = pairsIn.find(([n]) => n.toLowerCase() === 'content-length');
+    const n = cl === undefined ? -1 : Number(cl[1]);
+    t.equal(length.contentLength, Number.isInteger(n) && n >= 0 ? n : -1, 'the first Content-Length');
     return true;
   }), { numRuns: 300 });
+});
+
+t.test('forwardResponseHeaders leaves the first Content-Length, -1 when absent or not a length', async (t) => {
+  const buf = (flat: string[]) => flat.map((s) => Buffer.from(s, 'latin1'));
+  const cases: Array<[string[], number]> = [
+    [['Content-Type', 'text/plain', 'Content-Length', '42'], 42],
+    [['content-length', '0'], 0],
+    [['Transfer-Encoding', 'chunked'], -1],
+    [['Content-Length', 'abc'], -1],
+    [['Content-Length', '-3'], -1],
+    [['X-Content-Length', '7'], -1],
+    [['Content-Length', '5', 'Content-Length', '6'], 5],
+    [['Connection', 'x-a', 'X-A', '1', 'Content-Length', '9'], 9],
+    [['Connection', 'content-length', 'Content-Length', '3'], 3],
+    [['Connection', 'Upgrade, keep-alive', 'Content-Length', '4'], 4],
+  ];
+  for (const [raw, want] of cases) {
+    const length = { contentLength: -2 };
+    forwardResponseHeaders(buf(raw), length);
+    t.equal(length.contentLength, want, raw.join(' '));
+  }
+  t.same(forwardResponseHeaders(buf(['Connection', 'Upgrade, keep-alive', 'Upgrade', 'h2c', 'Content-Length', '4'])), ['Content-Length', '4'],
+    'a Connection header naming only hop-by-hop headers');
 });
