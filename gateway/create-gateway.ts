@@ -5,7 +5,7 @@
  * that the table marks draining).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
@@ -15,7 +15,8 @@ import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { EndpointSource, EndpointTable } from './endpoint-table.js';
 import { ServiceEndpoints, type UpstreamEndpoint } from './endpoint-set.js';
 import { GatewayMetrics, methodIndex, type ServiceMetrics } from './gateway-metrics.js';
-import { answerClientError, checkRequest, resolveLimits, type GatewayLimits } from './limits.js';
+import { checkRequest, clientErrorAnswer, resolveLimits, statusForClientError, type GatewayLimits } from './limits.js';
+import { DEFAULT_LINGER, closeAfterAnswers, lingerOnClose, lingeredTooLong, type Lingering } from './lingering-close.js';
 import { Listeners } from './listeners.js';
 import { defaultEjectionPolicy } from './passive-health.js';
 import { proxyRequest, respondText, type ListenerState, type RoutedService } from './proxy-request.js';
@@ -90,8 +91,13 @@ class NodeGateway implements Gateway {
   private admin: AdminServer | undefined;
   private pendingSync: Promise<void> = Promise.resolve();
   private state: 'new' | 'started' | 'closed' = 'new';
-  /** Client connections on which a request was rejected: nothing more is read from them. */
-  private readonly poisoned = new WeakSet<Socket>();
+  /**
+   * Client connections on which a request was rejected: the requests pipelined behind it are
+   * never answered, and the connection closes once the answers before it and the rejection are out.
+   */
+  private readonly poisoned = new WeakMap<Socket, Lingering>();
+  /** Client connections whose parser failed (Node reports the error again for every later chunk). */
+  private readonly failedParsers = new WeakSet<Duplex>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'gateway', node: opts.hostname });
@@ -121,7 +127,7 @@ class NodeGateway implements Gateway {
         request: (port, l, req, res) => this.onRequest(port, l, req, res),
         upgrade: (port, l, req, socket, head) => this.onUpgrade(port, l, req, socket, head),
         connection: (socket) => this.onConnection(socket),
-        clientError: (err, socket) => this.metrics.clientError(answerClientError(err, socket)),
+        clientError: (err, socket) => this.onClientError(err, socket),
         bindError: () => this.metrics.bindError(),
       },
     });
@@ -201,21 +207,40 @@ class NodeGateway implements Gateway {
   }
 
   private onRequest(port: number, l: ListenerState, req: IncomingMessage, res: ServerResponse): void {
-    if (this.poisoned.has(req.socket)) { req.socket.destroy(); return; }
+    const lingering = this.poisoned.get(req.socket);
+    if (lingering !== undefined) {
+      if (lingeredTooLong(req.socket, lingering, DEFAULT_LINGER)) req.socket.destroy();
+      return;
+    }
     const entry = this.byPort.get(port);
     if (entry === undefined) { respondText(res, 503, `no service published on port ${port}`, l.closing); return; }
     const rejected = checkRequest(req, this.limits);
     if (rejected !== undefined) {
-      // The connection is out of step (its next "request" may be a smuggled one): answer, then close
-      // it, and drop whatever else was parsed from it meanwhile.
-      this.poisoned.add(req.socket);
+      // The connection is out of step (its next "request" may be a smuggled one): answer after the
+      // requests before it are answered, then close it, ignoring whatever else it sends.
+      const socket = req.socket;
+      this.poisoned.set(socket, lingerOnClose(socket, this.clock, DEFAULT_LINGER));
       entry.metrics.countRequest(methodIndex(req.method), rejected.status);
       respondText(res, rejected.status, rejected.text, true);
-      const socket = req.socket;
       res.once('finish', () => socket.destroySoon());
       return;
     }
     proxyRequest(this.ctx, entry, l, req, res);
+  }
+
+  /**
+   * A request Node's parser refused (or a timeout, or a transport error): the requests before it
+   * are answered, then the error's status, then the connection closes. Node reports every later
+   * chunk of a connection whose parser failed again: only the first counts.
+   */
+  private onClientError(err: Error & { code?: string }, socket: Duplex): void {
+    // A connection already rejected (lingering) has had its answer: what it sends next is ignored.
+    if (this.failedParsers.has(socket) || this.poisoned.has(socket as Socket)) return;
+    this.failedParsers.add(socket);
+    const status = statusForClientError(err.code);
+    this.metrics.clientError(status);
+    if (err.code === 'ECONNRESET' || !(socket instanceof Socket) || !socket.writable) { socket.destroy(); return; }
+    closeAfterAnswers(socket, clientErrorAnswer(status), this.clock, DEFAULT_LINGER);
   }
 
   private onUpgrade(port: number, l: ListenerState, req: IncomingMessage, socket: Duplex, head: Buffer): void {

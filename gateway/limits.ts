@@ -99,16 +99,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large',
 };
 
-/**
- * What Node does on a parse error when nobody listens for `clientError` (answer when no response
- * is under way on the socket, then destroy it), so a listener can count the error and keep that.
- */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex): number {
-  const status = statusForClientError(err.code);
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (socket.writable && (inFlight == null || inFlight.headersSent !== true)) {
-    socket.write(`HTTP/1.1 ${status} ${REASONS[status]}\r\nConnection: close\r\n\r\n`);
-  }
-  socket.destroy(err);
-  return status;
+/** The raw answer to a parse error (the connection closes after it). */
+export function clientErrorAnswer(status: number): string {
+  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }

@@ -76,4 +76,28 @@ t.test('limits against slowloris, oversized heads and request smuggling', async 
     t.notOk(u.requests.some((r) => r.url === '/smuggle' || r.url === '/inner'));
     t.match(await gw.registry.metrics(), /swarmlet_gateway_client_errors_total\{node="node-1",code="408"\} 1/);
   });
+
+  await t.test('a rejected request in a pipeline: the answers before it, its 400, then a clean close', async (t) => {
+    const good = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const bad = 'GET /bad HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n';
+    const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    for (const [name, behind] of [['3 requests behind it', 3], ['3,000 requests behind it (more than one read)', 3_000]] as const) {
+      const before = u.hits;
+      const r = await send(good('/first') + bad + good('/after').repeat(behind), { waitMs: 2_000 });
+      t.same(statuses(r.text), [200, 400], `${name}: the first request's answer, then the 400, nothing else`);
+      t.ok(r.closed, `${name}: connection closed`);
+      t.notOk(r.reset, `${name}: closed cleanly, not reset`);
+      t.equal(u.hits, before + 1, `${name}: only the request before the rejected one reached the upstream`);
+    }
+    t.notOk(u.requests.some((r) => r.url === '/after' || r.url === '/bad'));
+
+    // A request Node's parser refuses (not a method): the one before it still gets its own answer.
+    const before = u.hits;
+    const r = await send(good('/first-of-two') + 'N@T A METHOD\r\n\r\n' + good('/after').repeat(3), { waitMs: 2_000 });
+    t.same(statuses(r.text), [200, 400], 'parse error: the answer of the request before it, then 400');
+    t.match(r.text, /"url":"\/first-of-two"/, 'the 200 is the first request\'s own answer');
+    t.ok(r.closed, 'parse error: connection closed');
+    t.notOk(r.reset, 'parse error: closed cleanly, not reset');
+    t.equal(u.hits, before + 1);
+  });
 });
