@@ -214,18 +214,18 @@ class NodeGateway implements Gateway {
     }
     const entry = this.byPort.get(port);
     if (entry === undefined) { respondText(res, 503, `no service published on port ${port}`, l.closing); return; }
-    const rejected = checkRequest(req, this.limits);
-    if (rejected !== undefined) {
+    const checked = checkRequest(req, this.limits);
+    if (typeof checked !== 'string') {
       // The connection is out of step (its next "request" may be a smuggled one): answer after the
       // requests before it are answered, then close it, ignoring whatever else it sends.
       const socket = req.socket;
       this.poisoned.set(socket, lingerOnClose(socket, this.clock, DEFAULT_LINGER));
-      entry.metrics.countRequest(methodIndex(req.method), rejected.status);
-      respondText(res, rejected.status, rejected.text, true);
+      entry.metrics.countRequest(methodIndex(req.method), checked.status);
+      respondText(res, checked.status, checked.text, true);
       res.once('finish', () => socket.destroySoon());
       return;
     }
-    proxyRequest(this.ctx, entry, l, req, res);
+    proxyRequest(this.ctx, entry, l, req, res, checked);
   }
 
   /**
@@ -246,8 +246,8 @@ class NodeGateway implements Gateway {
   private onUpgrade(port: number, l: ListenerState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const entry = this.byPort.get(port);
     if (entry === undefined || l.closing) { respondRaw(socket, 503, `no service published on port ${port}`); return; }
-    const rejected = checkRequest(req, this.limits);
-    if (rejected !== undefined) { respondRaw(socket, rejected.status, rejected.text); return; }
+    const checked = checkRequest(req, this.limits);
+    if (typeof checked !== 'string') { respondRaw(socket, checked.status, checked.text); return; }
     proxyUpgrade(this.ctx, entry, req, socket, head);
   }
 

@@ -52,21 +52,13 @@ function namesNothing(value: string): boolean {
 }
 
 /**
- * The headers that `Connection` names and that would not be dropped anyway, or undefined (the
- * common `Connection: keep-alive` or `close` names none: nothing to look up per header).
+ * The headers the `Connection` headers name that would not be dropped anyway: the second pass,
+ * taken only when some `Connection` header names more than `keep-alive`/`close`.
  */
-function namedByConnection(raw: readonly (string | Buffer)[]): ReadonlySet<string> | undefined {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length !== 10 || str(name).toLowerCase() !== 'connection') continue;
-    if (namesNothing(str(raw[i + 1]!))) continue;
-    const tokens = connectionTokens(raw);
-    if (tokens === undefined) return undefined;
-    const named = new Set<string>();
-    for (const t of tokens) if (!HOP_BY_HOP.has(t)) named.add(t);
-    return named.size > 0 ? named : undefined;
-  }
-  return undefined;
+function namedByConnection(raw: readonly (string | Buffer)[]): ReadonlySet<string> {
+  const named = new Set<string>();
+  for (const t of connectionTokens(raw) ?? NONE) if (!HOP_BY_HOP.has(t)) named.add(t);
+  return named;
 }
 
 /** The client address without the IPv4-mapped IPv6 prefix. */
@@ -83,11 +75,16 @@ export interface ForwardOptions {
 }
 
 /**
- * The headers to send upstream for a client request (`raw` is `req.rawHeaders`). `Expect` is
- * dropped too: the gateway's own server has already answered `100 Continue`.
+ * The headers to send upstream for a client request (`raw` is `req.rawHeaders`), in one pass
+ * unless a `Connection` header names more than `keep-alive`/`close`. `Expect` is dropped too:
+ * the gateway's own server has already answered `100 Continue`.
  */
 export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptions): string[] {
-  const named = namedByConnection(raw);
+  return requestHeaders(raw, opts, undefined) ?? requestHeaders(raw, opts, namedByConnection(raw))!;
+}
+
+/** undefined when `named` is not known yet and a Connection header names something. */
+function requestHeaders(raw: readonly string[], opts: ForwardOptions, named: ReadonlySet<string> | undefined): string[] | undefined {
   const out: string[] = [];
   let xff: string | undefined;
   let host: string | undefined;
@@ -107,8 +104,10 @@ export function forwardRequestHeaders(raw: readonly string[], opts: ForwardOptio
       } else if (lower === 'upgrade') {
         upgrade ??= value;
         continue;
-      } else if (HOP_BY_HOP.has(lower) || lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host'
-        || (named !== undefined && named.has(lower))) {
+      } else if (HOP_BY_HOP.has(lower)) {
+        if (named === undefined && lower === 'connection' && !namesNothing(value)) return undefined;
+        continue;
+      } else if (lower === 'expect' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || (named !== undefined && named.has(lower))) {
         continue;
       }
     }
@@ -132,7 +131,7 @@ export interface ResponseLength { contentLength: number }
  * than `keep-alive`/`close` makes a second pass that also drops the headers it names.
  */
 export function forwardResponseHeaders(raw: readonly (string | Buffer)[], length?: ResponseLength): string[] {
-  return responseHeaders(raw, undefined, length) ?? responseHeaders(raw, namedByConnection(raw) ?? NONE, length)!;
+  return responseHeaders(raw, undefined, length) ?? responseHeaders(raw, namedByConnection(raw), length)!;
 }
 
 /** undefined when `named` is not known yet and a Connection header names something. */

@@ -59,30 +59,36 @@ export function serverOptions(l: GatewayLimits): ServerOptions {
 
 export interface Rejection { status: 400 | 431; text: string }
 
+/** How an accepted request's body is framed: none, a Content-Length, or chunked (its length unknown). */
+export type BodyFraming = 'none' | 'length' | 'chunked';
+
 /**
  * Checks the parser already makes, made again before anything is forwarded: a request that would
- * be framed differently by another HTTP implementation never reaches a task.
+ * be framed differently by another HTTP implementation never reaches a task. One pass over the raw
+ * headers (req.headers would build an object; only names of the right length are compared) that
+ * also tells how an accepted request's body is framed.
  */
-export function checkRequest(req: IncomingMessage, l: GatewayLimits): Rejection | undefined {
+export function checkRequest(req: IncomingMessage, l: GatewayLimits): Rejection | BodyFraming {
   const raw = req.rawHeaders;
   if (raw.length / 2 > l.maxHeadersCount) return { status: 431, text: 'too many header fields' };
-  // One pass over the raw list (req.headers would build an object): only names of the right length are compared.
   let hosts = 0;
   let te: string | undefined;
   let cl = false;
+  let length = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const n = name.length;
     if (n === 4) { if (name.toLowerCase() === 'host') hosts++; }
-    else if (n === 14) { if (name.toLowerCase() === 'content-length') cl = true; }
-    else if (n === 17 && name.toLowerCase() === 'transfer-encoding') te = te === undefined ? raw[i + 1]! : `${te}, ${raw[i + 1]!}`;
+    else if (n === 14) {
+      if (name.toLowerCase() === 'content-length') { cl = true; if (raw[i + 1] !== '0') length = true; }
+    } else if (n === 17 && name.toLowerCase() === 'transfer-encoding') te = te === undefined ? raw[i + 1]! : `${te}, ${raw[i + 1]!}`;
   }
   if (te !== undefined) {
     if (cl) return { status: 400, text: 'both Content-Length and Transfer-Encoding' };
     if (te.trim().toLowerCase() !== 'chunked') return { status: 400, text: 'unsupported Transfer-Encoding' };
   }
   if (hosts > 1) return { status: 400, text: 'duplicate Host header' };
-  return undefined;
+  return te !== undefined ? 'chunked' : length ? 'length' : 'none';
 }
 
 /** The status Node answers a parse error with. */

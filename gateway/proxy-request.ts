@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../lib/clock.js';
 import type { ServiceEndpoints, UpstreamEndpoint } from './endpoint-set.js';
 import type { ServiceMetrics } from './gateway-metrics.js';
-import { bodyFraming } from './body-framing.js';
+import type { BodyFraming } from './limits.js';
 import { methodIndex } from './gateway-metrics.js';
 import { clientIp, forwardRequestHeaders, forwardResponseHeaders } from './hop-headers.js';
 import { HEALTHY, recordConnectFailure, recordSuccess, type EjectionPolicy } from './passive-health.js';
@@ -65,9 +65,9 @@ export function respondText(res: ServerResponse, status: number, text: string, c
   res.end(body);
 }
 
-/** Proxies `req` to an endpoint of `svc`; the response goes to `res`. */
-export function proxyRequest(ctx: ProxyContext, svc: RoutedService, listener: ListenerState, req: IncomingMessage, res: ServerResponse): void {
-  new ProxyExchange(ctx, svc, listener, req, res).start();
+/** Proxies `req` (its body framed as checkRequest found) to an endpoint of `svc`; the response goes to `res`. */
+export function proxyRequest(ctx: ProxyContext, svc: RoutedService, listener: ListenerState, req: IncomingMessage, res: ServerResponse, framing: BodyFraming): void {
+  new ProxyExchange(ctx, svc, listener, req, res, framing).start();
 }
 
 class ProxyExchange implements Dispatcher.DispatchHandler {
@@ -100,10 +100,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     private readonly listener: ListenerState,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    framing: BodyFraming,
   ) {
     const method = req.method!;
     this.method = methodIndex(method);
-    this.body = bodyFraming(req) === 'none' ? null : req;
+    this.body = framing === 'none' ? null : req;
     const headers = forwardRequestHeaders(req.rawHeaders, { clientIp: clientIp(req.socket.remoteAddress) });
     this.options = { path: req.url!, method, headers, body: this.body };
   }

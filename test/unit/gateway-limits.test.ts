@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { checkRequest, resolveLimits, serverOptions, statusForClientError } from '../../gateway/limits.js';
+import { checkRequest, resolveLimits, serverOptions, statusForClientError, type BodyFraming } from '../../gateway/limits.js';
 
 const limits = resolveLimits();
 
@@ -32,13 +32,15 @@ t.test('server options: never the insecure parser; timeouts checked often enough
   t.equal(o.requireHostHeader, true);
 });
 
-t.test('table: requests rejected before anything is forwarded', async (t) => {
+t.test('table: requests rejected before anything is forwarded, and the body framing of the others', async (t) => {
   const many = Array.from({ length: 101 }, (_, i) => [`X-H${i}`, 'v']).flat();
-  const cases: Array<[string, string[], number | undefined]> = [
-    ['plain GET', ['Host', 'a'], undefined],
-    ['chunked body', ['Host', 'a', 'Transfer-Encoding', 'chunked'], undefined],
-    ['chunked in capitals', ['Host', 'a', 'Transfer-Encoding', 'Chunked'], undefined],
-    ['Content-Length body', ['Host', 'a', 'Content-Length', '3'], undefined],
+  const cases: Array<[string, string[], number | BodyFraming]> = [
+    ['plain GET', ['Host', 'a'], 'none'],
+    ['chunked body', ['Host', 'a', 'Transfer-Encoding', 'chunked'], 'chunked'],
+    ['chunked in capitals', ['Host', 'a', 'Transfer-Encoding', 'Chunked'], 'chunked'],
+    ['Content-Length body', ['Host', 'a', 'Content-Length', '3'], 'length'],
+    ['Content-Length 0', ['Host', 'a', 'content-length', '0'], 'none'],
+    ['X-Content-Length is not a length', ['Host', 'a', 'X-Content-Length', '5'], 'none'],
     ['CL + TE', ['Host', 'a', 'Content-Length', '3', 'Transfer-Encoding', 'chunked'], 400],
     ['TE chunked, identity', ['Host', 'a', 'Transfer-Encoding', 'chunked, identity'], 400],
     ['TE identity then chunked (two headers)', ['Host', 'a', 'Transfer-Encoding', 'identity', 'Transfer-Encoding', 'chunked'], 400],
@@ -46,10 +48,13 @@ t.test('table: requests rejected before anything is forwarded', async (t) => {
     ['TE xchunked', ['Host', 'a', 'Transfer-Encoding', 'xchunked'], 400],
     ['TE gzip, chunked', ['Host', 'a', 'Transfer-Encoding', 'gzip, chunked'], 400],
     ['two Host headers', ['Host', 'a', 'host', 'b'], 400],
-    ['100 headers', many.slice(0, 200), undefined],
+    ['100 headers', many.slice(0, 200), 'none'],
     ['101 headers', many, 431],
   ];
-  for (const [name, raw, want] of cases) t.equal(checkRequest(req(raw), limits)?.status, want, name);
+  for (const [name, raw, want] of cases) {
+    const got = checkRequest(req(raw), limits);
+    t.equal(typeof got === 'string' ? got : got.status, want, name);
+  }
 });
 
 t.test('parse errors: 431 for oversized heads, 408 for timeouts, 400 otherwise', async (t) => {
