@@ -3,8 +3,11 @@
  * a capacity measured just before) through node-1's gateway while one task is `kill -9`'d.
  * Figures: errors (must be 0), time from the kill until the task is seen failed, until its
  * replacement runs and until the replacement answers a request through the gateway, and the
- * latency spike (p99/max during vs before). The same with a whole node process killed needs
- * node processes, which do not exist yet (issue 5): reported as not measured.
+ * latency spike (p99/max during vs before). Then the same for a whole node: a cluster of processes
+ * (`swarmlet manager` with a 1 s heartbeat and three `swarmlet node join`), 10 replicas, the load
+ * through node 1's gateway, and node 3 dies as a machine would: its `node join` process and every
+ * task process it ran get `kill -9` at once. Figures: errors, kill → node down, kill → its tasks
+ * running elsewhere, kill → the last replacement answers through the gateway, latency.
  *
  *   node --import tsx perf/failover.ts [--json] [--quick] [--load-share 0.5] [--max-rate 5000]
  */
@@ -14,15 +17,95 @@ import { loadFigures } from './lib/load-figures.js';
 import { measureCapacity, startLoad } from './lib/load-process.js';
 import type { LoadReport } from './lib/open-load.js';
 import { PERF_NODE_ADDRESSES, runningTasks, sleep, startPerfCluster, until } from './lib/perf-cluster.js';
+import { startProcessCluster, type ApiNode, type ApiTask } from './lib/process-cluster.js';
 import { ProcessGroup } from './lib/processes.js';
 import { Report } from './lib/report.js';
 
 const REPLICAS = 10;
 const PORT = 19720;
-const NODE_PROCESSES = 'needs node processes (issue 5)';
+const NODE_KILL_PORT = 19721;
 
 function secondsSince(from: number, iso: string | undefined): number | undefined {
   return iso === undefined ? undefined : (Date.parse(iso) - from) / 1000;
+}
+
+/** kill -9 of a node process and of its tasks (a node's machine dying) under load through another node. */
+async function nodeKill(args: ReturnType<typeof parseArgs>, report: Report): Promise<void> {
+  const group = new ProcessGroup();
+  process.once('exit', () => group.killAll());
+  const cluster = await startProcessCluster(group, PERF_NODE_ADDRESSES[3]!, PERF_NODE_ADDRESSES.slice(0, 3));
+  const url = `http://${PERF_NODE_ADDRESSES[0]}:${NODE_KILL_PORT}/`;
+  let result: LoadReport;
+  let rate: number;
+  let killAt = 0;
+  let downAt: number | undefined;
+  let replacedAt: number | undefined;
+  let victims: ApiTask[] = [];
+  let replacements: ApiTask[] = [];
+  try {
+    const spec = {
+      Name: 'fonode',
+      TaskTemplate: { ContainerSpec: { Image: 'whoami' }, RestartPolicy: { Condition: 'any', Delay: 0 } },
+      Mode: { Replicated: { Replicas: REPLICAS } },
+      EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: NODE_KILL_PORT, PublishMode: 'ingress' }] },
+    };
+    const created = await cluster.post('/services/create', spec);
+    if (created !== 201) throw new Error(`service create answered ${created}`);
+    await until(`${REPLICAS} tasks running`, async () => (await cluster.running('fonode')).length === REPLICAS, 60_000);
+    const pn3 = (await cluster.get<ApiNode[]>('/nodes')).find((n) => n.Description.Hostname === 'pn3');
+    if (pn3 === undefined) throw new Error('node pn3 is not in the cluster');
+    const capSeconds = args.quick ? 1.5 : 3;
+    const cap = await measureCapacity(group, url, capSeconds, 32);
+    rate = Math.max(50, Math.min(args.num('max-rate', 5000), Math.round(cap.rps * args.num('load-share', 0.5))));
+    report.heading(`kill -9 of a node: manager + 3 node processes (1 s heartbeat), capacity ${Math.round(cap.rps)} req/s through node 1's gateway, load ${rate} req/s`);
+    report.figure('nodeKillCapacity', 'node kill: capacity through node 1\'s gateway (closed loop)', cap.rps, 'req/s');
+    const load = await startLoad(group, { url, mode: 'open', rate, connections: 64, maxSeconds: 120, whoami: true, phase: 'warmup' });
+    try {
+      await sleep(1_000);
+      load.phase('before');
+      await sleep(args.quick ? 2_000 : 4_000);
+      const before = await cluster.running('fonode');
+      victims = before.filter((t) => t.NodeID === pn3.ID);
+      if (victims.length === 0) throw new Error('node pn3 runs none of the tasks');
+      load.phase('during');
+      killAt = Date.now();
+      cluster.nodes[2]!.child.kill('SIGKILL');
+      for (const t of victims) {
+        const pid = t.Status.ContainerStatus?.PID;
+        if (!pid) continue;
+        try { process.kill(-pid, 'SIGKILL'); } catch { /* not a group leader */ }
+        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+      await until('node pn3 down', async () => {
+        if ((await cluster.get<ApiNode>(`/nodes/${pn3.ID}`)).Status.State !== 'down') return false;
+        downAt = Date.now();
+        return true;
+      }, 30_000);
+      const seen = new Set(before.map((t) => t.ID));
+      await until('its tasks running elsewhere', async () => {
+        const now = await cluster.running('fonode');
+        if (now.length !== REPLICAS || now.some((t) => t.NodeID === pn3.ID)) return false;
+        replacedAt = Date.now();
+        replacements = now.filter((t) => !seen.has(t.ID));
+        return true;
+      }, 30_000);
+      await sleep(1_500);
+      load.phase('after');
+      await sleep(1_000);
+    } finally {
+      result = await load.stop();
+    }
+  } finally {
+    await cluster.close();
+  }
+  loadFigures(report, 'nodeKill', 'node kill -9', result, ['before', 'during'], rate);
+  report.figure('nodeKillTasks', 'node kill -9: tasks the node ran', victims.length, 'tasks');
+  if (downAt !== undefined) report.figure('nodeKillDown', 'node kill -9: kill → node seen down (heartbeat 1 s)', (downAt - killAt) / 1000, 's', { digits: 3 });
+  if (replacedAt !== undefined) report.figure('nodeKillReplacementsRunning', 'node kill -9: kill → its tasks running elsewhere', (replacedAt - killAt) / 1000, 's', { digits: 3 });
+  const served = replacements.map((t) => result.firstSeen[t.ID]).filter((x): x is number => x !== undefined);
+  report.figure('nodeKillReplacementsServed', 'node kill -9: replacements that answered through the gateway', served.length, 'tasks', { target: { op: '==', value: replacements.length } });
+  if (served.length > 0) report.figure('nodeKillReplacementsServe', 'node kill -9: kill → the last replacement serves', (Math.max(...served) - killAt) / 1000, 's', { digits: 3 });
+  report.note('node kill -9: until the node is seen down, requests the gateway sends to the dead tasks are refused and retried on another task (passive health ejects them); the errors figure counts what the client saw');
 }
 
 async function main(): Promise<void> {
@@ -83,10 +166,7 @@ async function main(): Promise<void> {
   const seen = replacement ? result.firstSeen[replacement.ID] : undefined;
   report.figure('taskKillReplacementServed', 'task kill -9: replacement answered through the gateway', seen === undefined ? 0 : 1, 'tasks', { target: { op: '==', value: 1 } });
   if (seen !== undefined) report.figure('taskKillReplacementServes', 'task kill -9: kill → replacement serves', (seen - killAt) / 1000, 's', { digits: 3 });
-  report.heading('kill -9 of a node process');
-  report.notMeasured('nodeKillErrors', 'node kill -9: errors', 'requests', NODE_PROCESSES, { op: '<=', value: 0 });
-  report.notMeasured('nodeKillReplacementServes', 'node kill -9: kill → replacements serve', 's', NODE_PROCESSES);
-  report.notMeasured('nodeKillDuringP99', 'node kill -9: p99 latency during', 'ms', NODE_PROCESSES);
+  await nodeKill(args, report);
   report.finish(args.json);
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { request } from 'undici';
 import { sleep, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -35,6 +36,8 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
   const base = o.manager.replace(/\/+$/, '');
   const auth = { authorization: `Bearer ${o.credential}` };
   const stop = new AbortController();
+  // One signal for every request of the link: a burst of task reports (one per task) is normal.
+  setMaxListeners(0, stop.signal);
   const dispatcher = createTlsDispatcher(o.tls);
   const via = dispatcher ? { dispatcher } : {};
   stop.signal.addEventListener('abort', () => { void dispatcher?.close().catch(() => undefined); }, { once: true });
