@@ -1,10 +1,11 @@
 import { effectiveRestartPolicy } from '../model/defaults.js';
 import { desiredReplicas } from '../model/naming.js';
 import type { Node, RestartPolicy, Service, Task } from '../model/types.js';
-import { emptyPlan, type OrchestratorPlan, type TaskToCreate } from './plan.js';
+import { emptyPlan, isEmptyPlan, type OrchestratorPlan, type TaskToCreate } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
 import { planDrains } from './plan-drains.js';
+import { planRebalance } from './plan-rebalance.js';
 import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
 import { isTerminal } from '../model/task-state.js';
 
@@ -71,6 +72,10 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
         if (isLive(t)) plan.setDesired.push({ taskId: t.ID, desiredState: 'remove', reason: 'scale down' });
       }
     }
+  }
+  if (isEmptyPlan(plan)) {
+    const move = planRebalance(input);
+    if (move !== undefined) plan.create.push(move);
   }
   return plan;
 }
