@@ -26,6 +26,16 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/**
+ * An AbortSignal that aborts after `ms` on the clock (AbortSignal.timeout would use real time);
+ * `done()` cancels the timer once the guarded work is over.
+ */
+export function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; done(): void } {
+  const ac = new AbortController();
+  const timer = clock.setTimeout(() => ac.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+  return { signal: ac.signal, done: () => timer.cancel() };
+}
+
 /** A manual clock for tests: time moves only when `advance` is called. */
 export class FakeClock implements Clock {
   private t: number;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
-import type { Clock } from '../clock.js';
+import { timeoutSignal, type Clock } from '../clock.js';
 import type { HealthSettings } from './health-state.js';
 
 export interface ProbeTarget {
@@ -17,21 +17,24 @@ export interface ProbeResult { ok: boolean; output: string }
 
 /** Runs one probe of a health check, bounded by its timeout. */
 export function runProbe(s: HealthSettings, target: ProbeTarget, clock: Clock): Promise<ProbeResult> {
-  if (s.kind === 'http') return httpProbe(String(s.target), target, s.timeoutMs);
+  if (s.kind === 'http') return httpProbe(String(s.target), target, s.timeoutMs, clock);
   const argv = s.kind === 'shell' ? ['/bin/sh', '-c', String(s.target)] : (s.target as string[]);
   if (target.exec) return inTaskProbe(argv, target.exec, s.timeoutMs);
   return execProbe(argv, target, s.timeoutMs, clock);
 }
 
-async function httpProbe(path: string, t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+async function httpProbe(path: string, t: ProbeTarget, timeoutMs: number, clock: Clock): Promise<ProbeResult> {
   if (!t.addr || !t.port) return { ok: false, output: 'the task has no endpoint to probe' };
   const url = `http://${t.addr}:${t.port}${path.startsWith('/') ? path : `/${path}`}`;
+  const timeout = timeoutSignal(clock, timeoutMs);
   try {
-    const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: timeout.signal });
     await res.body.dump();
     return { ok: res.statusCode >= 200 && res.statusCode < 400, output: `GET ${path}: ${res.statusCode}` };
   } catch (e) {
     return { ok: false, output: `GET ${path}: ${(e as Error).message}` };
+  } finally {
+    timeout.done();
   }
 }
 

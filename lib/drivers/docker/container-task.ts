@@ -1,5 +1,5 @@
 import type { ExitInfo, RunningTask } from '../../agent/task-driver.js';
-import { sleep, type Clock } from '../../clock.js';
+import { sleep, timeoutSignal, type Clock } from '../../clock.js';
 import { SwarmletError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { stopTimeoutSeconds } from './container-config.js';
@@ -62,7 +62,8 @@ export function containerTask(o: ContainerTaskOptions): RunningTask {
   };
 
   const exec = async (argv: string[], timeoutMs: number) => {
-    const r = await o.api.execInContainer(o.containerId, argv, AbortSignal.timeout(timeoutMs));
+    const timeout = timeoutSignal(o.clock, timeoutMs);
+    const r = await o.api.execInContainer(o.containerId, argv, timeout.signal).finally(() => timeout.done());
     const text = new FrameDecoder().push(Buffer.concat(r.output)).map((f) => f.payload.toString('utf8')).join('');
     return { exitCode: r.exitCode, output: text.slice(0, 4096) };
   };
