@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import { ApiError } from '../lib/client/api-error.js';
 import { SwarmletError } from '../lib/errors.js';
+import { DAEMON_STREAM_ERROR } from '../lib/client/log-frames.js';
 
 /** The failure was already reported on stderr; just exit with this code. */
 export class ExitError extends Error {
@@ -21,6 +22,8 @@ export function cliError(message: string, field?: string): SwarmletError {
 /** The stderr text for an error: `Error response from daemon: …` for the server's answers, else `Error: …`. */
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) return `Error response from daemon: ${e.message}`;
+  // As the docker CLI prints an error frame of a log stream: the message alone.
+  if (e instanceof SwarmletError && e.message.startsWith(DAEMON_STREAM_ERROR)) return e.message;
   if (e instanceof Error) return `Error: ${e.message}`;
   return `Error: ${String(e)}`;
 }

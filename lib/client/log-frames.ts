@@ -90,10 +90,13 @@ function cutSpace(s: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
+/** How the docker CLI words an error frame (stream 3) of a log stream. */
+export const DAEMON_STREAM_ERROR = 'error from daemon in stream:';
+
 /** Turns one frame into a record; stream 3 (daemon error) throws. */
 export function decodeLogFrame(frame: LogFrame, layout: LineLayout): LogRecord {
   const line = frame.payload.toString('utf8').replace(/\r?\n$/, '');
-  if (frame.stream === 3) throw new SwarmletError('internal', `error from daemon in stream: ${line}`);
+  if (frame.stream === 3) throw new SwarmletError('internal', `${DAEMON_STREAM_ERROR} ${line}`);
   let rest = line;
   let time: string | undefined;
   if (layout.timestamps) [time, rest] = cutSpace(rest);

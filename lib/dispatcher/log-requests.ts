@@ -3,6 +3,7 @@ import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import { ndjsonLines } from '../ndjson-lines.js';
+import { LogsUnavailable } from '../manager/incomplete-logs.js';
 
 /** What goes down a node's session when the manager wants a task's logs. */
 export interface LogRequest {
@@ -41,7 +42,7 @@ export class LogRequests {
 
   /**
    * The task's lines from its node; `send` delivers the request down the node's session and
-   * says whether the node has one.
+   * says whether the node has one (when it has none: LogsUnavailable, after no line).
    */
   read(nodeId: string, taskId: string, query: LogQuery, send: (r: LogRequest) => boolean | Promise<boolean>): AsyncIterable<LogLine> {
     const id = this.o.ids.next();
@@ -68,7 +69,7 @@ export class LogRequests {
       const onAbort = () => entry.end();
       query.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        if (!await send(request)) return;
+        if (!await send(request)) throw new LogsUnavailable(nodeId);
         timer = clock.setTimeout(() => { if (!entry.upload) entry.end(); }, timeoutMs);
         for (;;) {
           while (queue.length > 0) {

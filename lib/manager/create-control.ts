@@ -12,6 +12,7 @@ import type { ClusterInfo, Control, Filters, LogEntry } from './control.js';
 import { addImage, findImage, listImages, removeImage } from './image-catalog.js';
 import { filterNodes, filterServices, filterTasks } from './list-filters.js';
 import { mergeLogs } from './merge-logs.js';
+import { LogsUnavailable, incompleteLogStream, noteUnavailable, withIncompleteWarning } from './incomplete-logs.js';
 import { checkImageKnown } from './node-images.js';
 import { resolveRef } from './resolve.js';
 import { findTask as findTaskIn } from './find-task.js';
@@ -127,7 +128,9 @@ export function createControl(o: ControlOptions): Control {
     serviceLogs(ref, query) {
       const s = findService(ref);
       const tasks = store.view((tx) => tx.tasksOfService(s.ID)).filter((t) => t.NodeID !== '');
-      if (!query.follow) return mergeLogs(tasks.map((t) => taskEntries(t, query)), false);
+      const missing = new Set<string>();
+      const entries = (t: Task, q: LogQuery) => noteUnavailable(taskEntries(t, q), missing);
+      if (!query.follow) return withIncompleteWarning(mergeLogs(tasks.map((t) => entries(t, query)), false), missing, query.signal);
       // Following a service also follows the tasks it starts later (as Swarm's log broker does).
       const seen = new Set(tasks.map((t) => t.ID));
       const later = (add: (src: AsyncIterable<LogEntry>) => void) => store.watch((events) => {
@@ -136,13 +139,16 @@ export function createControl(o: ControlOptions): Control {
           if (!t || t.ServiceID !== s.ID || seen.has(t.ID) || t.NodeID === '' || t.Status.State !== 'running') continue;
           seen.add(t.ID);
           const { tail: _tail, ...fromStart } = query;
-          add(taskEntries(t, fromStart));
+          add(entries(t, fromStart));
         }
       });
-      return mergeLogs(tasks.map((t) => taskEntries(t, query)), true, query.signal, later);
+      return withIncompleteWarning(mergeLogs(tasks.map((t) => entries(t, query)), true, query.signal, later), missing, query.signal);
     },
     taskLogs(ref, query) {
-      return taskEntries(findTask(ref), query);
+      const lines = taskEntries(findTask(ref), query);
+      return (async function* () {
+        try { yield* lines; } catch (e) { throw e instanceof LogsUnavailable ? incompleteLogStream([e.message]) : e; }
+      })();
     },
     listImages: () => store.view((tx) => listImages(tx, clock.now())),
     addImage: (image) => store.update((tx) => addImage(tx, image, clock.now())),

@@ -86,12 +86,25 @@ t.test('service logs of tasks on node processes', async (t) => {
   await following;
   t.ok(seen.every((e) => e.taskId === one.ID), 'follow yields only that task');
 
-  // a node that is gone: its task's logs end (empty) instead of hanging.
+  // a node that is gone: its task's logs end at once, with Swarm's warning, instead of hanging.
   await nodes[1]!.close();
   nodes.pop();
   const other = tasks.find((x) => x.NodeID !== one.NodeID)!;
   const started = Date.now();
-  const none = await collect(cluster.logs(other.ID));
+  const none: LogEntry[] = [];
+  const err = await collectInto(cluster.logs(other.ID), none).then(() => undefined, (e: Error) => e);
   t.same(none, [], 'no lines from a node without a session');
+  t.equal(err?.message, `rpc error: code = Unknown desc = warning: incomplete log stream. some logs could not be retrieved for the following reasons: node ${other.NodeID} is not available`,
+    'then Swarm\'s warning, naming the node');
   t.ok(Date.now() - started < 8000, 'and no hang');
+  // the service: every line of the task whose node is there, then the warning
+  const some: LogEntry[] = [];
+  const serviceErr = await collectInto(cluster.logs('echo'), some).then(() => undefined, (e: Error) => e);
+  t.ok(some.some((e) => e.taskId === one.ID && e.text.includes('/after-follow')), 'the reachable task\'s lines');
+  t.ok(some.every((e) => e.taskId !== other.ID), 'none of the unreachable one');
+  t.match(serviceErr?.message, /incomplete log stream\. some logs could not be retrieved for the following reasons: node \S+ is not available$/, 'the warning comes last');
 });
+
+async function collectInto(it: AsyncIterable<LogEntry>, out: LogEntry[]): Promise<void> {
+  for await (const e of it) out.push(e);
+}

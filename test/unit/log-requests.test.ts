@@ -1,4 +1,5 @@
 import t from 'tap';
+import { LogsUnavailable } from '../../lib/manager/incomplete-logs.js';
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { FakeClock } from '../../lib/clock.js';
@@ -35,9 +36,13 @@ t.test('the request goes down the session; the node\'s upload becomes the lines'
   t.equal(await lr.accept('n1', sent[0]!.ID, upload()), false, 'an ended request cannot be answered again');
 });
 
-t.test('no session: no lines, at once', async (t) => {
+t.test('no session: no line, LogsUnavailable at once', async (t) => {
   const lr = new LogRequests({ clock: new FakeClock(), ids: sequentialIds('r') });
-  t.same(await drain(lr.read('n1', 'task1', {}, () => false)), []);
+  const got: unknown[] = [];
+  const err = await (async () => { for await (const l of lr.read('n1', 'task1', {}, () => false)) got.push(l); })().then(() => undefined, (e: unknown) => e);
+  t.same(got, []);
+  t.ok(err instanceof LogsUnavailable, 'LogsUnavailable');
+  t.equal((err as LogsUnavailable).message, 'node n1 is not available');
 });
 
 t.test('a node that never answers: the read ends after the answer timeout', async (t) => {
