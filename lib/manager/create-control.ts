@@ -127,7 +127,8 @@ export function createControl(o: ControlOptions): Control {
     },
     serviceLogs(ref, query) {
       const s = findService(ref);
-      const tasks = store.view((tx) => tx.tasksOfService(s.ID)).filter((t) => t.NodeID !== '');
+      // Tasks never scheduled have no logs, nor have tasks of removed nodes (gone with the node).
+      const tasks = store.view((tx) => tx.tasksOfService(s.ID).filter((t) => t.NodeID !== '' && tx.getNode(t.NodeID) !== undefined));
       const missing = new Set<string>();
       const entries = (t: Task, q: LogQuery) => noteUnavailable(taskEntries(t, q), missing);
       if (!query.follow) return withIncompleteWarning(mergeLogs(tasks.map((t) => entries(t, query)), false), missing, query.signal);
