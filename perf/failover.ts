@@ -14,7 +14,7 @@
 import type { Task } from '../lib/index.js';
 import { parseArgs } from './lib/args.js';
 import { loadFigures } from './lib/load-figures.js';
-import { measureCapacity, startLoad } from './lib/load-process.js';
+import { measureCapacity, startLoad, type LoadHandle } from './lib/load-process.js';
 import type { LoadReport } from './lib/open-load.js';
 import { PERF_NODE_ADDRESSES, runningTasks, sleep, startPerfCluster, until } from './lib/perf-cluster.js';
 import { startProcessCluster, type ApiNode, type ApiTask } from './lib/process-cluster.js';
@@ -27,6 +27,31 @@ const NODE_KILL_PORT = 19721;
 
 function secondsSince(from: number, iso: string | undefined): number | undefined {
   return iso === undefined ? undefined : (Date.parse(iso) - from) / 1000;
+}
+
+/**
+ * The load's phases around a failure: 1 s of warm-up, 2–4 s `before` ending with `prepare`
+ * (choosing the victim), then `during` from `strike` until it returns and 1.5 s more, then 1 s
+ * `after`. The load always stops; an error of `prepare` or `strike` is thrown after that.
+ */
+async function phased(load: LoadHandle, quick: boolean, prepare: () => Promise<void>, strike: () => Promise<void>): Promise<LoadReport> {
+  let failure: { error: unknown } | undefined;
+  try {
+    await sleep(1_000);
+    load.phase('before');
+    await sleep(quick ? 2_000 : 4_000);
+    await prepare();
+    load.phase('during');
+    await strike();
+    await sleep(1_500);
+    load.phase('after');
+    await sleep(1_000);
+  } catch (error) {
+    failure = { error };
+  }
+  const report = await load.stop();
+  if (failure) throw failure.error;
+  return report;
 }
 
 /** kill -9 of a node process and of its tasks (a node's machine dying) under load through another node. */
@@ -60,14 +85,12 @@ async function nodeKill(args: ReturnType<typeof parseArgs>, report: Report): Pro
     report.heading(`kill -9 of a node: manager + 3 node processes (1 s heartbeat), capacity ${Math.round(cap.rps)} req/s through node 1's gateway, load ${rate} req/s`);
     report.figure('nodeKillCapacity', 'node kill: capacity through node 1\'s gateway (closed loop)', cap.rps, 'req/s');
     const load = await startLoad(group, { url, mode: 'open', rate, connections: 64, maxSeconds: 120, whoami: true, phase: 'warmup' });
-    try {
-      await sleep(1_000);
-      load.phase('before');
-      await sleep(args.quick ? 2_000 : 4_000);
-      const before = await cluster.running('fonode');
+    let before: ApiTask[] = [];
+    result = await phased(load, args.quick, async () => {
+      before = await cluster.running('fonode');
       victims = before.filter((t) => t.NodeID === pn3.ID);
       if (victims.length === 0) throw new Error('node pn3 runs none of the tasks');
-      load.phase('during');
+    }, async () => {
       killAt = Date.now();
       cluster.nodes[2]!.child.kill('SIGKILL');
       for (const t of victims) {
@@ -89,12 +112,7 @@ async function nodeKill(args: ReturnType<typeof parseArgs>, report: Report): Pro
         replacements = now.filter((t) => !seen.has(t.ID));
         return true;
       }, 30_000);
-      await sleep(1_500);
-      load.phase('after');
-      await sleep(1_000);
-    } finally {
-      result = await load.stop();
-    }
+    });
   } finally {
     await cluster.close();
   }
@@ -130,26 +148,19 @@ async function main(): Promise<void> {
     report.figure('capacity', 'capacity through node-1\'s gateway (closed loop)', cap.rps, 'req/s');
     report.figure('loadRate', 'open-model load rate', rate, 'req/s');
     const load = await startLoad(group, { url, mode: 'open', rate, connections: 64, maxSeconds: 120, whoami: true, phase: 'warmup' });
-    try {
-      await sleep(1_000);
-      load.phase('before');
-      await sleep(args.quick ? 2_000 : 4_000);
+    let pid = 0;
+    result = await phased(load, args.quick, async () => {
       victim = (await runningTasks(cluster, 'fo'))[0]!;
-      const pid = victim.Status.ContainerStatus?.PID;
+      pid = victim.Status.ContainerStatus?.PID ?? 0;
       if (!pid) throw new Error(`task ${victim.ID} reports no PID`);
-      load.phase('during');
+    }, async () => {
       killAt = Date.now();
       process.kill(pid, 'SIGKILL');
       await until('the replacement running', async () => {
         replacement = (await runningTasks(cluster, 'fo')).find((t) => t.Slot === victim.Slot && t.ID !== victim.ID);
         return replacement !== undefined;
       }, 60_000);
-      await sleep(1_500);
-      load.phase('after');
-      await sleep(1_000);
-    } finally {
-      result = await load.stop();
-    }
+    });
     victim = (await cluster.tasks({ id: [victim!.ID] }))[0] ?? victim!;
   } finally {
     await group.stopAll();

@@ -11,6 +11,7 @@ import { checkFormat, printRows, printTasks, type TaskListFlags } from '../print
 import { nodeRef } from '../node-ref.js';
 import { registerNodeUpdate } from './node-update.js';
 import { registerNodeJoin, registerNodeRm } from './cluster-processes.js';
+import { inspectTemplate } from '../format/inspect-template.js';
 
 function registerNodeLs(node: Command, ctx: CliContext): void {
   node.command('ls').alias('list').description('List nodes in the swarm')
@@ -59,8 +60,10 @@ function registerNodeInspect(node: Command, ctx: CliContext): void {
   node.command('inspect').description('Display detailed information on one or more nodes')
     .argument('<node...>', 'node IDs, hostnames or `self`')
     .option('--pretty', 'Print the information in a human friendly format')
-    .addHelpText('after', '\nExamples:\n  $ swarmlet node inspect self\n  $ swarmlet node inspect --pretty node-2')
-    .action(ctx.run(async (refs: string[], flags: { pretty?: boolean }) => {
+    .option('-f, --format <template>', 'Format the output using the given Go template ({{.Status.State}}, {{json .Spec.Labels}})')
+    .addHelpText('after', '\nExamples:\n  $ swarmlet node inspect self\n  $ swarmlet node inspect --pretty node-2\n  $ swarmlet node inspect -f \'{{.Spec.Availability}}\' node-2')
+    .action(ctx.run(async (refs: string[], flags: { pretty?: boolean; format?: string }) => {
+      const template = inspectTemplate(flags);
       const found: Node[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
@@ -70,7 +73,8 @@ function registerNodeInspect(node: Command, ctx: CliContext): void {
           errors.push(describeError(e));
         }
       }
-      if (flags.pretty) found.forEach((n, i) => { if (i > 0) ctx.out(''); for (const l of prettyNode(n)) ctx.out(l); });
+      if (template) for (const n of found) ctx.out(template.render(n));
+      else if (flags.pretty) found.forEach((n, i) => { if (i > 0) ctx.out(''); for (const l of prettyNode(n)) ctx.out(l); });
       else ctx.out(JSON.stringify(found, null, 4));
       for (const line of errors) ctx.err(line);
       if (errors.length > 0) throw new ExitError(1);

@@ -4,6 +4,7 @@ import { isNotFound } from '../../lib/client/api-error.js';
 import type { CliContext } from '../context.js';
 import { describeError, ExitError } from '../errors.js';
 import { prettyService } from '../format/service-pretty.js';
+import { inspectTemplate } from '../format/inspect-template.js';
 
 export function registerServiceInspect(service: Command, ctx: CliContext): void {
   service
@@ -11,11 +12,14 @@ export function registerServiceInspect(service: Command, ctx: CliContext): void 
     .description('Display detailed information on one or more services')
     .argument('<service...>', 'service name, ID or ID prefix')
     .option('--pretty', 'Print the information in a human friendly format')
+    .option('-f, --format <template>', 'Format the output using the given Go template ({{.Spec.Name}}, {{json .Spec.Labels}}, {{index .Spec.Labels "k"}})')
     .addHelpText('after', `
 Examples:
   $ swarmlet service inspect web
-  $ swarmlet service inspect --pretty web`)
-    .action(ctx.run(async (refs: string[], flags: { pretty?: boolean }) => {
+  $ swarmlet service inspect --pretty web
+  $ swarmlet service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' web`)
+    .action(ctx.run(async (refs: string[], flags: { pretty?: boolean; format?: string }) => {
+      const template = inspectTemplate(flags);
       const found: Service[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
@@ -25,7 +29,9 @@ Examples:
           errors.push(isNotFound(e) ? `Error: no such service: ${ref}` : describeError(e));
         }
       }
-      if (flags.pretty) {
+      if (template) {
+        for (const s of found) ctx.out(template.render(s));
+      } else if (flags.pretty) {
         found.forEach((s, i) => {
           if (i > 0) ctx.out('');
           for (const line of prettyService(s)) ctx.out(line);

@@ -19,21 +19,28 @@ export interface RowTemplate {
 
 const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
 
+/** Splits a template into text and `{{…}}` actions (each turned into a piece by `action`). */
+function scan<P>(source: string, format: string, action: (text: string) => P): Array<{ text: string } | P> {
+  const pieces: Array<{ text: string } | P> = [];
+  let at = 0;
+  for (const m of source.matchAll(ACTION)) {
+    if (m.index! > at) pieces.push({ text: source.slice(at, m.index) });
+    pieces.push(action(m[1]!));
+    at = m.index! + m[0].length;
+  }
+  if (at < source.length) pieces.push({ text: source.slice(at) });
+  if (source.slice(at).includes('{{')) throw cliError(`template: unclosed action in "${format}"`);
+  return pieces;
+}
+
+const unescape = (s: string): string => s.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+
 /** Parses a template against the fields a row has; unknown fields and functions are errors now, not per row. */
 export function parseRowTemplate(format: string, fields: readonly string[]): RowTemplate {
   let source = format;
   const table = source.startsWith('table ') || source === 'table';
   if (table) source = source.slice('table'.length).trimStart();
-  source = source.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const pieces: Piece[] = [];
-  let at = 0;
-  for (const m of source.matchAll(ACTION)) {
-    if (m.index! > at) pieces.push({ text: source.slice(at, m.index) });
-    pieces.push(parseAction(m[1]!, fields));
-    at = m.index! + m[0].length;
-  }
-  if (at < source.length) pieces.push({ text: source.slice(at) });
-  if (source.slice(at).includes('{{')) throw cliError(`template: unclosed action in "${format}"`);
+  const pieces = scan(unescape(source), format, (a) => parseAction(a, fields));
   return {
     table,
     render: (row) => pieces.map((p) => ('text' in p ? p.text : apply(p, row))).join(''),
@@ -70,4 +77,38 @@ export function renderRows(t: RowTemplate, rows: readonly object[]): string[] {
   if (!t.table) return rows.map((r) => t.render(r));
   const split = (line: string) => line.split('\t');
   return formatTable(split(t.header()), rows.map((r) => split(t.render(r))));
+}
+
+type ObjectPiece = { text: string } | { fn: 'field' | 'json' | 'upper' | 'lower'; path: string[]; key: string | undefined };
+
+/**
+ * `inspect --format`: `{{.Spec.Name}}`-style paths into the inspected object, `{{json .Path}}`,
+ * `{{upper …}}`, `{{lower …}}` and `{{index .Spec.Labels "key"}}`. Something missing prints
+ * `<no value>` (as Go does for a missing map key); an object or list prints as JSON.
+ */
+export function parseObjectTemplate(format: string): { render(obj: unknown): string } {
+  const pieces = scan<ObjectPiece>(unescape(format), format, parseObjectAction);
+  return { render: (obj) => pieces.map((p) => ('text' in p ? p.text : applyToObject(p, obj))).join('') };
+}
+
+const PATH = String.raw`\.(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?`;
+const OBJECT_ACTION = new RegExp(String.raw`^(?:(json|upper|lower)\s+)?(?:(${PATH})|\(?index\s+(${PATH})\s+"([^"]*)"\)?)$`);
+
+function parseObjectAction(action: string): ObjectPiece {
+  const m = OBJECT_ACTION.exec(action);
+  if (!m) throw cliError(`template: unsupported action {{${action}}} (supported: {{.Path.To.Field}}, {{json .Path}}, {{upper .Path}}, {{lower .Path}}, {{index .Path "key"}})`);
+  const fn = (m[1] ?? 'field') as 'field' | 'json' | 'upper' | 'lower';
+  const path = (m[2] ?? m[3]!).split('.').filter((x) => x !== '');
+  return { fn, path, key: m[2] === undefined ? m[4] : undefined };
+}
+
+function applyToObject(p: { fn: string; path: string[]; key: string | undefined }, obj: unknown): string {
+  let value: unknown = obj;
+  for (const name of p.key === undefined ? p.path : [...p.path, p.key]) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+  }
+  if (p.fn === 'json') return JSON.stringify(value ?? null);
+  if (value === undefined || value === null) return '<no value>';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return p.fn === 'upper' ? text.toUpperCase() : p.fn === 'lower' ? text.toLowerCase() : text;
 }

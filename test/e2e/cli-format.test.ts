@@ -41,3 +41,20 @@ t.test('a bad template is an error that names the field, and prints nothing else
   const odd = await cli('service', 'ls', '--format', 'yaml');
   t.match(odd.stderr, /unsupported format "yaml" \(use table, json or a Go template/);
 });
+
+t.test('service inspect / node inspect -f: paths into the object, one line per object', async (t) => {
+  const svc = await cli('service', 'inspect', '-f', '{{.Spec.Name}} {{.Spec.Mode.Replicated.Replicas}} {{json .Spec.Labels}}', 'fmt');
+  t.equal(svc.code, 0, svc.stderr);
+  t.same(lines(svc.stdout), ['fmt 2 {}']);
+  const node = await cli('node', 'inspect', '--format', '{{.Spec.Availability}} {{index .Spec.Labels "nope"}}', 'self');
+  t.equal(node.code, 0, node.stderr);
+  t.same(lines(node.stdout), ['active <no value>']);
+  const both = await cli('service', 'inspect', '--pretty', '-f', '{{.ID}}', 'fmt');
+  t.not(both.code, 0);
+  t.equal(both.stdout, '');
+  t.match(both.stderr, /--format is incompatible with human friendly format/);
+  const bad = await cli('service', 'inspect', '-f', '{{range .Spec}}{{end}}', 'fmt');
+  t.not(bad.code, 0);
+  t.equal(bad.stdout, '', 'nothing printed for a bad template');
+  t.match(bad.stderr, /template: unsupported action \{\{range \.Spec\}\}/);
+});

@@ -1,6 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { headerName, parseRowTemplate, renderRows } from '../../cmd/format/go-template.js';
+import { headerName, parseObjectTemplate, parseRowTemplate, renderRows } from '../../cmd/format/go-template.js';
+import { inspectTemplate } from '../../cmd/format/inspect-template.js';
 
 const FIELDS = ['ID', 'Name', 'CurrentState', 'Self'];
 const rows = [
@@ -44,4 +45,26 @@ t.test('property: text without actions is printed as is for every row', async ()
     const out = renderRows(parseRowTemplate(text, FIELDS), rows);
     return out.length === 2 && out.every((l) => l === text);
   }));
+});
+
+t.test('inspect templates: paths, json, index, upper/lower; <no value> for what is missing; bad actions refused', async (t) => {
+  const svc = { ID: 'abc', Spec: { Name: 'web', Labels: { 'swarmlet.rebalance': 'true' }, Mode: { Replicated: { Replicas: 3 } } } };
+  const cases: Array<[string, string]> = [
+    ['{{.Spec.Name}}', 'web'],
+    ['{{.Spec.Mode.Replicated.Replicas}}', '3'],
+    ['{{json .Spec.Labels}}', '{"swarmlet.rebalance":"true"}'],
+    ['{{index .Spec.Labels "swarmlet.rebalance"}}', 'true'],
+    ['{{index .Spec.Labels "nope"}}', '<no value>'],
+    ['{{.Spec.Mode.Global}}', '<no value>'],
+    ['{{json .Spec.Mode.Global}}', 'null'],
+    ['{{upper .Spec.Name}}\\t{{lower .ID}}', 'WEB\tabc'],
+    ['name={{.Spec.Name}} mode={{json .Spec.Mode}}', 'name=web mode={"Replicated":{"Replicas":3}}'],
+    ['{{json .}}', JSON.stringify(svc)],
+  ];
+  for (const [format, want] of cases) t.equal(parseObjectTemplate(format).render(svc), want, format);
+  for (const bad of ['{{range .Spec}}', '{{.Spec.Name', '{{printf "%s" .ID}}', '{{.spec..name}}']) {
+    t.throws(() => parseObjectTemplate(bad), /template: /, `refused: ${bad}`);
+  }
+  t.throws(() => inspectTemplate({ pretty: true, format: '{{.ID}}' }), { message: '--format is incompatible with human friendly format' });
+  t.equal(inspectTemplate({}), undefined);
 });
