@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { randomIds, type IdGenerator } from '../ids.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { Agent } from '../agent/agent.js';
@@ -120,6 +121,22 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const addresses = opts.addresses ?? Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'swarmlet-'));
   const durable = opts.dataDir !== undefined;
+  // Before anything is read or written: a second process on the same store would lose changes.
+  const lock = durable ? lockDataDir(dataDir) : undefined;
+  try {
+    return await startCluster(opts, { clock, ids, logger, addresses, dataDir, durable, lock });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+}
+
+interface StartContext {
+  clock: Clock; ids: IdGenerator; logger: Logger; addresses: string[]; dataDir: string; durable: boolean; lock: DataDirLock | undefined;
+}
+
+async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Cluster> {
+  const { clock, ids, logger, addresses, dataDir, durable, lock } = c;
   const meta = loadOrCreateMeta(dataDir, ids, clock.now());
   const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
   const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
@@ -174,9 +191,25 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
     source: localEndpointSource(feed, n.ID), logger: logger.child({ component: 'gateway', node: n.Description.Hostname }),
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
-  for (const g of gateways) await g.start();
-  for (const a of agents) a.start();
   let dispatcher: Dispatcher | undefined;
+  /** Undoes a start that failed half-way (a port in use): nothing keeps running or writing. */
+  const stopAll = async (): Promise<void> => {
+    manager.stop();
+    dispatcher?.stop();
+    await Promise.all(gateways.map((g) => g.close()));
+    feed.stop();
+    metrics.close();
+    await Promise.all(agents.map((a) => a.close()));
+    unfollowEvents();
+    store.close();
+  };
+  try {
+    for (const g of gateways) await g.start();
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
   if (opts.dispatcher && tokens) {
@@ -195,13 +228,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
       const bound = await api.listen(listen.host, listen.port);
       url = `${opts.tls ? 'https' : 'http'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
     } catch (e) {
-      manager.stop();
-      dispatcher?.stop();
-      await Promise.all(gateways.map((g) => g.close()));
-      feed.stop();
-      metrics.close();
-      await Promise.all(agents.map((a) => a.close()));
-      store.close();
+      await stopAll();
       throw e;
     }
   }
@@ -216,15 +243,11 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        manager.stop();
+        manager.stop(); // no new plans while the API drains (stopAll stops it again: idempotent)
         dispatcher?.stop();
         await api?.close();
-        await Promise.all(gateways.map((g) => g.close()));
-        feed.stop();
-        metrics.close();
-        await Promise.all(agents.map((a) => a.close()));
-        unfollowEvents();
-        store.close();
+        await stopAll();
+        lock?.release();
         if (!durable) rmSync(dataDir, { recursive: true, force: true });
       })();
       return closing;

@@ -10,6 +10,7 @@ import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driv
 import { streamEndpointSource } from '../client/endpoint-stream-source.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import { lockDataDir, type DataDirLock } from '../cluster/data-dir-lock.js';
 
 export interface NodeOptions {
   /** The manager's API URL, e.g. http://127.0.0.1:2377 or https://… */
@@ -47,6 +48,17 @@ export async function runNode(o: NodeOptions): Promise<NodeProcess> {
   const clock = o.clock ?? systemClock();
   const logger = o.logger ?? silentLogger();
   mkdirSync(o.stateDir, { recursive: true });
+  // Two node processes on one state directory would be one node twice (same credential, same tasks).
+  const lock = lockDataDir(o.stateDir);
+  try {
+    return await startNode(o, clock, logger, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startNode(o: NodeOptions, clock: Clock, logger: Logger, lock: DataDirLock): Promise<NodeProcess> {
   const id = await identity(o);
   const driver = await createTaskDriver(o.driver ?? { kind: 'process' },
     { nodeId: id.NodeID, hostname: o.hostname, dataDir: join(o.stateDir, 'driver'), clock, logger });
@@ -61,7 +73,13 @@ export async function runNode(o: NodeOptions): Promise<NodeProcess> {
       source: streamEndpointSource({ manager: o.manager, gatewayId: id.NodeID, clock, logger, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) }),
       admin: port === false ? false : { host: o.address, port },
     });
-    await gateway.start();
+    try {
+      await gateway.start();
+    } catch (e) {
+      await gateway.close();
+      link.close();
+      throw e;
+    }
   }
   agent.start();
   return {
@@ -71,6 +89,7 @@ export async function runNode(o: NodeOptions): Promise<NodeProcess> {
       await gateway?.close();
       link.close();
       await agent.close();
+      lock.release();
     },
   };
 }
