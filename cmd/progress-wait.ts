@@ -7,6 +7,7 @@
 import type { Node, Service, Task } from '../lib/model/types.js';
 import { trackGlobalJob, trackReplicatedJob } from './progress-jobs.js';
 import { initialTracker, trackGlobal, trackReplicated, type ProgressItem, type TrackerState } from './progress-slots.js';
+import { jobCannotComplete } from '../lib/orchestrator/job-stuck.js';
 
 export interface WaitSnapshot { service: Service; tasks: Task[]; nodes: Node[]; now: number }
 
@@ -126,7 +127,10 @@ function stepJob(d: Draft, snap: WaitSnapshot, active: ReadonlySet<string>): Wai
     : trackGlobalJob(d.s.tracker, service, snap.tasks, active);
   d.s.tracker = tracked.state;
   emit(d, tracked.items);
-  if (!tracked.converged) return { kind: 'waiting' };
+  if (!tracked.converged) {
+    const stuck = jobCannotComplete(service, snap.tasks);
+    return stuck === undefined ? { kind: 'waiting' } : { kind: 'failed', message: stuck };
+  }
   d.s.converged = true;
   emit(d, [{ id: '', action: 'job complete' }]);
   return { kind: 'converged' };

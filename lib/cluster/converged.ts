@@ -2,6 +2,7 @@ import { desiredReplicas, inCurrentIteration, isGlobal, isJob } from '../model/n
 import { isTerminal } from '../model/task-state.js';
 import type { Node, Service, Task } from '../model/types.js';
 import { upToDateChecker } from '../update/up-to-date.js';
+import { jobCannotComplete } from '../orchestrator/job-stuck.js';
 
 export type Convergence =
   | { state: 'converged'; running: number; desired: number }
@@ -41,9 +42,10 @@ function checkJobDone(service: Service, tasks: Task[]): Convergence {
   const completed = current.filter((t) => t.Status.State === 'complete').length;
   const running = current.filter((t) => t.Status.State === 'running').length;
   const total = service.Spec.Mode.ReplicatedJob?.TotalCompletions;
-  if (total !== undefined) {
-    return completed >= total ? { state: 'converged', running, desired: total } : { state: 'progressing', running, desired: total };
-  }
+  if (total !== undefined && completed >= total) return { state: 'converged', running, desired: total };
+  const stuck = jobCannotComplete(service, tasks);
+  if (stuck !== undefined) return { state: 'failed', message: stuck };
+  if (total !== undefined) return { state: 'progressing', running, desired: total };
   const open = current.filter((t) => !isTerminal(t.Status.State) || (t.Status.State !== 'complete' && t.DesiredState === 'running')).length;
   return completed > 0 && open === 0 ? { state: 'converged', running, desired: completed } : { state: 'progressing', running, desired: completed + open };
 }

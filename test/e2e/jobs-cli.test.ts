@@ -71,6 +71,13 @@ t.test('jobs run to completion under `swarmlet up`', async (t) => {
     t.match(failed?.Status.Err, /non-zero exit \(3\)/);
     t.match(await lsRow('failing'), { REPLICAS: '0/1 (0/1 completed)' });
     t.equal((await tasksOf('failing')).length, 1, 'not restarted');
+    // Without -d the create waits for the job, which can never complete: it says so and exits 1
+    // instead of waiting forever (docker's does).
+    const started = Date.now();
+    const waited = await sw('service', 'create', '--name', 'failing-wait', '--mode', 'replicated-job', '--restart-condition', 'none', '-e', 'CODE=3', 'job:1');
+    t.equal(waited.code, 1, 'exit 1');
+    t.match(waited.stderr, /Error: job cannot complete: task \S+ failed \(task: non-zero exit \(3\)\) and will not be restarted \(restart condition is none\)/);
+    t.ok(Date.now() - started < 20_000, `returned after ${Date.now() - started} ms`);
   });
 
   await t.test('global job: one completion per node', async (t) => {
