@@ -171,6 +171,11 @@ function updateNodeTx(tx: WriteTx, node: Node, version: number, spec: NodeSpec):
   if (node.Spec.Role === 'manager' && role === 'worker' && tx.listNodes().filter((n) => n.Spec.Role === 'manager').length <= 1) {
     throw new SwarmletError('failed_precondition', 'attempting to demote the last manager of the swarm');
   }
+  // One manager process holds the store: a promoted worker would be a manager in name only.
+  if (node.Spec.Role === 'worker' && role === 'manager') {
+    throw new SwarmletError('failed_precondition',
+      `node ${node.Description.Hostname} cannot be promoted: swarmlet runs a single manager (use node labels to steer placement)`);
+  }
   const next: NodeSpec = { Labels: { ...labels }, Role: role, Availability: availability };
   if (spec.Name) next.Name = spec.Name;
   tx.putNode({ ...node, Spec: next });
