@@ -131,3 +131,25 @@ t.test('manager: a node that comes back gets its share, one start-first move at 
   t.ok(moved.every((x) => x.NodeID === n3.ID), 'both to node-3');
   await assertConverged(t, h);
 });
+
+t.test('manager: an update that starts while a rebalancing move is under way ends with every task updated, once per slot', async (t) => {
+  const h = await harness(t);
+  const n3 = h.nodeOf('node-3');
+  h.control.updateNode(n3.ID, n3.Version.Index, { ...n3.Spec, Availability: 'pause' });
+  h.control.createService(spec('web', 'whoami:1', 6, { Labels: { [REBALANCE_LABEL]: 'true' } }));
+  for (let i = 0; i < 5; i++) await h.advance(1000);
+  const back = h.nodeOf('node-3');
+  h.control.updateNode(back.ID, back.Version.Index, { ...back.Spec, Availability: 'active' });
+  await h.settle(1); // one round: the first move is planned, not finished
+  t.ok(h.tasks('web').some((x) => x.Labels?.[REBALANCE_TO_LABEL] !== undefined), 'a move has started');
+  const web = h.service('web');
+  h.control.updateService(web.ID, web.Version.Index, { ...web.Spec, TaskTemplate: { ...web.Spec.TaskTemplate, ContainerSpec: { Image: 'whoami:2' } } });
+  for (let i = 0; i < 40; i++) await h.advance(1000);
+  const running = h.running('web');
+  t.equal(running.length, 6, '6 running');
+  t.ok(running.every((x) => x.Spec.ContainerSpec?.Image === 'whoami:2'), 'all on the new image');
+  t.equal(new Set(running.map((x) => x.Slot)).size, 6, 'one per slot');
+  t.equal(h.processes('web').length, 6, 'no extra task process left');
+  t.equal(h.service('web').UpdateStatus?.State, 'completed');
+  await assertConverged(t, h);
+});
