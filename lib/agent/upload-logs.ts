@@ -28,6 +28,10 @@ export async function uploadLogs(r: LogRequest, o: UploadLogsOptions): Promise<v
     ...(r.Tail !== undefined ? { tail: r.Tail } : {}), ...(r.Since !== undefined ? { since: r.Since } : {}) };
   const lines = o.logs(r.TaskID, query);
   const body = Readable.from((async function* () {
+    // A blank line first: undici sends the request head with the first body chunk, and the manager
+    // takes an upload that has not begun within its answer timeout for a node that is not there.
+    // A follow of a quiet task must not look like that.
+    yield '\n';
     for await (const l of lines) yield `${JSON.stringify({ stream: l.stream, time: l.time, text: l.text })}\n`;
   })());
   try {

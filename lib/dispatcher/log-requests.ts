@@ -70,13 +70,20 @@ export class LogRequests {
       query.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         if (!await send(request)) throw new LogsUnavailable(nodeId);
-        timer = clock.setTimeout(() => { if (!entry.upload) entry.end(); }, timeoutMs);
+        // A node that never starts its upload (its session died before the manager noticed) is
+        // as unavailable as one without a session.
+        let unanswered = false;
+        timer = clock.setTimeout(() => { if (!entry.upload) { unanswered = true; entry.end(); } }, timeoutMs);
         for (;;) {
           while (queue.length > 0) {
             yield queue.shift()!;
             if (queue.length <= LOW_WATER) release();
           }
-          if (ended || query.signal?.aborted) return;
+          if (query.signal?.aborted) return;
+          if (ended) {
+            if (unanswered) throw new LogsUnavailable(nodeId);
+            return;
+          }
           await new Promise<void>((r) => { wake = r; });
         }
       } finally {

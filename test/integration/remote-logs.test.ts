@@ -86,6 +86,19 @@ t.test('service logs of tasks on node processes', async (t) => {
   await following;
   t.ok(seen.every((e) => e.taskId === one.ID), 'follow yields only that task');
 
+  // a follow of a task that writes nothing stays open past the manager's 5 s answer timeout
+  // (the node opens its upload at once), and ends quietly when the reader stops.
+  const quiet = new AbortController();
+  let outcome: string | undefined;
+  const quietFollow = (async () => {
+    for await (const _ of cluster.logs(one.ID, { follow: true, tail: 0, signal: quiet.signal })) { /* nothing comes */ }
+  })().then(() => { outcome = 'ended'; }, (e: Error) => { outcome = `failed: ${e.message}`; });
+  await new Promise((r) => setTimeout(r, 6_500));
+  t.equal(outcome, undefined, 'still following after 6.5 s');
+  quiet.abort();
+  await quietFollow;
+  t.equal(outcome, 'ended', 'stopping the follow ends it without an error');
+
   // a node that is gone: its task's logs end at once, with Swarm's warning, instead of hanging.
   await nodes[1]!.close();
   nodes.pop();

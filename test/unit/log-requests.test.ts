@@ -45,17 +45,19 @@ t.test('no session: no line, LogsUnavailable at once', async (t) => {
   t.equal((err as LogsUnavailable).message, 'node n1 is not available');
 });
 
-t.test('a node that never answers: the read ends after the answer timeout', async (t) => {
+t.test('a node that never answers: the read ends after the answer timeout, as unavailable', async (t) => {
   const clock = new FakeClock();
   const lr = new LogRequests({ clock, ids: sequentialIds('r'), answerTimeoutMs: 5000 });
   let done = false;
-  const reading = drain(lr.read('n1', 'task1', { follow: true }, () => true)).then((x) => { done = true; return x; });
+  const reading = drain(lr.read('n1', 'task1', { follow: true }, () => true)).then(() => { done = true; return undefined; }, (e: unknown) => { done = true; return e; });
   await new Promise((r) => setImmediate(r));
   clock.advance(4999);
   await new Promise((r) => setImmediate(r));
   t.equal(done, false, 'still waiting before the timeout');
   clock.advance(1);
-  t.same(await reading, []);
+  const err = await reading;
+  t.ok(err instanceof LogsUnavailable, 'LogsUnavailable, not an empty success');
+  t.equal((err as Error).message, 'node n1 is not available');
 });
 
 t.test('the reader going away cuts the upload', async (t) => {
