@@ -17,7 +17,7 @@ import { loadFigures } from './lib/load-figures.js';
 import { measureCapacity, startLoad, type LoadHandle } from './lib/load-process.js';
 import type { LoadReport } from './lib/open-load.js';
 import { PERF_NODE_ADDRESSES, runningTasks, sleep, startPerfCluster, until } from './lib/perf-cluster.js';
-import { startProcessCluster, type ApiNode, type ApiTask } from './lib/process-cluster.js';
+import { killTaskProcess, startProcessCluster, type ApiNode, type ApiTask } from './lib/process-cluster.js';
 import { ProcessGroup } from './lib/processes.js';
 import { Report } from './lib/report.js';
 
@@ -93,12 +93,7 @@ async function nodeKill(args: ReturnType<typeof parseArgs>, report: Report): Pro
     }, async () => {
       killAt = Date.now();
       cluster.nodes[2]!.child.kill('SIGKILL');
-      for (const t of victims) {
-        const pid = t.Status.ContainerStatus?.PID;
-        if (!pid) continue;
-        try { process.kill(-pid, 'SIGKILL'); } catch { /* not a group leader */ }
-        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-      }
+      for (const t of victims) if (t.Status.ContainerStatus?.PID) killTaskProcess(t.Status.ContainerStatus.PID);
       await until('node pn3 down', async () => {
         if ((await cluster.get<ApiNode>(`/nodes/${pn3.ID}`)).Status.State !== 'down') return false;
         downAt = Date.now();

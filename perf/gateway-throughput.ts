@@ -83,14 +83,18 @@ async function nginxProxy(b: Bench, path: string, cfg: ProxyConfig, workers: num
   }
 }
 
+/** The proxy's CPU µs per request of a metered run. */
+function cpuPerRequestUs(r: Run): number {
+  return ((r.cpuSeconds ?? 0) / Math.max(1, r.requests)) * 1e6;
+}
+
 function runFigures(report: Report, key: string, label: string, r: Run): void {
   report.figure(`${key}Rps`, `${label}: throughput`, r.rps, 'req/s');
   report.figure(`${key}P50`, `${label}: p50 latency`, r.p50Ms, 'ms', { digits: 3 });
   report.figure(`${key}P99`, `${label}: p99 latency`, r.p99Ms, 'ms', { digits: 3 });
   report.figure(`${key}Errors`, `${label}: errors`, r.errors, 'requests', { target: { op: '<=', value: 0 } });
   if (r.cpuSeconds === undefined) return;
-  const perReq = (r.cpuSeconds / Math.max(1, r.requests)) * 1e6;
-  report.figure(`${key}CpuPerRequest`, `${label}: proxy CPU per request`, perReq, 'µs', key === 'gateway' ? { digits: 3, target: { op: '<=', value: 30 } } : { digits: 3 });
+  report.figure(`${key}CpuPerRequest`, `${label}: proxy CPU per request`, cpuPerRequestUs(r), 'µs', key === 'gateway' ? { digits: 3, target: { op: '<=', value: 30 } } : { digits: 3 });
   report.figure(`${key}CpuBusy`, `${label}: proxy CPU used / wall time`, (r.cpuSeconds / (r.meteredSeconds ?? r.seconds)) * 100, '%', { digits: 3 });
 }
 
@@ -143,8 +147,7 @@ async function main(): Promise<void> {
     report.figure('httpProxyOverDirect', 'http-proxy / direct throughput', httpProxy.rps / direct.rps, '×', { digits: 3 });
     report.figure('gatewayOverUndiciFloor', 'gateway / undici floor throughput', gateway.rps / floor.rps, '×', { digits: 3 });
     if (gateway.cpuSeconds && floor.cpuSeconds) {
-      const perReq = (r: Run) => (r.cpuSeconds! / Math.max(1, r.requests)) * 1e6;
-      report.figure('gatewayCpuOverUndiciFloor', 'gateway CPU per request − undici floor\'s', perReq(gateway) - perReq(floor), 'µs', { digits: 3 });
+      report.figure('gatewayCpuOverUndiciFloor', 'gateway CPU per request − undici floor\'s', cpuPerRequestUs(gateway) - cpuPerRequestUs(floor), 'µs', { digits: 3 });
     }
     report.figure('gatewayOverHttpProxy', 'gateway / http-proxy throughput', gateway.rps / httpProxy.rps, '×', { digits: 3, target: { op: '>=', value: 1.5 } });
     if (viaNginx) {

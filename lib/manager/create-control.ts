@@ -12,7 +12,7 @@ import type { ClusterInfo, Control, Filters, LogEntry } from './control.js';
 import { addImage, findImage, listImages, removeImage } from './image-catalog.js';
 import { filterNodes, filterServices, filterTasks } from './list-filters.js';
 import { mergeLogs } from './merge-logs.js';
-import { LogsUnavailable, incompleteLogStream, noteUnavailable, withIncompleteWarning } from './incomplete-logs.js';
+import { noteUnavailable, withIncompleteWarning } from './incomplete-logs.js';
 import { checkImageKnown } from './node-images.js';
 import { resolveRef } from './resolve.js';
 import { findTask as findTaskIn } from './find-task.js';
@@ -146,10 +146,8 @@ export function createControl(o: ControlOptions): Control {
       return withIncompleteWarning(mergeLogs(tasks.map((t) => entries(t, query)), true, query.signal, later), missing, query.signal);
     },
     taskLogs(ref, query) {
-      const lines = taskEntries(findTask(ref), query);
-      return (async function* () {
-        try { yield* lines; } catch (e) { throw e instanceof LogsUnavailable ? incompleteLogStream([e.message]) : e; }
-      })();
+      const missing = new Set<string>();
+      return withIncompleteWarning(noteUnavailable(taskEntries(findTask(ref), query), missing), missing, query.signal);
     },
     listImages: () => store.view((tx) => listImages(tx, clock.now())),
     addImage: (image) => store.update((tx) => addImage(tx, image, clock.now())),

@@ -3,7 +3,7 @@ import { inCurrentIteration } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { Service, Task } from '../model/types.js';
 import { decideRestart } from './restart-policy.js';
-import { newestFirst } from './slots.js';
+import { groupTasks } from './reconcile-jobs.js';
 
 /**
  * Better than Swarm, where such a job never completes and `docker service create` waits forever:
@@ -14,18 +14,10 @@ import { newestFirst } from './slots.js';
 export function jobCannotComplete(service: Service, tasks: readonly Task[]): string | undefined {
   const policy = jobRestartPolicy(service.Spec.TaskTemplate);
   if (policy.Condition !== 'none' && !(policy.MaxAttempts > 0 && policy.Window === 0)) return undefined;
-  const global = service.Spec.Mode.GlobalJob !== undefined;
-  const units = new Map<string, Task[]>();
-  for (const t of tasks) {
-    if (!inCurrentIteration(service, t)) continue;
-    const key = global ? t.NodeID : String(t.Slot);
-    const list = units.get(key);
-    if (list) list.push(t);
-    else units.set(key, [t]);
-  }
-  for (const history of units.values()) {
+  const current = tasks.filter((t) => inCurrentIteration(service, t));
+  const keyOf = service.Spec.Mode.GlobalJob !== undefined ? (t: Task) => t.NodeID : (t: Task) => String(t.Slot);
+  for (const history of groupTasks(current, keyOf).values()) {
     if (history.some((t) => t.Status.State === 'complete')) continue;
-    history.sort(newestFirst);
     const newest = history[0]!;
     if (!isTerminal(newest.Status.State)) continue;
     const d = decideRestart(newest, history, policy, Date.parse(newest.Status.Timestamp));

@@ -1,6 +1,6 @@
 import { desiredReplicas } from '../model/naming.js';
 import type { Node, Service, Task } from '../model/types.js';
-import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
+import { constraintMatcher } from '../scheduler/constraints.js';
 import type { TaskToCreate } from './plan.js';
 import { DRAIN_LABEL } from './plan-drains.js';
 import { acceptsNewTasks, isLive } from './slots.js';
@@ -46,7 +46,7 @@ export function planRebalance(input: RebalanceInput): TaskToCreate | undefined {
   if (replicas < 2 || live.length !== replicas || live.some((t) => t.Status.State !== 'running' || t.NodeID === '')) return undefined;
   if (new Set(live.map((t) => t.Slot)).size !== live.length) return undefined;
 
-  const fits = constraintFilter(placement?.Constraints ?? []);
+  const fits = constraintMatcher(placement?.Constraints ?? []);
   if (fits === undefined) return undefined;
   const maxPerNode = placement?.MaxReplicas ?? 0;
   const counts = new Map<string, number>();
@@ -79,15 +79,4 @@ function missedTarget(live: readonly Task[], counts: ReadonlyMap<string, number>
     const landed = counts.get(t.NodeID);
     return target !== undefined && landed !== undefined && landed > target + 1;
   });
-}
-
-/** A node filter for the constraints, or undefined when they cannot be parsed (then nothing moves). */
-function constraintFilter(exprs: readonly string[]): ((node: Node) => boolean) | undefined {
-  if (exprs.length === 0) return () => true;
-  try {
-    const constraints = parseConstraints([...exprs]);
-    return (node) => matchConstraints(node, constraints);
-  } catch {
-    return undefined;
-  }
 }

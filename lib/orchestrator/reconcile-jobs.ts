@@ -115,7 +115,7 @@ function currentTasks(plan: OrchestratorPlan, service: Service, tasks: Task[]): 
 }
 
 /** Groups tasks by key, each group newest first. */
-function groupTasks<K>(tasks: Task[], keyOf: (t: Task) => K): Map<K, Task[]> {
+export function groupTasks<K>(tasks: readonly Task[], keyOf: (t: Task) => K): Map<K, Task[]> {
   const out = new Map<K, Task[]>();
   for (const t of tasks) {
     const list = out.get(keyOf(t)) ?? [];

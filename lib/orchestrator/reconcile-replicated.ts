@@ -6,7 +6,7 @@ import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
 import { planDrains } from './plan-drains.js';
 import { planRebalance } from './plan-rebalance.js';
-import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
+import { constraintMatcher } from '../scheduler/constraints.js';
 import { isTerminal } from '../model/task-state.js';
 
 export interface ReplicatedInput {
@@ -122,10 +122,8 @@ function planSlotWith(
 function nodeFitsService(service: Service, nodes: ReadonlyMap<string, Node>): (node: Node) => boolean {
   const exprs = service.Spec.TaskTemplate.Placement?.Constraints ?? [];
   const updating = ['updating', 'rollback_started'].includes(service.UpdateStatus?.State ?? '');
-  if (exprs.length === 0 || updating) return () => true;
-  let constraints;
-  try { constraints = parseConstraints(exprs); } catch { return () => true; }
-  const fits = (node: Node) => matchConstraints(node, constraints);
+  const fits = updating ? undefined : constraintMatcher(exprs);
+  if (exprs.length === 0 || fits === undefined) return () => true;
   const somewhere = [...nodes.values()].some((n) => n.Status.State === 'ready' && n.Spec.Availability === 'active' && fits(n));
   return somewhere ? fits : () => true;
 }

@@ -39,3 +39,14 @@ export function matchConstraints(node: Node, constraints: Constraint[]): boolean
   }
   return true;
 }
+
+/** A node filter for placement constraints, or undefined when they cannot be parsed. */
+export function constraintMatcher(exprs: readonly string[]): ((node: Node) => boolean) | undefined {
+  if (exprs.length === 0) return () => true;
+  try {
+    const constraints = parseConstraints([...exprs]);
+    return (node) => matchConstraints(node, constraints);
+  } catch {
+    return undefined;
+  }
+}

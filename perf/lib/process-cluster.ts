@@ -33,6 +33,12 @@ export interface ProcessCluster {
   close(): Promise<void>;
 }
 
+/** kill -9 of a task process and of its process group (task processes lead their own). */
+export function killTaskProcess(pid: number): void {
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* not a group leader, or gone */ }
+  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+}
+
 function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -85,10 +91,7 @@ export async function startProcessCluster(group: ProcessGroup, managerAddr: stri
     },
     async close() {
       await group.stopAll();
-      for (const pid of taskPids) {
-        try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
-        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-      }
+      for (const pid of taskPids) killTaskProcess(pid);
       rmSync(dir, { recursive: true, force: true });
     },
   };
