@@ -38,7 +38,7 @@ export interface GatewayOptions {
   clock?: Clock;
   limits?: Partial<GatewayLimits>;
   ejection?: { consecutiveFailures?: number; backoffMs?: number; maxBackoffMs?: number };
-  /** Extra tries on another endpoint, default 2. */
+  /** Extra tries on another endpoint after a request may have reached a task, default 2 (one that never reached one tries every endpoint); 0: none at all. */
   retries?: number;
   /** Start each service's round-robin at a point derived from this gateway's id (so that the gateways of a cluster don't all begin on the same task). Default false. */
   staggerRoundRobin?: boolean;

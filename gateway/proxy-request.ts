@@ -211,7 +211,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     if (isRetryableError(err)) {
       m.connectErrors++;
       if (!this.sent) this.recordConnectFailure(ep);
-      if (this.attempts <= this.ctx.retries && this.canReplay()) {
+      // Never sent (the connection failed): nothing reached a task, so every endpoint not tried yet
+      // may be (a node that dies takes several endpoints with it, before passive health ejects
+      // them); once sent, `retries` more tries at most.
+      const budgetLeft = this.ctx.retries > 0 && (!this.sent || this.attempts <= this.ctx.retries);
+      if (budgetLeft && this.canReplay()) {
         m.retries++;
         this.lastFailure = failureReason(err);
         (this.tried ??= new Set()).add(ep.taskId);

@@ -187,6 +187,24 @@ t.test('a refused endpoint: retried on another, ejected, skipped, back after the
   t.pass('requests reach the endpoint again');
 });
 
+t.test('a request that never reached a task tries every endpoint (a dead node takes several), beyond the retry budget', async (t) => {
+  const ups = await upstreams(t, 1);
+  const dead = await Promise.all([0, 1, 2].map(() => refusedPort('127.0.0.53')));
+  const deadEps = dead.map((p, i) => endpoint('127.0.0.53', p, { taskId: `task-dead-${i}`, slot: i + 1 }));
+  const { url, gw } = await rig(t, [...deadEps, { ...eps(ups)[0]!, slot: 4 }], { ejection: { consecutiveFailures: 100, backoffMs: 1_500 } });
+  for (let i = 0; i < 4; i++) {
+    const r = await request(`${url}/d${i}`);
+    await r.body.dump();
+    t.equal(r.statusCode, 200, `GET ${i}: answered by the one live task`);
+  }
+  t.equal(ups[0]!.hits, 4);
+  t.ok((await metric(gw, 'swarmlet_gateway_retries_total{node="node-1",service="web"}') ?? 0) >= 3, 'the first GET needed 3 retries (the budget is 2)');
+  const { url: none } = await rig(t, [...deadEps, { ...eps(ups)[0]!, slot: 4 }], { retries: 0, ejection: { consecutiveFailures: 100 } });
+  const r = await request(none);
+  await r.body.dump();
+  t.equal(r.statusCode, 502, 'retries: 0 still means no retry at all');
+});
+
 t.test('a POST whose body was sent is never retried; a GET and an unsent POST are', async (t) => {
   const ups = await upstreams(t, 2);
   const [resetting, good] = ups as [Upstream, Upstream];
