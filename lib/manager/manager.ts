@@ -3,16 +3,20 @@ import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import { canMoveTo, stateRank } from '../model/task-state.js';
+import { canMoveTo } from '../model/task-state.js';
 import type { Node, Service, Task, TaskStatus } from '../model/types.js';
 import { applyOrchestratorPlan } from '../orchestrator/apply-plan.js';
-import { isEmptyPlan, mergePlans, type OrchestratorPlan } from '../orchestrator/plan.js';
+import { limitPlan } from '../orchestrator/limit-plan.js';
+import { isEmptyPlan, mergePlans } from '../orchestrator/plan.js';
 import { reconcileService } from '../orchestrator/reconcile-service.js';
 import { reapTasks } from '../orchestrator/task-reaper.js';
+import { requirementsOf } from '../scheduler/filters.js';
+import { PendingQueue, isSchedulable } from '../scheduler/pending-queue.js';
 import { planPlacements } from '../scheduler/plan-placements.js';
-import type { ReadTx, Store, WriteTx } from '../store/store.js';
+import type { ReadTx, Store, StoreEvent, WriteTx } from '../store/store.js';
 import { applyUpdateStep } from '../update/apply-update-step.js';
 import { planUpdateStep } from '../update/plan-update-step.js';
+import { classifyChanges } from './classify-changes.js';
 import { planStarts } from './plan-starts.js';
 
 export interface ManagerOptions {
@@ -24,8 +28,23 @@ export interface ManagerOptions {
   taskHistoryLimit?: number;
   /** Whether a node can run an image (process driver: the catalog). Default: always. */
   imageAvailable?: (tx: ReadTx, node: Node, image: string) => boolean;
+  /** Work done per pass before yielding to the event loop (tests lower them to see slicing). */
+  budget?: Partial<PassBudget>;
+  /** A full reconcile of every service and retry of every waiting task, as a safety net (default 60 s; 0: never). */
+  resyncMs?: number;
 }
 
+/** How much one pass does at most before it yields (the rest follows in the next pass). */
+export interface PassBudget {
+  /** Tasks read by the service planners. */
+  tasksExamined: number;
+  /** Task writes planned by orchestrators (creates, stops, removals). */
+  orchestratorOps: number;
+  /** Waiting tasks given to the scheduler. */
+  placements: number;
+}
+
+export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 2_000, placements: 5_000 };
 /** What an agent reports about one of its tasks. */
 export interface TaskReport {
   State: TaskStatus['State'];
@@ -38,9 +57,14 @@ export interface TaskReport {
 }
 
 /**
- * The manager's control loop: store commits mark it dirty, and one pass then runs the updater,
- * the orchestrators, the reaper, delayed starts and the scheduler, each a pure planner whose plan
- * is applied in one transaction. Level-triggered: a pass over a converged store writes nothing.
+ * The manager's control loop. Store commits are classified as they arrive: the services they
+ * touch are marked dirty and the scheduler's queue follows the tasks waiting for a node. A pass
+ * reconciles only the dirty services (updater, orchestrator, reaper, delayed starts: each a pure
+ * planner whose plan is applied in the pass's transaction), then offers the ready waiting tasks to
+ * the scheduler; tasks that fit nowhere are parked until a change could make them fit. Each pass
+ * does a bounded amount of work and the next one runs after yielding, so a huge service never
+ * blocks the event loop. Level-triggered: a pass over a converged store writes nothing, and a
+ * slow full resync is the safety net.
  */
 export class Manager {
   readonly store: Store;
@@ -49,11 +73,21 @@ export class Manager {
   private readonly logger: Logger;
   private readonly historyLimit: number;
   private readonly imageAvailable: ManagerOptions['imageAvailable'];
-  private pending: Timer | undefined;
+  private readonly budget: PassBudget;
+  private readonly resyncMs: number;
+  private pendingPass: Timer | undefined;
   private wake: { at: number; timer: Timer } | undefined;
+  private resyncTimer: Timer | undefined;
   private unwatch: (() => void) | undefined;
   private running = false;
   private passes = 0;
+  /** Services to reconcile at the next pass. */
+  private readonly dirty = new Set<string>();
+  /** Every service (and orphaned task) is due: the first pass, a resync. */
+  private fullDue = true;
+  private readonly queue = new PendingQueue();
+  /** When each service with timed work (update delay, restart delay) wants its next pass. */
+  private readonly wakes = new Map<string, number>();
 
   constructor(opts: ManagerOptions) {
     this.store = opts.store;
@@ -62,140 +96,249 @@ export class Manager {
     this.logger = opts.logger ?? silentLogger();
     this.historyLimit = opts.taskHistoryLimit ?? 5;
     this.imageAvailable = opts.imageAvailable;
+    this.budget = { ...DEFAULT_PASS_BUDGET, ...opts.budget };
+    this.resyncMs = opts.resyncMs ?? 60_000;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unwatch = this.store.watch(() => this.kick());
+    this.fullDue = true;
+    this.unwatch = this.store.watch((events) => this.observe(events));
+    this.armResync();
     this.kick();
   }
 
   stop(): void {
     this.running = false;
     this.unwatch?.();
-    this.pending?.cancel();
+    this.unwatch = undefined;
+    this.pendingPass?.cancel();
     this.wake?.timer.cancel();
-    this.pending = undefined;
+    this.resyncTimer?.cancel();
+    this.pendingPass = undefined;
     this.wake = undefined;
+    this.resyncTimer = undefined;
   }
 
-  /** Schedules one reconcile pass soon (coalescing bursts of commits). */
+  /** Schedules one reconcile pass soon (coalescing bursts of commits); it runs after yielding. */
   kick(): void {
-    if (!this.running || this.pending) return;
-    this.pending = this.clock.setTimeout(() => {
-      this.pending = undefined;
-      try { this.pass(); } catch (e) { this.logger.error({ err: e }, 'reconcile pass failed'); }
+    if (!this.running || this.pendingPass) return;
+    this.pendingPass = this.clock.setTimeout(() => {
+      this.pendingPass = undefined;
+      let more = false;
+      try { more = this.pass(); } catch (e) { this.logger.error({ err: e }, 'reconcile pass failed'); }
+      if (more) this.kick();
     }, 0);
   }
 
   get passCount(): number { return this.passes; }
 
-  /** One full pass; exposed for tests. */
-  pass(): void {
+  /** What the manager has left to do: services to reconcile and tasks waiting for a node. */
+  backlog(): { dirtyServices: number; readyTasks: number; parkedTasks: number } {
+    return { dirtyServices: this.fullDue ? -1 : this.dirty.size, readyTasks: this.queue.readyCount, parkedTasks: this.queue.parkedCount };
+  }
+
+  private observe(events: StoreEvent[]): void {
+    const fx = classifyChanges(events);
+    for (const [id, task] of fx.tasks) this.queue.observe(id, task);
+    for (const id of fx.services) this.dirty.add(id);
+    if (fx.allServices) this.fullDue = true;
+    if (fx.wakeAll) this.queue.wakeAll();
+    else {
+      for (const id of fx.wakeServices) this.queue.wakeService(id);
+      if (fx.wakeResourceBound) this.queue.wakeResourceBound();
+    }
+    if (fx.services.size > 0 || fx.allServices || this.queue.readyCount > 0) this.kick();
+  }
+
+  /**
+   * One pass: the dirty services (all of them with `full`, or when the manager is not watching
+   * the store), then the scheduler. Returns true when work is left for another pass.
+   */
+  pass(opts: { full?: boolean } = {}): boolean {
     this.passes += 1;
     const now = this.clock.now();
-    let wakeAt: number | undefined;
-    const note = (at: number | undefined) => { if (at !== undefined) wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at); };
-    this.store.update((tx) => {
-      const nodes = this.nodeMap(tx);
-      for (const service of tx.listServices()) note(this.updateService(tx, service, now, nodes));
+    if (opts.full || !this.unwatch) this.fullDue = true;
+    if (this.fullDue) this.markEverything();
+    this.takeDueWakes(now);
+    const more = this.reconcileDirty(now);
+    this.schedule(now);
+    this.armWake();
+    return more || this.dirty.size > 0 || this.queue.readyCount > 0;
+  }
+
+  private markEverything(): void {
+    this.fullDue = false;
+    this.store.view((tx) => {
+      for (const s of tx.listServices()) this.dirty.add(s.ID);
+      this.queue.clear();
+      for (const t of tx.listTasks()) {
+        if (!tx.getService(t.ServiceID)) this.dirty.add(t.ServiceID); // orphans: reaped under their old service ID
+        this.queue.observe(t.ID, t);
+      }
     });
-    this.store.update((tx) => {
-      const plan = this.planOrchestration(tx, now);
-      if (!isEmptyPlan(plan)) applyOrchestratorPlan(tx, plan, now, this.ids);
-    });
-    this.store.update((tx) => { note(this.startDue(tx, now)); });
-    this.store.update((tx) => { this.schedule(tx, now); });
-    this.armWake(wakeAt);
   }
 
-  private updateService(tx: WriteTx, service: Service, now: number, nodes: ReadonlyMap<string, Node>): number | undefined {
-    const step = planUpdateStep({ service, tasks: tx.tasksOfService(service.ID), now, nodes });
-    applyUpdateStep(tx, service, step, now, this.ids);
-    return step.wakeAt;
-  }
-
-  private nodeMap(tx: ReadTx): Map<string, Node> {
-    return new Map(tx.listNodes().map((n) => [n.ID, n]));
-  }
-
-  private planOrchestration(tx: ReadTx, now: number): OrchestratorPlan {
-    const nodes = new Map(tx.listNodes().map((n) => [n.ID, n]));
-    const plans: OrchestratorPlan[] = [];
-    const seen = new Set<string>();
-    for (const service of tx.listServices()) {
-      seen.add(service.ID);
-      const tasks = tx.tasksOfService(service.ID);
-      const input = { service, tasks, nodes, now };
-      plans.push(reconcileService(input));
-      plans.push(reapTasks({ service, tasks, historyLimit: this.historyLimit }));
+  private takeDueWakes(now: number): void {
+    for (const [id, at] of this.wakes) {
+      if (at > now) continue;
+      this.wakes.delete(id);
+      this.dirty.add(id);
     }
-    const orphans = tx.listTasks().filter((t) => !seen.has(t.ServiceID));
-    if (orphans.length > 0) plans.push(reapTasks({ service: undefined, tasks: orphans, historyLimit: this.historyLimit }));
-    return mergePlans(plans);
   }
 
-  private startDue(tx: WriteTx, now: number): number | undefined {
-    const down = new Set(tx.listNodes().filter((n) => n.Status.State === 'down').map((n) => n.ID));
-    const plan = planStarts(tx.listTasks(), now, down);
-    for (const id of plan.start) {
-      const t = tx.getTask(id);
+  /** Reconciles dirty services until the pass budget is spent; returns true when some are left. */
+  private reconcileDirty(now: number): boolean {
+    if (this.dirty.size === 0) return false;
+    const again: string[] = [];
+    this.store.update((tx) => {
+      const nodes = new Map(tx.listNodes().map((n) => [n.ID, n]));
+      const down = new Set([...nodes.values()].filter((n) => n.Status.State === 'down').map((n) => n.ID));
+      let examined = 0;
+      let ops = 0;
+      for (const id of this.dirty) {
+        if (examined >= this.budget.tasksExamined || ops >= this.budget.orchestratorOps) break;
+        this.dirty.delete(id);
+        const r = this.reconcileOne(tx, id, nodes, down, now, this.budget.orchestratorOps - ops);
+        examined += r.examined;
+        ops += r.ops;
+        if (r.truncated) again.push(id);
+      }
+    });
+    for (const id of again) this.dirty.add(id);
+    return this.dirty.size > 0;
+  }
+
+  private reconcileOne(tx: WriteTx, id: string, nodes: ReadonlyMap<string, Node>, down: ReadonlySet<string>, now: number, opsLeft: number):
+    { examined: number; ops: number; truncated: boolean } {
+    let service: Service | undefined = tx.getService(id);
+    let tasks = tx.tasksOfService(id);
+    const examined = tasks.length;
+    let wakeAt: number | undefined;
+    if (service) {
+      const step = planUpdateStep({ service, tasks, now, nodes });
+      applyUpdateStep(tx, service, step, now, this.ids);
+      wakeAt = step.wakeAt;
+      if (step.replace.length > 0 || step.shutdown.length > 0 || step.status) {
+        service = tx.getService(id) ?? service;
+        tasks = tx.tasksOfService(id);
+      }
+    } else if (tasks.length === 0) {
+      this.wakes.delete(id);
+      return { examined, ops: 0, truncated: false };
+    }
+    const planned = service
+      ? mergePlans([reconcileService({ service, tasks, nodes, now }), reapTasks({ service, tasks, historyLimit: this.historyLimit })])
+      : reapTasks({ service: undefined, tasks, historyLimit: this.historyLimit });
+    const { plan, truncated } = limitPlan(planned, opsLeft);
+    if (!isEmptyPlan(plan)) {
+      applyOrchestratorPlan(tx, plan, now, this.ids);
+      tasks = tx.tasksOfService(id);
+    }
+    const starts = planStarts(tasks, now, down);
+    for (const taskId of starts.start) {
+      const t = tx.getTask(taskId);
       if (t && t.DesiredState === 'ready') tx.putTask({ ...t, DesiredState: 'running' });
     }
-    return plan.wakeAt;
+    wakeAt = earliest(wakeAt, starts.wakeAt);
+    if (wakeAt === undefined) this.wakes.delete(id);
+    else this.wakes.set(id, wakeAt);
+    const ops = plan.create.length + plan.setDesired.length + plan.remove.length + plan.markState.length + starts.start.length;
+    return { examined, ops, truncated };
   }
 
-  private schedule(tx: WriteTx, now: number): void {
-    const pending = tx.listTasks().filter((t) => t.NodeID === '' && stateRank(t.DesiredState) <= stateRank('running')
-      && stateRank(t.Status.State) <= stateRank('pending'));
-    if (pending.length === 0) return;
-    const services = new Map(tx.listServices().map((s) => [s.ID, s]));
-    const available = this.imageAvailable;
-    const plan = planPlacements({
-      nodes: tx.listNodes(), services, tasks: tx.listTasks(), pending, now,
-      ...(available ? { imageAvailable: (node: Node, image: string) => available(tx, node, image) } : {}),
+  /** Offers up to `budget.placements` ready waiting tasks to the scheduler; parks those that fit nowhere. */
+  private schedule(now: number): void {
+    const ids = this.queue.peek(this.budget.placements);
+    if (ids.length === 0) return;
+    this.store.update((tx) => {
+      const pending: Task[] = [];
+      for (const id of ids) {
+        const t = tx.getTask(id);
+        if (t && isSchedulable(t)) pending.push(t);
+        else this.queue.observe(id, t);
+      }
+      if (pending.length === 0) return;
+      const services = new Map(tx.listServices().map((s) => [s.ID, s]));
+      const available = this.imageAvailable;
+      const plan = planPlacements({
+        nodes: tx.listNodes(), services, tasks: tx.listTasks(), pending, now,
+        ...(available ? { imageAvailable: (node: Node, image: string) => available(tx, node, image) } : {}),
+      });
+      const ts = isoTime(now);
+      for (const a of plan.assignments) {
+        const t = tx.getTask(a.taskId);
+        this.queue.placed(a.taskId);
+        if (!t) continue;
+        tx.putTask({ ...t, NodeID: a.nodeId, Status: { Timestamp: ts, State: 'assigned', Message: 'scheduler assigned task to node' } });
+      }
+      for (const u of plan.unplaced) {
+        const t = tx.getTask(u.taskId);
+        if (!t) { this.queue.observe(u.taskId, undefined); continue; }
+        const req = requirementsOf(t, services.get(t.ServiceID));
+        this.queue.park(t.ID, t.ServiceID, req.nanoCpus > 0 || req.memoryBytes > 0 || req.hostPorts.length > 0);
+        if (t.Status.State === 'pending' && t.Status.Err === u.reason) continue;
+        tx.putTask({ ...t, Status: { Timestamp: ts, State: 'pending', Message: 'pending task scheduling', Err: u.reason } });
+      }
     });
-    const ts = isoTime(now);
-    for (const a of plan.assignments) {
-      const t = tx.getTask(a.taskId);
-      if (!t) continue;
-      tx.putTask({ ...t, NodeID: a.nodeId, Status: { Timestamp: ts, State: 'assigned', Message: 'scheduler assigned task to node' } });
-    }
-    for (const u of plan.unplaced) {
-      const t = tx.getTask(u.taskId);
-      if (!t || (t.Status.State === 'pending' && t.Status.Err === u.reason)) continue;
-      tx.putTask({ ...t, Status: { Timestamp: ts, State: 'pending', Message: 'pending task scheduling', Err: u.reason } });
-    }
   }
 
-  private armWake(at: number | undefined): void {
-    if (at === undefined) return;
+  private armWake(): void {
+    let at: number | undefined;
+    for (const w of this.wakes.values()) at = earliest(at, w);
+    if (at === undefined || !this.running) return;
     if (this.wake && this.wake.at <= at) return;
     this.wake?.timer.cancel();
     const delay = Math.max(0, at - this.clock.now());
     this.wake = { at, timer: this.clock.setTimeout(() => { this.wake = undefined; this.kick(); }, delay) };
   }
 
+  private armResync(): void {
+    if (this.resyncMs <= 0 || !this.running) return;
+    this.resyncTimer = this.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.fullDue = true;
+      this.kick();
+      this.armResync();
+    }, this.resyncMs);
+  }
+
   /** Applies an agent's report about one of its tasks: forward-only, from the node it runs on. */
   reportTask(nodeId: string, taskId: string, report: TaskReport): void {
+    this.reportTasks(nodeId, [{ taskId, report }]);
+  }
+
+  /** Applies several reports of one node in one transaction (one journal write). */
+  reportTasks(nodeId: string, reports: ReadonlyArray<{ taskId: string; report: TaskReport }>): void {
+    if (reports.length === 0) return;
     this.store.update((tx) => {
-      const t = tx.getTask(taskId);
-      if (!t || t.NodeID !== nodeId) return;
-      if (t.Status.State === report.State || !canMoveTo(t.Status.State, report.State)) return;
       const now = isoTime(this.clock.now());
-      const status: TaskStatus = { Timestamp: now, State: report.State };
-      if (report.Message) status.Message = report.Message;
-      if (report.Err) status.Err = report.Err;
-      if (report.Health) status.Health = report.Health;
-      const ports = report.PortStatus ?? t.Status.PortStatus;
-      if (ports) status.PortStatus = ports;
-      const cs = report.ContainerStatus ?? t.Status.ContainerStatus;
-      if (cs) status.ContainerStatus = cs;
-      const next: Task = { ...t, Status: status };
-      if (report.Endpoint) next.Endpoint = report.Endpoint;
-      if (report.State === 'running' && !t.RunningAt) next.RunningAt = now;
-      tx.putTask(next);
+      for (const { taskId, report } of reports) applyReport(tx, nodeId, taskId, report, now);
     });
   }
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function applyReport(tx: WriteTx, nodeId: string, taskId: string, report: TaskReport, now: string): void {
+  const t = tx.getTask(taskId);
+  if (!t || t.NodeID !== nodeId) return;
+  if (t.Status.State === report.State || !canMoveTo(t.Status.State, report.State)) return;
+  const status: TaskStatus = { Timestamp: now, State: report.State };
+  if (report.Message) status.Message = report.Message;
+  if (report.Err) status.Err = report.Err;
+  if (report.Health) status.Health = report.Health;
+  const ports = report.PortStatus ?? t.Status.PortStatus;
+  if (ports) status.PortStatus = ports;
+  const cs = report.ContainerStatus ?? t.Status.ContainerStatus;
+  if (cs) status.ContainerStatus = cs;
+  const next: Task = { ...t, Status: status };
+  if (report.Endpoint) next.Endpoint = report.Endpoint;
+  if (report.State === 'running' && !t.RunningAt) next.RunningAt = now;
+  tx.putTask(next);
 }
