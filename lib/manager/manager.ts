@@ -32,6 +32,20 @@ export interface ManagerOptions {
   budget?: Partial<PassBudget>;
   /** A full reconcile of every service and retry of every waiting task, as a safety net (default 60 s; 0: never). */
   resyncMs?: number;
+  /** Told what each pass did (tests, metrics). */
+  onPass?(report: PassReport): void;
+}
+
+/** What one pass did. */
+export interface PassReport {
+  /** Services reconciled, in order. */
+  services: string[];
+  /** Tasks offered to the scheduler. */
+  tried: number;
+  /** Of those, tasks assigned to a node. */
+  assigned: number;
+  /** Whether the pass was a full one (first pass, resync, or asked for). */
+  full: boolean;
 }
 
 /** How much one pass does at most before it yields (the rest follows in the next pass). */
@@ -75,6 +89,7 @@ export class Manager {
   private readonly imageAvailable: ManagerOptions['imageAvailable'];
   private readonly budget: PassBudget;
   private readonly resyncMs: number;
+  private readonly onPass: ManagerOptions['onPass'];
   private pendingPass: Timer | undefined;
   private wake: { at: number; timer: Timer } | undefined;
   private resyncTimer: Timer | undefined;
@@ -98,6 +113,7 @@ export class Manager {
     this.imageAvailable = opts.imageAvailable;
     this.budget = { ...DEFAULT_PASS_BUDGET, ...opts.budget };
     this.resyncMs = opts.resyncMs ?? 60_000;
+    this.onPass = opts.onPass;
   }
 
   start(): void {
@@ -160,11 +176,14 @@ export class Manager {
     this.passes += 1;
     const now = this.clock.now();
     if (opts.full || !this.unwatch) this.fullDue = true;
-    if (this.fullDue) this.markEverything();
+    const full = this.fullDue;
+    if (full) this.markEverything();
     this.takeDueWakes(now);
-    const more = this.reconcileDirty(now);
-    this.schedule(now);
+    const report: PassReport = { services: [], tried: 0, assigned: 0, full };
+    const more = this.reconcileDirty(now, report);
+    this.schedule(now, report);
     this.armWake();
+    this.onPass?.(report);
     return more || this.dirty.size > 0 || this.queue.readyCount > 0;
   }
 
@@ -189,7 +208,7 @@ export class Manager {
   }
 
   /** Reconciles dirty services until the pass budget is spent; returns true when some are left. */
-  private reconcileDirty(now: number): boolean {
+  private reconcileDirty(now: number, report: PassReport): boolean {
     if (this.dirty.size === 0) return false;
     const again: string[] = [];
     this.store.update((tx) => {
@@ -200,6 +219,7 @@ export class Manager {
       for (const id of this.dirty) {
         if (examined >= this.budget.tasksExamined || ops >= this.budget.orchestratorOps) break;
         this.dirty.delete(id);
+        report.services.push(id);
         const r = this.reconcileOne(tx, id, nodes, down, now, this.budget.orchestratorOps - ops);
         examined += r.examined;
         ops += r.ops;
@@ -249,7 +269,7 @@ export class Manager {
   }
 
   /** Offers up to `budget.placements` ready waiting tasks to the scheduler; parks those that fit nowhere. */
-  private schedule(now: number): void {
+  private schedule(now: number, report: PassReport): void {
     const ids = this.queue.peek(this.budget.placements);
     if (ids.length === 0) return;
     this.store.update((tx) => {
@@ -260,6 +280,7 @@ export class Manager {
         else this.queue.observe(id, t);
       }
       if (pending.length === 0) return;
+      report.tried = pending.length;
       const services = new Map(tx.listServices().map((s) => [s.ID, s]));
       const available = this.imageAvailable;
       const plan = planPlacements({
@@ -267,6 +288,7 @@ export class Manager {
         ...(available ? { imageAvailable: (node: Node, image: string) => available(tx, node, image) } : {}),
       });
       const ts = isoTime(now);
+      report.assigned = plan.assignments.length;
       for (const a of plan.assignments) {
         const t = tx.getTask(a.taskId);
         this.queue.placed(a.taskId);
