@@ -19,7 +19,14 @@ export interface Journal {
   /** Appends one committed transaction; durable on return. */
   append(ops: JournalOp[]): void;
   wantsSnapshot(): boolean;
-  /** Writes a snapshot atomically and truncates the journal. */
-  snapshot(s: StoreSnapshot): void;
+  /**
+   * Writes a snapshot atomically, after which the records before it are dropped. May work in the
+   * background (the objects are never mutated meanwhile); the promise settles when it is durable.
+   */
+  snapshot(s: StoreSnapshot): void | Promise<void>;
+  /** A snapshot written before returning (at close). Default: `snapshot`. */
+  snapshotSync?(s: StoreSnapshot): void;
+  /** Waits for a background snapshot. */
+  flush?(): Promise<void>;
   close(): void;
 }

@@ -175,7 +175,10 @@ export class MemoryStore implements Store {
     }
     if (ops.length > 0 && this.journal?.wantsSnapshot()) {
       // Committed and journaled already: a failed snapshot only means a longer replay next time.
-      try { this.journal.snapshot(this.snapshot()); } catch (err) { this.logger.error({ err }, 'store snapshot failed'); }
+      try {
+        const done = this.journal.snapshot(this.snapshot());
+        if (done) done.catch((err: unknown) => this.logger.error({ err }, 'store snapshot failed'));
+      } catch (err) { this.logger.error({ err }, 'store snapshot failed'); }
     }
     if (events.length > 0) this.deliver(events);
     return result;
@@ -215,7 +218,11 @@ export class MemoryStore implements Store {
 
   close(): void {
     if (this.closed) return;
-    if (this.journal) { this.journal.snapshot(this.snapshot()); this.journal.close(); }
+    if (this.journal) {
+      if (this.journal.snapshotSync) this.journal.snapshotSync(this.snapshot());
+      else void this.journal.snapshot(this.snapshot());
+      this.journal.close();
+    }
     this.closed = true;
     this.watchers.clear();
   }

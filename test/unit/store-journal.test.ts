@@ -20,7 +20,7 @@ function open(dir: string, snapshotEvery?: number) {
   const logger = new RecordingLogger();
   const journal = new FileJournal({ dir, logger, ...(snapshotEvery !== undefined ? { snapshotEvery } : {}) });
   const store = new MemoryStore({ clock: new FakeClock(), journal });
-  return { store, logger };
+  return { store, logger, journal };
 }
 
 function state(tx: ReadTx) {
@@ -66,17 +66,56 @@ t.test('snapshot + later journal records replay to the same state', async (t) =>
   const dir = tempDir(t);
   const a = open(dir, 2);
   writeHistory(a.store);
-  t.ok(existsSync(join(dir, 'snapshot.json')), 'a snapshot was taken');
+  await a.journal.flush();
+  t.ok(existsSync(join(dir, 'snapshot.jsonl')), 'a snapshot was taken');
+  t.notOk(existsSync(join(dir, 'journal.old.jsonl')), 'the rotated journal is gone once the snapshot is durable');
+  t.ok(journalLines(dir).length < 6, 'the journal holds only what came after the snapshot');
   a.store.update((tx) => tx.putTask({ ...tx.getTask('t3')!, NodeID: 'n1' }));
-  t.equal(journalLines(dir).length, 1, 'the journal holds only what came after the snapshot');
+  await a.journal.flush();
   const before = a.store.view(state);
+  a.journal.close(); // a crash: no snapshot at close
   const b = open(dir, 2);
   t.same(b.store.view(state), before);
   t.same(b.store.view((tx) => tx.tasksOfNode('n1').map((x) => x.ID)), ['t3']);
   b.store.update((tx) => tx.deleteTask('t3'));
+  await b.journal.flush();
   const after = b.store.view(state);
+  b.journal.close();
   const c = open(dir, 2);
   t.same(c.store.view(state), after);
+});
+
+t.test('a crash while a snapshot is written: the rotated journal still replays', async (t) => {
+  const dir = tempDir(t);
+  const a = open(dir, 2);
+  writeHistory(a.store); // a snapshot starts at the second record and is never awaited
+  const before = a.store.view(state);
+  t.ok(existsSync(join(dir, 'journal.old.jsonl')), 'the journal was rotated for the snapshot');
+  const b = open(dir, 1000);
+  t.same(b.store.view(state), before);
+  await a.journal.flush();
+});
+
+t.test('large journals are compacted by size, and task specs are written once', async (t) => {
+  const dir = tempDir(t);
+  const logger = new RecordingLogger();
+  const journal = new FileJournal({ dir, logger, snapshotEvery: 1_000_000, snapshotBytes: 64 * 1024 });
+  const store = new MemoryStore({ clock: new FakeClock(), journal });
+  store.update((tx) => { tx.putService(svc('a')); tx.putNode(nd('n1')); });
+  for (let batch = 0; batch < 20; batch++) {
+    store.update((tx) => { for (let i = 0; i < 100; i++) tx.putTask(tsk(`t${batch}-${i}`, 'a', 'n1', batch * 100 + i + 1)); });
+    await journal.flush();
+  }
+  const line = journalLines(dir).at(-1) ?? '';
+  t.ok(line === '' || (line.match(/"ContainerSpec"/g) ?? []).length <= 1, 'one copy of the shared task spec per record');
+  const size = readFileSync(join(dir, 'journal.jsonl')).length;
+  t.ok(size < 200 * 1024, `the journal stays bounded (${size} bytes)`);
+  const before = store.view(state);
+  journal.close();
+  const again = open(dir);
+  t.same(again.store.view(state), before);
+  const tasks = again.store.view((tx) => tx.listTasks());
+  t.equal(tasks[0]!.Spec, tasks[1]!.Spec, 'loaded tasks share one spec object');
 });
 
 t.test('records already in the snapshot are not replayed again (crash between snapshot and truncation)', async (t) => {
@@ -99,10 +138,10 @@ t.test('close() writes a snapshot and empties the journal', async (t) => {
   writeHistory(a.store);
   const before = a.store.view(state);
   a.store.close();
-  const snap = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8')) as { version: number };
+  const snap = JSON.parse(readFileSync(join(dir, 'snapshot.jsonl'), 'utf8').split('\n')[0]!) as { version: number };
   t.equal(snap.version, before.index);
   t.same(journalLines(dir), []);
-  t.notOk(existsSync(join(dir, 'snapshot.json.tmp')), 'no temp file left behind');
+  t.notOk(existsSync(join(dir, 'snapshot.jsonl.tmp')), 'no temp file left behind');
   t.same(open(dir).store.view(state), before);
 });
 
