@@ -15,3 +15,20 @@ export function waitForStop(signal: AbortSignal): { promise: Promise<void>; disp
     },
   };
 }
+
+/**
+ * While a long-running command shuts down: a second SIGINT or SIGTERM calls `now` once (kill
+ * what is left without grace periods) instead of Node's default of dying on the spot.
+ */
+export function onSecondStop(now: () => void): { dispose(): void } {
+  let fired = false;
+  const onSignal = () => { if (!fired) { fired = true; now(); } };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

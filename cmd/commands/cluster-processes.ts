@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
+import { parseMaxReplicas } from '../max-replicas.js';
 import { runNode } from '../../lib/node/run-node.js';
 import { driverChoice } from '../driver-flags.js';
 import { parseDuration } from '../../lib/model/durations.js';
@@ -43,17 +44,19 @@ export function registerManager(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'state directory (survives restarts)', join(STATE, 'manager'))
     .option('--dispatcher-heartbeat <duration>', 'node heartbeat period; a node silent for 3 periods is down', '5s')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
+    .option('--max-replicas <n>', 'most replicas one service may ask for (a guard rail against a mistyped count)', '100000')
     .addHelpText('after', '\nExamples:\n  $ swarmlet manager --listen 127.0.0.1:2377 --data /var/lib/swarmlet\n  $ swarmlet join-token worker'
       + '\n  $ swarmlet manager --listen 10.0.0.1:2377 --tls-cert server.pem --tls-key server-key.pem --data /var/lib/swarmlet'
       + '\n  $ swarmlet client-token --data /var/lib/swarmlet')
-    .action(async (o: TlsFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean }) => {
+    .action(async (o: TlsFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string }) => {
       const host = o.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, '');
       const tls = serverTls(o);
       assertListenAllowed(host, tls, { tls: '--tls-cert FILE and --tls-key FILE' });
       const heartbeatMs = parseDuration(o.dispatcherHeartbeat, 'dispatcher-heartbeat') / 1e6;
       if (heartbeatMs < 100) throw new Error('invalid --dispatcher-heartbeat: must be at least 100ms');
       const logger = pino({ level: o.logLevel }, pino.destination(2));
-      const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs },
+      const maxReplicas = parseMaxReplicas(o.maxReplicas);
+      const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas,
         ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}) });
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${o.dispatcherHeartbeat})`);
       const auth = tls !== undefined || o.requireClientToken === true;

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
 import type { CliContext } from '../context.js';
-import { waitForStop } from '../wait-for-stop.js';
+import { onSecondStop, waitForStop } from '../wait-for-stop.js';
+import { parseMaxReplicas } from '../max-replicas.js';
 import { driverChoice } from '../driver-flags.js';
 import { assertListenAllowed } from '../../lib/api/listen-security.js';
 
@@ -18,6 +19,7 @@ export interface UpOptions {
   logLevel: string;
   driver?: string;
   dockerHost?: string;
+  maxReplicas?: string;
 }
 
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'state', 'swarmlet', 'up');
@@ -38,6 +40,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('--no-gateway', 'run no gateway (published ports are not served)')
     .option('--metrics-port <port|off>', 'port of each gateway\'s /metrics on its node address', '9323')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
+    .option('--max-replicas <n>', 'most replicas one service may ask for (a guard rail against a mistyped count)', '100000')
     .addHelpText('after', `
 Examples:
   swarmlet up                       # 3 nodes, API on 127.0.0.1:2377
@@ -57,7 +60,8 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
     { tls: '--tls-cert FILE and --tls-key FILE to `swarmlet manager` (`swarmlet up` serves loopback only)' });
   const driver = driverChoice(opts.driver ?? 'process', opts.dockerHost);
   if (opts.demo && driver.kind !== 'process') throw new Error('--demo runs the built-in whoami image, which needs --driver process');
-  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver });
+  const maxReplicas = parseMaxReplicas(opts.maxReplicas ?? '100000');
+  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, maxReplicas });
   const stop = waitForStop(ctx.signal);
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);
@@ -65,10 +69,14 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
     if (opts.demo) await startDemo(cluster, ctx, stop.promise);
     ctx.out(`Try: SWARMLET_HOST=${cluster.url} npx swarmlet service ls    (Ctrl-C stops the cluster)`);
     await stop.promise;
-    ctx.out('stopping: shutting down every task…');
+    ctx.out('stopping: shutting down every task… (Ctrl-C again to kill them at once)');
   } finally {
     stop.dispose();
-    await cluster.close();
+    const force = onSecondStop(() => {
+      ctx.out('second interrupt: killing every task now, without grace periods');
+      void cluster.kill();
+    });
+    try { await cluster.close(); } finally { force.dispose(); }
   }
   ctx.out('swarmlet stopped');
 }

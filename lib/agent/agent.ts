@@ -129,6 +129,11 @@ export class Agent {
     void runner.done.finally(() => { this.runners.delete(taskId); });
   }
 
+  /** Kills every task now, without their grace periods (close() still follows). */
+  async kill(): Promise<void> {
+    await this.o.driver.kill?.();
+  }
+
   /** Stops every task and the driver. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -103,4 +103,6 @@ export interface TaskDriver {
   /** Removes what the driver keeps for a task (log files …) once the task is deleted. */
   forget(taskId: string): Promise<void>;
   close(): Promise<void>;
+  /** Kills every task at once (no grace period): a second Ctrl-C. Optional. */
+  kill?(): Promise<void>;
 }

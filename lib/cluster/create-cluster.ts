@@ -65,6 +65,8 @@ export interface ClusterOptions {
   /** Replace the task driver (tests). Called once per node. */
   driverFactory?: (node: { hostname: string; addr: string; dataDir: string }) => TaskDriver;
   taskHistoryLimit?: number;
+  /** Most replicas (or job completions) one service may ask for: a guard rail against a mistyped count (default 100,000). */
+  maxReplicas?: number;
   /**
    * Run a gateway (the routing mesh) on every node: listeners on each published port at the node's
    * address, /metrics on `adminPort` (default 9323; false for none). Default true.
@@ -101,6 +103,8 @@ export interface Cluster extends ClusterClient {
   readonly metrics: Registry;
   /** Stops every task (no orphan processes), the API and the store. */
   close(): Promise<void>;
+  /** Kills every task at once, without grace periods (close() still finishes the rest). */
+  kill(): Promise<void>;
 }
 
 function parseListen(listen: string): { host: string; port: number } {
@@ -172,6 +176,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     onNodeRemoved: (id) => tokens?.forget(id),
     selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
+    ...(opts.maxReplicas !== undefined ? { maxReplicas: opts.maxReplicas } : {}),
     logs: (nodeId, taskId, query) => {
       const agent = byNode.get(nodeId);
       if (agent) return agent.driver.logs(taskId, query);
@@ -240,6 +245,10 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     rotateClientToken(): string {
       if (!tokens) throw new Error('this cluster keeps no client token: start it with `dispatcher`, `tls` or `requireClientToken`');
       return tokens.rotateClientToken();
+    },
+    async kill(): Promise<void> {
+      manager.stop();
+      await Promise.all(agents.map((a) => a.kill()));
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -127,6 +127,11 @@ class ProcessDriver implements TaskDriver {
     await Promise.all([...this.running.values()].map(({ task, graceMs }) => task.stop(graceMs)));
   }
 
+  async kill(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.running.values()].map(({ task }) => task.stop(0)));
+  }
+
   /** Supervises a recorded process that still runs: its port, its output, its exit. */
   private take(rec: TaskRecord, dir: string, graceMs: number): RunningTask {
     const id = rec.taskId;

@@ -36,6 +36,8 @@ export interface ControlOptions {
   onNodeRemoved?: (nodeId: string) => void;
   /** Throws when no node could run the image. Default: the process-driver catalog must know it. */
   checkImage?: (tx: WriteTx, image: string) => void;
+  /** Most replicas (or job completions) per service; default 100,000. */
+  maxReplicas?: number;
 }
 
 const AVAILABILITY = new Set(['active', 'pause', 'drain']);
@@ -44,7 +46,7 @@ const ROLE = new Set(['worker', 'manager']);
 export function createControl(o: ControlOptions): Control {
   const { store, clock } = o;
   const checkImage = o.checkImage ?? ((tx: WriteTx, image: string) => checkImageKnown(tx, image, clock.now()));
-  const ctx = () => ({ now: clock.now(), ids: o.ids, checkImage });
+  const ctx = () => ({ now: clock.now(), ids: o.ids, checkImage, ...(o.maxReplicas !== undefined ? { maxReplicas: o.maxReplicas } : {}) });
   const findService = (ref: string): Service => store.view((tx) =>
     resolveRef('service', ref, tx.listServices(), (s) => s.ID, (s) => s.Spec.Name));
   const findTask = (ref: string): Task => store.view((tx) => findTaskIn(tx, ref));

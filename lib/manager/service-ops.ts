@@ -14,6 +14,25 @@ export interface ServiceOpsContext {
   ids: IdGenerator;
   /** Throws when no node can run the image (e.g. `image X not found`). */
   checkImage: (tx: WriteTx, image: string) => void;
+  /** Most tasks one service may ask for (replicas, a job's completions); default DEFAULT_MAX_REPLICAS. */
+  maxReplicas?: number;
+}
+
+/** The default guard rail on replicas per service (`--max-replicas` raises it). */
+export const DEFAULT_MAX_REPLICAS = 100_000;
+
+/** Refuses a spec that asks for more tasks than the manager allows per service (a mistyped --replicas). */
+function checkReplicaLimit(spec: ServiceSpec, max: number): void {
+  const asks: Array<[number | undefined, string]> = [
+    [spec.Mode.Replicated?.Replicas, 'Mode.Replicated.Replicas'],
+    [spec.Mode.ReplicatedJob?.MaxConcurrent, 'Mode.ReplicatedJob.MaxConcurrent'],
+    [spec.Mode.ReplicatedJob?.TotalCompletions, 'Mode.ReplicatedJob.TotalCompletions'],
+  ];
+  for (const [n, field] of asks) {
+    if (n !== undefined && n > max) {
+      throw invalid(`${field} ${n} is more than this manager allows per service (${max}); start the manager with --max-replicas to raise the limit`, field);
+    }
+  }
 }
 
 function endpointOf(spec: ServiceSpec, others: Service[], previous?: Service) {
@@ -23,6 +42,7 @@ function endpointOf(spec: ServiceSpec, others: Service[], previous?: Service) {
 
 export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsContext): Service {
   const spec = validateServiceSpec(withGeneratedName(input, tx, ctx.ids));
+  checkReplicaLimit(spec, ctx.maxReplicas ?? DEFAULT_MAX_REPLICAS);
   const others = tx.listServices();
   const taken = others.find((s) => s.Spec.Name === spec.Name);
   if (taken) throw new SwarmletError('conflict', `name conflicts with an existing object: service ${spec.Name} already exists`, 'Name');
@@ -55,6 +75,7 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     });
   }
   const spec = keepStartTimeouts(validateServiceSpec(input), current.Spec);
+  checkReplicaLimit(spec, ctx.maxReplicas ?? DEFAULT_MAX_REPLICAS);
   if (spec.Name !== current.Spec.Name) throw new SwarmletError('unimplemented', 'renaming services is not supported', 'Name');
   if (serviceModeName({ Spec: spec }) !== serviceModeName(current)) {
     throw new SwarmletError('unimplemented', 'service mode change is not allowed', 'Mode');
