@@ -16,7 +16,9 @@ import { describeMachine, machineLine } from './lib/machine.js';
 import type { ScenarioResult } from './lib/report.js';
 import { writeResults, type ScenarioOutcome, type SuiteRun } from './lib/results.js';
 
-const SCENARIOS = ['spread', 'rolling-update', 'failover', 'gateway-throughput', 'scheduler-scale', 'scheduler-placement'];
+const SCENARIOS = ['spread', 'rolling-update', 'failover', 'gateway-throughput', 'scheduler-scale', 'scheduler-placement', 'manager-scale'];
+/** Node flags of scenarios that need more than the default heap. */
+const NODE_FLAGS: Record<string, string[]> = { 'manager-scale': ['--max-old-space-size=12288'] };
 const ON_DEMAND = ['profile'];
 const TIMEOUT_MS = 20 * 60_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,7 +26,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 function runScenario(name: string, flags: string[], echoJson: boolean): Promise<ScenarioOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`), '--json', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', join(here, `${name}.ts`), '--json', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
     let pending = '';
     let last = '';

@@ -333,10 +333,15 @@ export class Manager {
 
   /** Applies several reports of one node in one transaction (one journal write). */
   reportTasks(nodeId: string, reports: ReadonlyArray<{ taskId: string; report: TaskReport }>): void {
+    this.applyReports(reports.map((r) => ({ nodeId, ...r })));
+  }
+
+  /** Applies reports of any nodes in one transaction (a dispatcher batching its sessions' reports). */
+  applyReports(reports: ReadonlyArray<{ nodeId: string; taskId: string; report: TaskReport }>): void {
     if (reports.length === 0) return;
     this.store.update((tx) => {
       const now = isoTime(this.clock.now());
-      for (const { taskId, report } of reports) applyReport(tx, nodeId, taskId, report, now);
+      for (const { nodeId, taskId, report } of reports) applyReport(tx, nodeId, taskId, report, now);
     });
   }
 }

@@ -7,7 +7,9 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import type { PassReport } from '../../lib/manager/manager.js';
+import { changesOrchestration } from '../../lib/manager/classify-changes.js';
 import type { Node, Task } from '../../lib/model/types.js';
+import type { StoreEvent } from '../../lib/store/store.js';
 import { assertConverged, harness, spec, startHarness, type Harness } from '../fixtures/manager-harness.js';
 
 /** A harness whose manager reports every pass into `reports`. */
@@ -196,6 +198,34 @@ t.test('a task that frees resources wakes the tasks waiting for resources', asyn
   await assertConverged(t, h);
 });
 
+/** See the report in /work/notes/mgr-tests.md. */
+const PARKED_REASON_BUG = 'manager bug: a parked task keeps the failure reason of the pass that parked it; a task placed later '
+  + 'changes which filter rejects a node first (resources come before constraints), and the next full pass (resync) rewrites Err';
+
+t.test('a parked task\'s failure reason goes stale when another task takes the resources (a full pass rewrites it)', async (t) => {
+  const { h, reports } = await recorded(t, { resyncMs: 0 });
+  h.store.update((tx) => {
+    for (const n of tx.listNodes()) tx.putNode({ ...n, Description: { ...n.Description, Resources: { NanoCPUs: 1e9, MemoryBytes: 8 * 2 ** 30 } } });
+  });
+  await h.settle();
+  const oneCpu = (name: string, constraints: string[]) => spec(name, 'whoami:1', 1,
+    { TaskTemplate: { ContainerSpec: { Image: 'whoami:1' }, Resources: { Reservations: { NanoCPUs: 1e9 } }, Placement: { Constraints: constraints } } });
+  h.control.createService(oneCpu('b', ['node.hostname==node-1', 'node.labels.zone==mars'])); // fits nowhere
+  await h.settle();
+  t.equal(h.tasks('b')[0]!.Status.Err, 'no suitable node (scheduling constraints not satisfied on 3 nodes)');
+  h.control.createService(oneCpu('a', ['node.hostname==node-1'])); // takes node-1's CPU
+  await h.settle();
+  t.equal(hostOf(h, h.running('a')[0]!.NodeID), 'node-1');
+  t.equal(h.tasks('b')[0]!.Status.State, 'pending', 'b still waits');
+  reports.length = 0;
+  const before = h.events.length;
+  h.manager.pass({ full: true });
+  await h.settle();
+  t.equal(reports[0]!.tried, 1, 'the full pass retries b');
+  t.equal(h.tasks('b')[0]!.Status.State, 'pending', 'still pending');
+  t.equal(h.events.length - before, 0, 'a full pass writes nothing', { todo: `${PARKED_REASON_BUG} (here: "${h.tasks('b')[0]!.Status.Err}")` });
+});
+
 t.test('5,000 replicas with a budget of 500 task writes per pass: created in slices, converged', async (t) => {
   const reports: Array<PassReport & { creates: number }> = [];
   let hh: Harness | undefined;
@@ -347,14 +377,14 @@ async function apply(h: Harness, params: Map<string, Params>, o: Op, applied: Ap
   applied[o.op] += 1;
 }
 
-/** The store's tasks per service (slot, node, states, image, error), without IDs or timestamps. */
-function snapshot(h: Harness): Record<string, string[]> {
+/** The store's tasks per service (slot, node, states, image, and with `withErr` the error), without IDs or timestamps. */
+function snapshot(h: Harness, withErr = false): Record<string, string[]> {
   return h.store.view((tx) => {
     const out: Record<string, string[]> = {};
     const hosts = new Map(tx.listNodes().map((n) => [n.ID, n.Description.Hostname]));
     for (const s of tx.listServices()) {
       out[`${s.Spec.Name} (${s.UpdateStatus?.State ?? 'no update'})`] = tx.tasksOfService(s.ID)
-        .map((x: Task) => `${x.Slot}|${hosts.get(x.NodeID) ?? x.NodeID}|${x.Status.State}|${x.DesiredState}|${x.Spec.ContainerSpec.Image}|${x.Status.Err ?? ''}`)
+        .map((x: Task) => `${x.Slot}|${hosts.get(x.NodeID) ?? x.NodeID}|${x.Status.State}|${x.DesiredState}|${x.Spec.ContainerSpec.Image}${withErr ? `|${x.Status.Err ?? ''}` : ''}`)
         .sort();
     }
     const orphans = tx.listTasks().filter((x) => !tx.getService(x.ServiceID));
@@ -371,11 +401,27 @@ const describeEvents = (h: Harness, from: number) => h.events.slice(from).map((e
   return `${e.action} task ${x.ServiceID}.${x.Slot} ${o ? `${o.Status.State}/${o.DesiredState}/${o.NodeID || '-'} → ` : ''}${x.Status.State}/${x.DesiredState}/${x.NodeID || '-'} ${x.Status.Err ?? ''}`;
 });
 
+/** A write that changes only the failure reason of a task still waiting for a node. */
+function reasonOnly(e: StoreEvent): boolean {
+  if (e.kind !== 'task' || e.action !== 'update' || !e.old) return false;
+  const x = e.object as Task;
+  const o = e.old as Task;
+  return x.Status.State === 'pending' && o.Status.State === 'pending' && x.NodeID === '' && o.NodeID === ''
+    && x.DesiredState === o.DesiredState && x.Status.Err !== o.Status.Err && !changesOrchestration(o, x);
+}
+
+interface Verdict {
+  /** Why full passes had real work left (a task to place, stop, start, create, remove …), if they had. */
+  work?: string;
+  /** Full passes only rewrote failure reasons of parked tasks (see the todo below). */
+  reasonRewrites: number;
+}
+
 /**
- * Runs the changes on a fresh harness, settles, and returns why full passes still had work
- * (undefined: none). Full passes run to a fixed point; the settled state must be that fixed point.
+ * Runs the changes on a fresh harness and settles; then full passes run to a fixed point, and the
+ * settled state must be that fixed point.
  */
-async function fullPassesFindWork(run: { services: Params[]; ops: Op[] }, applied: Applied, seen: { running: number; pending: number }): Promise<string | undefined> {
+async function fullPassesFindWork(run: { services: Params[]; ops: Op[] }, applied: Applied, seen: { running: number; pending: number }): Promise<Verdict> {
   const h = await startHarness({ nodes: 3 });
   try {
     // Two CPUs per node, so that 1-CPU reservations run out.
@@ -387,10 +433,10 @@ async function fullPassesFindWork(run: { services: Params[]; ops: Op[] }, applie
     for (const o of ops) {
       h.clock.resetBudget();
       await apply(h, params, o, applied);
-      if (h.clock.runaway) return `runaway reconcile loop after ${JSON.stringify(o)}`;
+      if (h.clock.runaway) return { work: `runaway reconcile loop after ${JSON.stringify(o)}`, reasonRewrites: 0 };
     }
     await h.settle(30);
-    if (h.clock.runaway) return 'runaway reconcile loop while settling';
+    if (h.clock.runaway) return { work: 'runaway reconcile loop while settling', reasonRewrites: 0 };
     h.store.view((tx) => {
       for (const x of tx.listTasks()) {
         if (x.Status.State === 'running') seen.running += 1;
@@ -406,10 +452,15 @@ async function fullPassesFindWork(run: { services: Params[]; ops: Op[] }, applie
       await h.settle(30);
       fixed = h.events.length === mark;
     }
-    if (!fixed) return 'full passes did not reach a fixed point';
+    const writes = h.events.slice(before);
     const after = snapshot(h);
-    if (h.events.length === before && JSON.stringify(after) === JSON.stringify(settled)) return undefined;
-    return `full passes still had work:\n${describeEvents(h, before).join('\n')}\nsettled: ${JSON.stringify(settled, null, 1)}\nafter full passes: ${JSON.stringify(after, null, 1)}`;
+    const reasonRewrites = writes.filter(reasonOnly).length;
+    if (fixed && reasonRewrites === writes.length && JSON.stringify(after) === JSON.stringify(settled)) return { reasonRewrites };
+    return {
+      reasonRewrites,
+      work: `${fixed ? '' : 'full passes did not reach a fixed point; '}full passes still had work:\n${describeEvents(h, before).join('\n')}\n`
+        + `settled: ${JSON.stringify(settled, null, 1)}\nafter full passes: ${JSON.stringify(after, null, 1)}`,
+    };
   } finally {
     await h.close();
   }
@@ -419,12 +470,15 @@ t.test('property: after any sequence of changes, full passes find nothing left t
   const applied: Applied = { create: 0, scale: 0, image: 0, constraint: 0, remove: 0, availability: 0, label: 0, nodeState: 0, fail: 0, advance: 0, settle: 0 };
   const seen = { running: 0, pending: 0 };
   let runs = 0;
+  let rewrites = 0;
   await fc.assert(fc.asyncProperty(arbRun, async (run) => {
     runs += 1;
-    const why = await fullPassesFindWork(run, applied, seen);
-    if (why) throw new Error(why);
+    const verdict = await fullPassesFindWork(run, applied, seen);
+    if (verdict.work) throw new Error(verdict.work);
+    if (verdict.reasonRewrites > 0) rewrites += 1;
   }), { numRuns: 40 });
-  t.ok(runs >= 40, `${runs} random runs`);
+  t.ok(runs >= 40, `${runs} random runs: the settled tasks (slot, node, state, desired state, image) are the full passes' fixed point`);
+  t.equal(rewrites, 0, 'and full passes wrote nothing at all', rewrites > 0 ? { todo: PARKED_REASON_BUG } : {});
   // The generator exercised what it claims to (loose bounds: ~40 × 20 operations).
   for (const k of ['scale', 'image', 'constraint', 'availability', 'label', 'fail', 'advance'] as const) t.ok(applied[k] >= 5, `${k} applied ${applied[k]} times`);
   t.ok(seen.running >= 40, `${seen.running} tasks running at the end of the runs`);
