@@ -7,7 +7,7 @@ import { canMoveTo } from '../model/task-state.js';
 import type { Node, Service, Task, TaskStatus } from '../model/types.js';
 import { applyOrchestratorPlan } from '../orchestrator/apply-plan.js';
 import { limitPlan } from '../orchestrator/limit-plan.js';
-import { isEmptyPlan, mergePlans } from '../orchestrator/plan.js';
+import { emptyPlan, isEmptyPlan, mergePlans, type TaskToCreate } from '../orchestrator/plan.js';
 import { reconcileService } from '../orchestrator/reconcile-service.js';
 import { reapTasks } from '../orchestrator/task-reaper.js';
 import { requirementsOf } from '../scheduler/filters.js';
@@ -58,7 +58,7 @@ export interface PassBudget {
   placements: number;
 }
 
-export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 2_000, placements: 5_000 };
+export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 1_000, placements: 2_000 };
 /** What an agent reports about one of its tasks. */
 export interface TaskReport {
   State: TaskStatus['State'];
@@ -103,6 +103,11 @@ export class Manager {
   private readonly queue = new PendingQueue();
   /** When each service with timed work (update delay, restart delay) wants its next pass. */
   private readonly wakes = new Map<string, number>();
+  /**
+   * The creates left of a plan cut by the pass budget (a large scale-up), applied slice by slice
+   * without planning again while the service stays at the same version; a full reconcile follows.
+   */
+  private readonly continuations = new Map<string, { version: number; creates: TaskToCreate[] }>();
 
   constructor(opts: ManagerOptions) {
     this.store = opts.store;
@@ -233,6 +238,14 @@ export class Manager {
   private reconcileOne(tx: WriteTx, id: string, nodes: ReadonlyMap<string, Node>, down: ReadonlySet<string>, now: number, opsLeft: number):
     { examined: number; ops: number; truncated: boolean } {
     let service: Service | undefined = tx.getService(id);
+    const cont = this.continuations.get(id);
+    if (cont && service && service.Version.Index === cont.version) {
+      const slice = cont.creates.splice(0, Math.max(1, opsLeft));
+      applyOrchestratorPlan(tx, { ...emptyPlan(), create: slice }, now, this.ids);
+      if (cont.creates.length === 0) this.continuations.delete(id);
+      return { examined: slice.length, ops: slice.length, truncated: true }; // a full reconcile follows
+    }
+    this.continuations.delete(id);
     let tasks = tx.tasksOfService(id);
     const examined = tasks.length;
     let wakeAt: number | undefined;
@@ -255,6 +268,12 @@ export class Manager {
     if (!isEmptyPlan(plan)) {
       applyOrchestratorPlan(tx, plan, now, this.ids);
       tasks = tx.tasksOfService(id);
+    }
+    const onlyCreatesLeft = truncated && plan.setDesired.length === planned.setDesired.length
+      && plan.markState.length === planned.markState.length && plan.remove.length === planned.remove.length;
+    if (onlyCreatesLeft && service) {
+      const version = tx.getService(id)?.Version.Index ?? service.Version.Index;
+      this.continuations.set(id, { version, creates: planned.create.slice(plan.create.length) });
     }
     const starts = planStarts(tasks, now, down);
     for (const taskId of starts.start) {
@@ -295,11 +314,17 @@ export class Manager {
         if (!t) continue;
         tx.putTask({ ...t, NodeID: a.nodeId, Status: { Timestamp: ts, State: 'assigned', Message: 'scheduler assigned task to node' } });
       }
+      const resourceBound = new Map<string, boolean>();
       for (const u of plan.unplaced) {
         const t = tx.getTask(u.taskId);
         if (!t) { this.queue.observe(u.taskId, undefined); continue; }
-        const req = requirementsOf(t, services.get(t.ServiceID));
-        this.queue.park(t.ID, t.ServiceID, req.nanoCpus > 0 || req.memoryBytes > 0 || req.hostPorts.length > 0);
+        const key = `${t.ServiceID}/${t.SpecVersion?.Index ?? -1}`;
+        let bound = resourceBound.get(key);
+        if (bound === undefined) {
+          const req = requirementsOf(t, services.get(t.ServiceID));
+          resourceBound.set(key, (bound = req.nanoCpus > 0 || req.memoryBytes > 0 || req.hostPorts.length > 0));
+        }
+        this.queue.park(t.ID, t.ServiceID, bound);
         if (t.Status.State === 'pending' && t.Status.Err === u.reason) continue;
         tx.putTask({ ...t, Status: { Timestamp: ts, State: 'pending', Message: 'pending task scheduling', Err: u.reason } });
       }

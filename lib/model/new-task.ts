@@ -22,7 +22,7 @@ export function newTask(p: NewTaskParams): Task {
     CreatedAt: ts,
     UpdatedAt: ts,
     Labels: {},
-    Spec: structuredClone(p.service.Spec.TaskTemplate),
+    Spec: p.service.Spec.TaskTemplate, // shared: stored objects are never mutated
     ServiceID: p.service.ID,
     Slot: p.slot,
     NodeID: p.nodeId,

@@ -132,7 +132,10 @@ export class MemoryStore implements Store {
     const startVersion = this.version;
     const now = isoTime(this.clock.now());
     const put = <K extends ObjectKind>(kind: K, id: string, obj: KindMap[K]): KindMap[K] => {
-      const copy = structuredClone(obj) as KindMap[K] & { Version?: { Index: number }; UpdatedAt?: string };
+      // A shallow copy: the caller keeps no handle on the stored object, and nested objects are
+      // shared with earlier versions (stored objects are never mutated), which keeps a put of a
+      // task cheap when thousands are written at once.
+      const copy = { ...obj } as KindMap[K] & { Version?: { Index: number }; UpdatedAt?: string };
       this.version += 1;
       if (kind !== 'image') { copy.Version = { Index: this.version }; copy.UpdatedAt = now; }
       const old = this.raw(kind, id, copy);
