@@ -2,7 +2,8 @@ import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table
 import { sleep, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { Service, Task } from '../model/types.js';
+import type { Store, StoreEvent } from '../store/store.js';
 import { buildEndpointTable, isActiveIn, sameRoutes } from './build-endpoint-table.js';
 
 export interface EndpointFeedOptions {
@@ -39,7 +40,7 @@ export class EndpointFeed implements EndpointSource {
   start(): void {
     this.recompute();
     this.unwatch = this.o.store.watch((events) => {
-      if (events.some((e) => e.kind !== 'image')) this.schedule();
+      if (events.some(changesRoutes)) this.schedule();
     });
   }
 
@@ -62,7 +63,13 @@ export class EndpointFeed implements EndpointSource {
   }
 
   private recompute(): void {
-    const next = this.o.store.view((tx) => buildEndpointTable(tx.listServices(), tx.listTasks(), tx.listNodes(), tx.index()));
+    const next = this.o.store.view((tx) => {
+      // Only the tasks of services that publish ports can be routed to: a huge unpublished
+      // service costs nothing here.
+      const services = tx.listServices();
+      const tasks = services.filter(publishesPorts).flatMap((s) => tx.tasksOfService(s.ID));
+      return buildEndpointTable(services, tasks, tx.listNodes(), tx.index());
+    });
     if (sameRoutes(next, this.table)) return;
     this.table = next;
     for (const s of [...this.subscribers]) {
@@ -124,4 +131,16 @@ export class EndpointFeed implements EndpointSource {
       this.wake();
     }
   }
+}
+
+function publishesPorts(s: Service): boolean {
+  return (s.Endpoint?.Ports?.length ?? 0) > 0 || (s.Spec.EndpointSpec?.Ports?.length ?? 0) > 0;
+}
+
+/** Whether a store change can change the routing table (a task that never ran with an endpoint cannot). */
+function changesRoutes(e: StoreEvent): boolean {
+  if (e.kind === 'image') return false;
+  if (e.kind !== 'task') return true;
+  const routable = (t: Task | undefined) => t !== undefined && (t.Status.State === 'running' || t.Endpoint !== undefined);
+  return routable(e.object as Task) || routable(e.old as Task | undefined);
 }

@@ -71,6 +71,8 @@ export function createManagerMetrics(o: ManagerMetricsOptions): { registry: Regi
   const rollbacks = new Counter({ name: 'swarmlet_service_rollbacks_total', help: 'Rollbacks started (manual or automatic)', labelNames: ['service'], registers: [registry] });
   const failures = new Counter({ name: 'swarmlet_task_failures_total', help: 'Tasks that ended on their own (failed, rejected, or completed while meant to run)', labelNames: ['service'], registers: [registry] });
   const restarts = new Counter({ name: 'swarmlet_task_restarts_total', help: 'Tasks created to replace a task that ended on its own', labelNames: ['service'], registers: [registry] });
+  /** Slots whose newest task ended on its own (a task created in one is a restart). */
+  const endedSlots = new Set<string>();
   const onEvents = (events: StoreEvent[]) => {
     for (const e of events) {
       if (e.kind === 'service' && e.action !== 'delete') {
@@ -80,7 +82,7 @@ export function createManagerMetrics(o: ManagerMetricsOptions): { registry: Regi
         if (now !== before && now === 'updating') updates.inc({ service: s.Spec.Name });
         if (now !== before && now === 'rollback_started') rollbacks.inc({ service: s.Spec.Name });
       } else if (e.kind === 'task') {
-        countTask(e, store, failures, restarts);
+        countTask(e, store, endedSlots, failures, restarts);
       }
     }
   };
@@ -88,16 +90,22 @@ export function createManagerMetrics(o: ManagerMetricsOptions): { registry: Regi
   return { registry, close: unwatch };
 }
 
-function countTask(e: StoreEvent, store: Store, failures: Counter, restarts: Counter): void {
+function slotKey(t: Task): string {
+  return t.Slot > 0 ? `${t.ServiceID}/${t.Slot}` : `${t.ServiceID}/@${t.NodeID}`;
+}
+
+/** Counts failures and restarts from one task event, in O(1) (a 100,000-task create must not scan the service per task). */
+function countTask(e: StoreEvent, store: Store, endedSlots: Set<string>, failures: Counter, restarts: Counter): void {
   const t = e.object as Task;
+  const key = slotKey(t);
+  if (e.action === 'delete') return;
+  const before = (e.old as Task | undefined)?.Status.State;
+  const ended = e.action === 'update' && before !== t.Status.State && SELF_ENDED.has(t.Status.State);
+  const restarted = e.action === 'create' && endedSlots.delete(key);
+  if (ended) endedSlots.add(key);
+  if (!ended && !restarted) return;
   const name = store.view((tx) => tx.getService(t.ServiceID)?.Spec.Name);
   if (!name) return;
-  const before = (e.old as Task | undefined)?.Status.State;
-  if (e.action === 'update' && before !== t.Status.State && SELF_ENDED.has(t.Status.State) && t.Status.State !== 'complete') failures.inc({ service: name });
-  if (e.action === 'create') {
-    const previous = store.view((tx) => tx.tasksOfService(t.ServiceID))
-      .filter((x) => x.ID !== t.ID && x.Slot === t.Slot && (t.Slot > 0 || x.NodeID === t.NodeID))
-      .sort((a, b) => (a.CreatedAt < b.CreatedAt ? 1 : -1))[0];
-    if (previous && SELF_ENDED.has(previous.Status.State)) restarts.inc({ service: name });
-  }
+  if (ended && t.Status.State !== 'complete') failures.inc({ service: name });
+  if (restarted) restarts.inc({ service: name });
 }
