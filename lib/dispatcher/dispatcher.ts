@@ -6,7 +6,7 @@ import { silentLogger } from '../logger.js';
 import type { Manager, TaskReport } from '../manager/manager.js';
 import { listImages } from '../manager/image-catalog.js';
 import type { Image, Task } from '../model/types.js';
-import { describeNode, registerNode } from '../cluster/cluster-nodes.js';
+import { describeNode, registerNode } from './register-node.js';
 import type { NodeReport } from '../agent/agent-link.js';
 import type { Store } from '../store/store.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';

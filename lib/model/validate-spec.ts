@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { SwarmletError, invalid } from '../errors.js';
-import { parseConstraints } from '../scheduler/constraints.js';
+import { parseConstraints } from './constraints.js';
 import { checkResourceMinimums } from './resource-limits.js';
 import { ServiceSpecSchema } from './spec-schema.js';
 import type { EndpointSpec, HealthConfig, ServiceSpec, UpdateConfig } from './types.js';
