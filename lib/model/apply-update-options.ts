@@ -90,7 +90,7 @@ function applyContainer(c: ContainerSpec, opts: ServiceUpdateOptions): void {
   if (opts.workdir !== undefined) set(c, 'Dir', text(opts.workdir, 'workdir') || undefined);
   if (opts.stopSignal !== undefined) set(c, 'StopSignal', text(opts.stopSignal, 'stopSignal') || undefined);
   if (opts.stopGracePeriod !== undefined) c.StopGracePeriod = parseDuration(opts.stopGracePeriod, 'stopGracePeriod');
-  set(c, 'HealthCheck', healthCheckFromOptions(opts, c.HealthCheck));
+  set(c, 'Healthcheck', healthCheckFromOptions(opts, c.Healthcheck));
 }
 
 function applyTask(task: TaskSpec, opts: ServiceUpdateOptions): void {

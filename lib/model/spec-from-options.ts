@@ -93,7 +93,7 @@ function containerSpecFromOptions(opts: ServiceOptions, Image: string): Containe
   if (opts.stopSignal) c.StopSignal = textOption(opts.stopSignal, 'stopSignal');
   if (opts.stopGracePeriod !== undefined) c.StopGracePeriod = parseDuration(opts.stopGracePeriod, 'stopGracePeriod');
   const health = healthCheckFromOptions(opts, undefined);
-  if (health) c.HealthCheck = health;
+  if (health) c.Healthcheck = health;
   c.DNSConfig = {};
   return c;
 }

@@ -55,7 +55,7 @@ export function containerConfig(req: StartRequest, publish: PublishedPort | unde
   setText(body, 'WorkingDir', spec.Dir);
   setText(body, 'StopSignal', spec.StopSignal);
   // The service's own health check (probes run by swarmlet) or --no-healthcheck replaces the image's.
-  if (spec.HealthCheck?.Test?.length) body.Healthcheck = { Test: ['NONE'] };
+  if (spec.Healthcheck?.Test?.length) body.Healthcheck = { Test: ['NONE'] };
   if (spec.Init === true) body.HostConfig.Init = true;
   Object.assign(body.HostConfig, limitsOf(req));
   if (publish) {
