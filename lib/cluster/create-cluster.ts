@@ -214,6 +214,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
   if (opts.dispatcher && tokens) {
     dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }),
+      localNodes: nodes.map((n) => n.ID), // their agents run in this process: no heartbeats
       ...(opts.dispatcher.heartbeatMs !== undefined ? { heartbeatMs: opts.dispatcher.heartbeatMs } : {}) });
     dispatcher.start();
   }

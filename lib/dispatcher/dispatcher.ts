@@ -37,6 +37,11 @@ export interface DispatcherOptions {
   tokens: JoinTokens;
   /** Swarm's --dispatcher-heartbeat (default 5 s); a node silent for 3 periods is down. */
   heartbeatMs?: number;
+  /**
+   * Nodes whose agents run inside the manager's process (createCluster's own nodes): they send no
+   * heartbeats and are never judged down by liveness.
+   */
+  localNodes?: Iterable<string>;
   logger?: Logger;
 }
 
@@ -53,11 +58,13 @@ export class Dispatcher {
   private readonly sessions = new Map<string, Array<(message: SessionMessage) => void>>();
   private readonly logRequests: LogRequests;
   private readonly sessionWaiters = new Map<string, Set<() => void>>();
+  private readonly localNodes: ReadonlySet<string>;
 
   constructor(private readonly o: DispatcherOptions) {
     this.heartbeatMs = o.heartbeatMs ?? 5000;
     this.logger = o.logger ?? silentLogger();
     this.logRequests = new LogRequests({ clock: o.clock, ids: o.ids });
+    this.localNodes = new Set(o.localNodes ?? []);
   }
 
   /** A node's session opened: `send` writes one message down it. Returns the close function. */
@@ -125,7 +132,7 @@ export class Dispatcher {
   checkLiveness(): void {
     const now = this.o.clock.now();
     this.o.store.update((tx) => {
-      for (const c of planLiveness(tx.listNodes(), this.lastSeen, now, this.heartbeatMs, new Set())) {
+      for (const c of planLiveness(tx.listNodes(), this.lastSeen, now, this.heartbeatMs, this.localNodes)) {
         const n = tx.getNode(c.nodeId);
         if (!n) continue;
         if (c.state === 'down') this.logger.warn({ node: n.Description.Hostname }, 'node down: heartbeat failure');
