@@ -7,6 +7,8 @@ import { Agent } from '../agent/agent.js';
 import { createLocalLink } from '../dispatcher/local-link.js';
 import type { TaskDriver } from '../agent/task-driver.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
+import { SwarmState } from '../manager/swarm-state.js';
+import { eraseSwarmState } from './erase-swarm-state.js';
 import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
 import { createControl } from '../manager/create-control.js';
 import type { Control } from '../manager/control.js';
@@ -212,6 +214,14 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
+  const swarm = new SwarmState({
+    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    ...(tokens ? { tokens } : {}),
+    heartbeatPeriodMs: () => dispatcher?.heartbeatMs ?? opts.dispatcher?.heartbeatMs ?? 5000,
+    taskHistoryLimit: () => manager.taskHistoryLimit,
+    setTaskHistoryLimit: (n) => { manager.taskHistoryLimit = n; },
+    eraseState: () => eraseSwarmState(control, new Set(nodes.map((n) => n.ID))),
+  });
   if (opts.dispatcher && tokens) {
     dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }),
       localNodes: nodes.map((n) => n.ID), // their agents run in this process: no heartbeats
@@ -224,7 +234,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   if (listen) {
     const tokenRoutes = tokens ? [clientTokenRoute(tokens)] : [];
     api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes],
-      ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
+      swarm, ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
     try {
       const bound = await api.listen(listen.host, listen.port);
       url = `${opts.tls ? 'https' : 'http'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;

@@ -47,7 +47,8 @@ export class Manager {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly logger: Logger;
-  private readonly historyLimit: number;
+  /** Finished tasks kept per slot (Swarm's TaskHistoryRetentionLimit); `swarm update` may change it. */
+  taskHistoryLimit: number;
   private readonly imageAvailable: ManagerOptions['imageAvailable'];
   private pending: Timer | undefined;
   private wake: { at: number; timer: Timer } | undefined;
@@ -60,7 +61,7 @@ export class Manager {
     this.clock = opts.clock;
     this.ids = opts.ids;
     this.logger = opts.logger ?? silentLogger();
-    this.historyLimit = opts.taskHistoryLimit ?? 5;
+    this.taskHistoryLimit = opts.taskHistoryLimit ?? 5;
     this.imageAvailable = opts.imageAvailable;
   }
 
@@ -129,10 +130,10 @@ export class Manager {
       const tasks = tx.tasksOfService(service.ID);
       const input = { service, tasks, nodes, now };
       plans.push(reconcileService(input));
-      plans.push(reapTasks({ service, tasks, historyLimit: this.historyLimit }));
+      plans.push(reapTasks({ service, tasks, historyLimit: this.taskHistoryLimit }));
     }
     const orphans = tx.listTasks().filter((t) => !seen.has(t.ServiceID));
-    if (orphans.length > 0) plans.push(reapTasks({ service: undefined, tasks: orphans, historyLimit: this.historyLimit }));
+    if (orphans.length > 0) plans.push(reapTasks({ service: undefined, tasks: orphans, historyLimit: this.taskHistoryLimit }));
     return mergePlans(plans);
   }
 
