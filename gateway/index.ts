@@ -1,6 +1,7 @@
 /** The gateway (routing mesh) of a node: public API. */
 export { createGateway, type Gateway, type GatewayOptions } from './create-gateway.js';
 export { createGatewayWorkers, type GatewayWorkersOptions, type WorkersGateway } from './workers.js';
+export { createGatewayProcess, type GatewayProcessOptions, type ProcessGateway } from './gateway-process.js';
 export type { WorkerSourceSpec, WorkerGatewayOptions } from './worker-config.js';
 export type { EndpointSource, EndpointTable, RouteEndpoint, ServiceRoute } from './endpoint-table.js';
 export { pickEndpoint, isPickable, type PickCandidate } from './pick-endpoint.js';

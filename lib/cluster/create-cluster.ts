@@ -27,7 +27,7 @@ import { Dispatcher } from '../dispatcher/dispatcher.js';
 import { JoinTokens } from '../dispatcher/join-tokens.js';
 import { nodeSessionRoutes } from '../dispatcher/node-routes.js';
 import { localEndpointSource } from '../dispatcher/local-endpoint-source.js';
-import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
 import { createManagerMetrics } from '../manager/manager-metrics.js';
 import { metricsRoute } from '../manager/metrics-route.js';
@@ -69,9 +69,12 @@ export interface ClusterOptions {
   taskHistoryLimit?: number;
   /**
    * Run a gateway (the routing mesh) on every node: listeners on each published port at the node's
-   * address, /metrics on `adminPort` (default 9323; false for none). Default true.
+   * address, /metrics on `adminPort` (default 9323; false for none). Default true. Each gateway is a
+   * child process of this one, fed the endpoint table over IPC: nothing this process does (a busy or
+   * stopped manager) delays a proxied request. `logLevel`: the children's pino level on stderr
+   * (default 'silent').
    */
-  gateway?: boolean | { adminPort?: number | false };
+  gateway?: boolean | { adminPort?: number | false; logLevel?: string };
   /**
    * Accept remote node processes (`swarmlet node join`): join tokens, node sessions over the API,
    * heartbeats (`heartbeatMs`, default 5 s) and failure detection. `nodes` may then be 0.
@@ -86,8 +89,8 @@ export interface Cluster extends ClusterClient {
   readonly store: Store;
   readonly manager: Manager;
   readonly agents: ReadonlyArray<Agent>;
-  /** One gateway per node (empty with `gateway: false`). */
-  readonly gateways: ReadonlyArray<Gateway>;
+  /** One gateway per node, each in its own child process (empty with `gateway: false`). */
+  readonly gateways: ReadonlyArray<ProcessGateway>;
   /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377, https://… with `tls`). */
   readonly url: string | undefined;
   /** The current client token (`Authorization: Bearer …` on manager routes when auth is on); undefined without secrets. */
@@ -188,9 +191,10 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
   const gatewayOpt = opts.gateway ?? true;
   const adminPort = typeof gatewayOpt === 'object' ? gatewayOpt.adminPort ?? 9323 : 9323;
-  const gateways: Gateway[] = gatewayOpt === false ? [] : nodes.map((n) => createGateway({
-    id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, clock, staggerRoundRobin: true,
-    source: localEndpointSource(feed, n.ID), logger: logger.child({ component: 'gateway', node: n.Description.Hostname }),
+  const gateways: ProcessGateway[] = gatewayOpt === false ? [] : nodes.map((n) => createGatewayProcess({
+    gateway: { id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, staggerRoundRobin: true },
+    source: localEndpointSource(feed, n.ID), logger, clock,
+    logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent',
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
   let dispatcher: Dispatcher | undefined;
@@ -205,11 +209,11 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     unfollowEvents();
     store.close();
   };
-  try {
-    for (const g of gateways) await g.start();
-  } catch (e) {
+  const started = await Promise.allSettled(gateways.map((g) => g.start()));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await stopAll();
-    throw e;
+    throw failed.reason;
   }
   for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;

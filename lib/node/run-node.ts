@@ -7,9 +7,8 @@ import { silentLogger } from '../logger.js';
 import { Agent } from '../agent/agent.js';
 import { createHttpLink } from '../agent/http-link.js';
 import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driver.js';
-import { streamEndpointSource } from '../client/endpoint-stream-source.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
-import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { lockDataDir, type DataDirLock } from '../cluster/data-dir-lock.js';
 
 export interface NodeOptions {
@@ -30,6 +29,8 @@ export interface NodeOptions {
   driver?: DriverChoice;
   /** Run no gateway on this node. */
   noGateway?: boolean;
+  /** pino level of the gateway process's log lines on stderr (default 'silent'). */
+  gatewayLogLevel?: string;
   clock?: Clock;
   logger?: Logger;
 }
@@ -43,7 +44,7 @@ export interface NodeProcess {
 
 interface Identity { NodeID: string; Credential: string; HeartbeatPeriodMs: number; Manager: string }
 
-/** A node process: joins the manager (once), then runs an agent and a gateway for this node. */
+/** A node process: joins the manager (once), then runs an agent and, in a child process, a gateway for this node. */
 export async function runNode(o: NodeOptions): Promise<NodeProcess> {
   const clock = o.clock ?? systemClock();
   const logger = o.logger ?? silentLogger();
@@ -65,12 +66,15 @@ async function startNode(o: NodeOptions, clock: Clock, logger: Logger, lock: Dat
   const link = createHttpLink({ manager: o.manager, nodeId: id.NodeID, credential: id.Credential, heartbeatMs: id.HeartbeatPeriodMs, clock, logger, ...(o.tls ? { tls: o.tls } : {}),
     logs: (taskId, query) => driver.logs(taskId, query) });
   const agent = new Agent({ nodeId: id.NodeID, hostname: o.hostname, addr: o.address, driver, link, clock, logger });
-  let gateway: Gateway | undefined;
+  let gateway: ProcessGateway | undefined;
   if (!o.noGateway) {
     const port = o.metricsPort ?? 9323;
-    gateway = createGateway({
-      id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, clock, logger, staggerRoundRobin: true,
-      source: streamEndpointSource({ manager: o.manager, gatewayId: id.NodeID, clock, logger, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) }),
+    // Its own process, following the manager's endpoint stream itself: a busy agent or a dead
+    // manager never delays a proxied request.
+    gateway = createGatewayProcess({
+      gateway: { id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, staggerRoundRobin: true },
+      source: { kind: 'stream', manager: o.manager, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) },
+      clock, logger, logLevel: o.gatewayLogLevel ?? 'silent',
       admin: port === false ? false : { host: o.address, port },
     });
     try {
