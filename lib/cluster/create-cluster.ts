@@ -39,6 +39,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '../api/listen-security.js';
 import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
+import { uiRoutes } from '../api/ui-route.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -237,7 +238,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let url: string | undefined;
   if (listen) {
     const tokenRoutes = tokens ? [clientTokenRoute(tokens)] : [];
-    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes],
+    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes, ...uiRoutes()],
       swarm, ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
     try {
       const bound = await api.listen(listen.host, listen.port);
