@@ -86,7 +86,13 @@ async function handle(
   res.setHeader('Api-Version', API_VERSION);
   res.setHeader('Ostype', 'linux');
   res.setHeader('Server', `swarmlet/${base.serverVersion} (linux)`);
-  if (base.closing.aborted) res.setHeader('Connection', 'close');
+  if (base.closing.aborted) {
+    // A request on a kept-alive connection after close() began: a stream started now would never
+    // see the closing signal (it fired already) and would hold close() open until the client left.
+    res.setHeader('Connection', 'close');
+    sendError(res, 503, 'the manager is shutting down');
+    return;
+  }
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
