@@ -4,7 +4,7 @@
  * "pending" column for tasks not on a node yet. Elements are keyed by ID and updated in place: a
  * render touches only the cards whose text changed and the columns whose order changed.
  */
-import { age, imageTag, isVisible, nodeLabel, serviceHue, taskName, type ClusterState } from './cluster-state.js';
+import { age, imageTag, isVisible, nodeLabel, serviceHues, taskName, type ClusterState } from './cluster-state.js';
 import { el, reorder } from './dom.js';
 import type { Node, Task } from './types.js';
 
@@ -22,13 +22,14 @@ export class Board {
     const nodes = [...state.nodes.values()].sort((a, b) => nodeLabel(a).localeCompare(nodeLabel(b), undefined, { numeric: true }));
     const byColumn = new Map<string, Array<{ key: string; card: HTMLElement }>>();
     const seen = new Set<string>();
+    const hues = serviceHues([...state.services.values()].map((s) => s.Spec.Name));
     for (const t of state.tasks.values()) {
       if (!isVisible(t)) continue;
       const svc = state.services.get(t.ServiceID);
       if (!svc) continue;
       const col = t.NodeID && state.nodes.has(t.NodeID) ? t.NodeID : PENDING;
       const name = taskName(svc.Spec.Name, t, state.nodeName(t.NodeID ?? ''));
-      const card = this.card(t, svc.Spec.Name, name, nowMs);
+      const card = this.card(t, svc.Spec.Name, name, hues.get(svc.Spec.Name) ?? 0, nowMs);
       seen.add(t.ID);
       let list = byColumn.get(col);
       if (!list) byColumn.set(col, (list = []));
@@ -61,18 +62,18 @@ export class Board {
     return c;
   }
 
-  private card(t: Task, service: string, name: string, nowMs: number): HTMLElement {
+  private card(t: Task, service: string, name: string, hue: number, nowMs: number): HTMLElement {
     const tag = imageTag(t.Spec?.ContainerSpec?.Image);
     const health = t.Status.Health ?? '';
-    const sig = `${name}|${tag}|${t.Status.State}|${t.DesiredState}|${health}|${age(t.CreatedAt, nowMs)}|${t.Status.Err ?? ''}`;
+    const sig = `${hue}|${name}|${tag}|${t.Status.State}|${t.DesiredState}|${health}|${age(t.CreatedAt, nowMs)}|${t.Status.Err ?? ''}`;
     let card = this.cards.get(t.ID);
     if (!card) {
       card = el('article', { class: 'card', 'data-id': t.ID });
-      card.style.setProperty('--hue', String(serviceHue(service)));
       this.cards.set(t.ID, card);
     }
     if (card.dataset.sig === sig) return card;
     card.dataset.sig = sig;
+    card.style.setProperty('--hue', String(hue));
     card.dataset.service = service;
     card.dataset.task = name;
     card.dataset.tag = tag;

@@ -121,11 +121,11 @@ export function age(fromIso: string, nowMs: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-/** A stable hue per service name. */
-export function serviceHue(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return (h >>> 0) % 360;
+/** Well-separated hues, given to services in name order (distinct for up to 12 services). */
+const HUES = [210, 25, 140, 285, 0, 175, 50, 320, 95, 240, 345, 120];
+
+export function serviceHues(names: Iterable<string>): Map<string, number> {
+  return new Map([...names].sort().map((n, i) => [n, HUES[i % HUES.length]!]));
 }
 
 export interface ServiceProgress {

@@ -2,7 +2,7 @@
  * The services table: name, image, running/desired replicas, published ports, update status with
  * progress (tasks on the current spec of all wanted, the batch in flight) and the service actions.
  */
-import { publishedPorts, serviceHue, serviceProgress, type ClusterState } from './cluster-state.js';
+import { publishedPorts, serviceHues, serviceProgress, type ClusterState } from './cluster-state.js';
 import { el, reorder } from './dom.js';
 import type { Service } from './types.js';
 
@@ -14,15 +14,17 @@ export class ServicesPanel {
   render(state: ClusterState): void {
     const services = [...state.services.values()].sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
     const wanted: HTMLTableRowElement[] = [];
+    const hues = serviceHues(services.map((s) => s.Spec.Name));
     for (const s of services) {
       const p = serviceProgress(s, state.tasks.values());
       const u = s.UpdateStatus;
-      const sig = JSON.stringify([s.Version.Index, p, u]);
+      const hue = hues.get(s.Spec.Name) ?? 0;
+      const sig = JSON.stringify([s.Version.Index, p, u, hue]);
       let r = this.rows.get(s.ID);
       if (!r) this.rows.set(s.ID, (r = { row: el('tr'), sig: '' }));
       if (r.sig !== sig) {
         r.sig = sig;
-        fillRow(r.row, s, p);
+        fillRow(r.row, s, p, hue);
       }
       wanted.push(r.row);
     }
@@ -32,7 +34,7 @@ export class ServicesPanel {
   }
 }
 
-function fillRow(row: HTMLTableRowElement, s: Service, p: ReturnType<typeof serviceProgress>): void {
+function fillRow(row: HTMLTableRowElement, s: Service, p: ReturnType<typeof serviceProgress>, hue: number): void {
   const name = s.Spec.Name;
   const global = s.Spec.Mode?.Global !== undefined;
   const u = s.UpdateStatus;
@@ -41,7 +43,7 @@ function fillRow(row: HTMLTableRowElement, s: Service, p: ReturnType<typeof serv
   row.dataset.desired = String(p.desired);
   row.dataset.update = u?.State ?? '';
   const swatch = el('span', { class: 'swatch' });
-  swatch.style.setProperty('--hue', String(serviceHue(name)));
+  swatch.style.setProperty('--hue', String(hue));
   const update = el('td', { class: 'update' });
   if (u) {
     const bar = el('progress', { max: String(Math.max(1, p.desired)), value: String(p.onNewSpec) });
