@@ -1,5 +1,6 @@
 import type { Image, Task } from '../model/types.js';
 import type { TaskReport } from '../manager/manager.js';
+import type { TaskFiles } from '../secrets/task-files.js';
 
 /** What a node reports about itself besides task status. */
 export interface NodeReport {
@@ -27,4 +28,9 @@ export interface AgentLink {
   describe?(nodeId: string, description: NodeReport): void;
   /** Service name (for `<service>.<slot>`) and the first target port it publishes. */
   serviceInfo(serviceId: string): { name: string; targetPort?: number } | undefined;
+  /**
+   * The secret and config files of a task about to start (undefined: it references none). Throws
+   * when content it references has not reached the node. Optional: without it tasks get none.
+   */
+  taskFiles?(task: Task): TaskFiles | undefined;
 }

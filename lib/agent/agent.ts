@@ -120,6 +120,7 @@ export class Agent {
       image: this.o.link.resolveImage(t.Spec.ContainerSpec.Image),
       env: t.Spec.ContainerSpec.Env ?? [],
       ...(info?.targetPort !== undefined ? { targetPort: info.targetPort } : {}),
+      ...(this.o.link.taskFiles ? { files: () => this.o.link.taskFiles!(t) } : {}),
     };
     this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, info?.targetPort, this.o.clock));
   }

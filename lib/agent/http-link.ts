@@ -11,6 +11,7 @@ import type { LogLine, LogQuery } from './task-driver.js';
 import type { TaskReport } from '../manager/manager.js';
 import type { AgentLink, NodeReport } from './agent-link.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
+import { payloadLookup, taskFilesOf } from '../secrets/task-files.js';
 
 export interface HttpLinkOptions {
   manager: string;
@@ -111,6 +112,9 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     },
     serviceInfo(serviceId) {
       return latest.Services[serviceId];
+    },
+    taskFiles(task) {
+      return taskFilesOf(task, payloadLookup(latest));
     },
     async drained(taskId) {
       try {

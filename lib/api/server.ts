@@ -16,6 +16,7 @@ import { nodeRoutes } from './routes-nodes.js';
 import { serviceRoutes } from './routes-services.js';
 import { swarmRoutes } from './routes-swarm.js';
 import { engineImageRoutes } from './routes-engine-images.js';
+import { secretRoutes } from './routes-secrets.js';
 import { systemRoutes } from './routes-system.js';
 import { taskRoutes } from './routes-tasks.js';
 import { API_VERSION } from './system-info.js';
@@ -58,7 +59,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     ...(opts.authorize ? { authorize: opts.authorize } : {}),
     ...(opts.swarm ? { swarm: opts.swarm } : {}),
   };
-  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...swarmRoutes(), ...engineImageRoutes(), ...imageRoutes(), ...(opts.extraRoutes ?? [])]);
+  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...swarmRoutes(), ...engineImageRoutes(), ...imageRoutes(), ...secretRoutes(), ...(opts.extraRoutes ?? [])]);
   const onRequest: http.RequestListener = (req, res) => { void handle(base, route, req, res); };
   const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   return {

@@ -40,6 +40,7 @@ import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '
 import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
 import { uiRoutes } from '../api/ui-route.js';
+import { createSecretCipher, ephemeralSecretCipher, loadOrCreateDataKey } from '../secrets/secret-cipher.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -144,6 +145,8 @@ interface StartContext {
 async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Cluster> {
   const { clock, ids, logger, addresses, dataDir, durable, lock } = c;
   const meta = loadOrCreateMeta(dataDir, ids, clock.now());
+  // Secret and config content is sealed with a key kept apart from the journal (mode 0600).
+  const cipher = durable ? createSecretCipher(loadOrCreateDataKey(join(dataDir, 'keys', 'data.key'))) : ephemeralSecretCipher();
   const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
   const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const listen = opts.listen ? parseListen(opts.listen) : undefined;
@@ -170,11 +173,12 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     imageAvailable: (tx, node, image) => canRunImage(tx, node, image, clock.now()),
   });
   const feed = new EndpointFeed({ store, clock, logger: logger.child({ component: 'endpoints' }), ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}) });
-  const link = createLocalLink(store, manager, clock, feed);
+  const content = (kind: 'secret' | 'config', id: string) => (kind === 'secret' ? control.secrets : control.configs)?.content(id);
+  const link = createLocalLink(store, manager, clock, feed, content);
   const agents = nodes.map((n, i) => new Agent({ nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, driver: drivers[i]!, link, clock, logger }));
   const byNode = new Map(agents.map((a) => [a.nodeId, a]));
   const control = createControl({
-    store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    store, clock, ids, cipher, clusterId: meta.clusterId, createdAt: meta.createdAt,
     onNodeRemoved: (id) => tokens?.forget(id),
     selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
@@ -228,7 +232,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     eraseState: () => eraseSwarmState(control, new Set(nodes.map((n) => n.ID))),
   });
   if (opts.dispatcher && tokens) {
-    dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }),
+    dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }), content,
       localNodes: nodes.map((n) => n.ID), // their agents run in this process: no heartbeats
       ...(opts.dispatcher.heartbeatMs !== undefined ? { heartbeatMs: opts.dispatcher.heartbeatMs } : {}) });
     dispatcher.start();

@@ -15,6 +15,7 @@ import { LogRequests, type LogRequest } from './log-requests.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { IncomingMessage } from 'node:http';
 import { serviceInfoOf, watchNode } from './watch-node.js';
+import { payloadsFor, type ContentLookup, type ContentPayload } from '../secrets/task-files.js';
 
 export interface JoinRequest { token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string }
 export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
@@ -27,6 +28,9 @@ export interface Assignments {
   Tasks: Task[];
   Services: Record<string, { name: string; targetPort?: number }>;
   Images: Image[];
+  /** The content of the secrets and configs that the node's tasks awaiting start reference (and no other). */
+  Secrets?: ContentPayload[];
+  Configs?: ContentPayload[];
 }
 
 export interface DispatcherOptions {
@@ -43,6 +47,8 @@ export interface DispatcherOptions {
    */
   localNodes?: Iterable<string>;
   logger?: Logger;
+  /** Decrypted secret and config content, for the tasks a node is about to start. */
+  content?: ContentLookup;
 }
 
 /**
@@ -185,7 +191,8 @@ export class Dispatcher {
         const s = tx.getService(t.ServiceID);
         if (s && !services[s.ID]) services[s.ID] = serviceInfoOf(s);
       }
-      return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()) };
+      const content = this.o.content ? payloadsFor(tasks, this.o.content) : {};
+      return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()), ...content };
     });
   }
 
