@@ -37,7 +37,9 @@ function routesOf(kind: Kind): Route[] {
     { method: 'GET', pattern: new RegExp(`^${base}$`), handler: (ctx) => sendJson(ctx.res, 200, controlOf(ctx, kind).list(parseFilters(ctx.query.get('filters')))) },
     { method: 'POST', pattern: new RegExp(`^${base}/create$`), handler: async (ctx) => {
       const c = controlOf(ctx, kind);
-      sendJson(ctx.res, 201, c.create(await readSpec(ctx)));
+      const { ID } = c.create(await readSpec(ctx));
+      // moby answers {"ID"} (SecretCreateResponse); the v1.41 spec documents IdResponse {"Id"}: both.
+      sendJson(ctx.res, 201, { ID, Id: ID });
     } },
     { method: 'GET', pattern: new RegExp(`^${base}/${REF}$`), handler: (ctx) => sendJson(ctx.res, 200, controlOf(ctx, kind).get(ctx.params[0]!)) },
     { method: 'DELETE', pattern: new RegExp(`^${base}/${REF}$`), handler: (ctx) => {

@@ -12,6 +12,7 @@ import { taskRoutes } from '../../lib/api/routes-tasks.js';
 import { nodeRoutes } from '../../lib/api/routes-nodes.js';
 import { engineImageRoutes } from '../../lib/api/routes-engine-images.js';
 import { swarmRoutes } from '../../lib/api/routes-swarm.js';
+import { secretRoutes } from '../../lib/api/routes-secrets.js';
 import { loadEngineSchema } from '../fixtures/engine-schema.js';
 
 const schema = loadEngineSchema();
@@ -95,12 +96,21 @@ t.test('every route answers as the Engine API v1.41 spec describes', async (t) =
   await call('GET', '/images/nope:9/json', undefined, 404);
   await call('POST', '/images/create?fromImage=whoami&tag=1', undefined, 200, 'CreateImageInfo');
   await call('POST', '/images/create?fromImage=nope&tag=9', undefined, 404);
+  for (const kind of ['secrets', 'configs']) {
+    const made = await call('POST', `/${kind}/create`, { Name: 'conf.1', Labels: { a: 'b' }, Data: Buffer.from('x').toString('base64') }, 201);
+    await call('POST', `/${kind}/create`, { Name: 'conf.1', Data: Buffer.from('x').toString('base64') }, 409);
+    await call('GET', `/${kind}?filters=${encodeURIComponent('{"label":{"a=b":true}}')}`, undefined, 200);
+    const got = await call('GET', `/${kind}/conf.1`, undefined, 200);
+    await call('POST', `/${kind}/${made.ID}/update?version=${got.Version.Index}`, { ...got.Spec, Labels: {} }, 200);
+    await call('GET', `/${kind}/nope`, undefined, 404);
+    await call('DELETE', `/${kind}/${made.ID}`, undefined, 204);
+  }
   await call('DELETE', `/services/${created.ID}`, undefined, 200);
 
   // Every Engine API route the server has (swarmlet's own /swarmlet/v1 routes aside) was checked above,
   // apart from the streams (logs, events) whose frames are not JSON documents of the spec.
   const streams = /\/logs\$|^\^\\\/events/;
-  const routes = [...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...engineImageRoutes(), ...swarmRoutes()]
+  const routes = [...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...engineImageRoutes(), ...swarmRoutes(), ...secretRoutes()]
     .filter((r) => !/swarmlet/.test(r.pattern.source) && !streams.test(r.pattern.source));
   for (const r of routes) {
     t.ok(checked.some((c) => c.method === r.method && r.pattern.test(c.path)), `${r.method} ${r.pattern.source} was checked`);
