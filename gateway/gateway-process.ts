@@ -17,7 +17,8 @@ import { SwarmletError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { ClusterRegistry } from './cluster-registry.js';
 import type { Gateway } from './create-gateway.js';
-import type { EndpointSource, EndpointTable } from './endpoint-table.js';
+import type { EndpointSource } from './endpoint-table.js';
+import type { EndpointTable } from '../lib/protocol/endpoint-table.js';
 import { GatewayChild, gatewayChildEntry } from './gateway-child.js';
 import { WORKER_CONFIG_ENV, type FromWorker, type WorkerConfig, type WorkerGatewayOptions, type WorkerSourceSpec } from './worker-config.js';
 

@@ -5,7 +5,8 @@
  * parent stops or dies nothing new arrives, and the gateway keeps routing by the last table.
  */
 import process from 'node:process';
-import type { EndpointSource, EndpointTable } from './endpoint-table.js';
+import type { EndpointSource } from './endpoint-table.js';
+import type { EndpointTable } from '../lib/protocol/endpoint-table.js';
 import type { FromWorker, ToWorker } from './worker-config.js';
 
 function send(m: FromWorker): void {

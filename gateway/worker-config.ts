@@ -6,7 +6,8 @@
 import { streamEndpointSource, type StreamSourceOptions } from '../lib/client/endpoint-stream-source.js';
 import type { Logger } from '../lib/logger.js';
 import type { GatewayOptions } from './create-gateway.js';
-import type { EndpointSource, EndpointTable } from './endpoint-table.js';
+import type { EndpointSource } from './endpoint-table.js';
+import type { EndpointTable } from '../lib/protocol/endpoint-table.js';
 import { parentEndpointSource } from './parent-endpoint-source.js';
 
 /** Where every worker gets its endpoint table (each follows it on its own and acks it with its own gateway ID). */

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { isSwarmletError } from '../errors.js';
 import { stopGraceMs } from '../model/defaults.js';
 import type { Task } from '../model/types.js';
-import type { TaskReport } from '../manager/manager.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import type { Clock } from '../clock.js';
 import type { ExitInfo, RunningTask, StartRequest, TaskDriver } from './task-driver.js';
 import { waitListening } from './wait-listening.js';

@@ -19,6 +19,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { loadOrCreateMeta } from './cluster-meta.js';
 import { registerNode } from '../dispatcher/register-node.js';
+import { describeHost } from '../agent/host-description.js';
 import { ClusterClient } from './cluster-client.js';
 import { tmpdir } from 'node:os';
 import type { Registry } from 'prom-client';
@@ -155,6 +156,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const driverChoice: DriverChoice = typeof opts.driver === 'string' ? { kind: opts.driver } : opts.driver ?? { kind: 'process' };
   const nodes = store.update((tx) => addresses.map((addr, i) => registerNode(tx, {
     hostname: `node-${i + 1}`, addr, role: i === 0 ? 'manager' : 'worker', driver: driverChoice.kind, managerAddr,
+    description: describeHost(driverChoice.kind), // in-process nodes: this machine
   }, ids, clock.now())));
   let drivers: TaskDriver[];
   try {

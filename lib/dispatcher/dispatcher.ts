@@ -3,35 +3,28 @@ import { SwarmletError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { Manager, TaskReport } from '../manager/manager.js';
+import type { Manager } from '../manager/manager.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import { listImages } from '../manager/image-catalog.js';
 import type { Image, Task } from '../model/types.js';
 import { describeNode, registerNode } from './register-node.js';
-import type { NodeReport } from '../agent/agent-link.js';
+import type { NodeReport } from '../protocol/node-report.js';
+import type { Assignments, SessionMessage } from '../protocol/session.js';
 import type { Store } from '../store/store.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';
 import { planLiveness } from './node-liveness.js';
-import { LogRequests, type LogRequest } from './log-requests.js';
+import { LogRequests } from './log-requests.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { IncomingMessage } from 'node:http';
 import { serviceInfoOf, watchNode } from './watch-node.js';
-import { payloadsFor, type ContentLookup, type ContentPayload } from '../secrets/task-files.js';
+import { payloadsFor, type ContentLookup } from '../secrets/task-files.js';
 
-export interface JoinRequest { token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string }
-export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
-
-/** Besides assignments, a session carries requests for a task's logs. */
-export interface SessionMessage { LogRequest: LogRequest }
-
-/** What a node's session carries down: its tasks, the services they belong to, the image catalog. */
-export interface Assignments {
-  Tasks: Task[];
-  Services: Record<string, { name: string; targetPort?: number }>;
-  Images: Image[];
-  /** The content of the secrets and configs that the node's tasks awaiting start reference (and no other). */
-  Secrets?: ContentPayload[];
-  Configs?: ContentPayload[];
+export interface JoinRequest {
+  token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string;
+  /** What the node says it is and has (validated at the route): stored as the node's Description. */
+  description?: NodeReport;
 }
+export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
 
 export interface DispatcherOptions {
   store: Store;
@@ -155,6 +148,7 @@ export class Dispatcher {
     const now = this.o.clock.now();
     const node = this.o.store.update((tx) => registerNode(tx, {
       hostname: req.hostname, addr: req.addr, role, driver: req.driver ?? 'process', ...(req.labels ? { labels: req.labels } : {}),
+      ...(req.description ? { description: req.description } : {}),
     }, this.o.ids, now));
     this.lastSeen.set(node.ID, now);
     const credential = this.o.tokens.issueCredential(node.ID);
@@ -172,7 +166,7 @@ export class Dispatcher {
     if (down) this.checkLiveness();
   }
 
-  /** What a node reports about its driver (its images). */
+  /** What a node reports about itself (platform, resources, engine, driver, images). */
   describe(nodeId: string, d: NodeReport): void {
     this.lastSeen.set(nodeId, this.o.clock.now());
     this.o.store.update((tx) => describeNode(tx, nodeId, d));

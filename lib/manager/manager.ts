@@ -9,6 +9,7 @@ import { applyOrchestratorPlan } from '../orchestrator/apply-plan.js';
 import { isEmptyPlan, mergePlans, type OrchestratorPlan } from '../orchestrator/plan.js';
 import { reconcileService } from '../orchestrator/reconcile-service.js';
 import { reapTasks } from '../orchestrator/task-reaper.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import { planPlacements } from '../scheduler/plan-placements.js';
 import type { ReadTx, Store, WriteTx } from '../store/store.js';
 import { applyUpdateStep } from '../update/apply-update-step.js';
@@ -24,17 +25,6 @@ export interface ManagerOptions {
   taskHistoryLimit?: number;
   /** Whether a node can run an image (process driver: the catalog). Default: always. */
   imageAvailable?: (tx: ReadTx, node: Node, image: string) => boolean;
-}
-
-/** What an agent reports about one of its tasks. */
-export interface TaskReport {
-  State: TaskStatus['State'];
-  Message?: string;
-  Err?: string;
-  ContainerStatus?: TaskStatus['ContainerStatus'];
-  PortStatus?: TaskStatus['PortStatus'];
-  Endpoint?: Task['Endpoint'];
-  Health?: TaskStatus['Health'];
 }
 
 /**

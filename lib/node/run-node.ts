@@ -10,6 +10,9 @@ import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driv
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { lockDataDir, type DataDirLock } from '../cluster/data-dir-lock.js';
+import { describeHost } from '../agent/host-description.js';
+import { JoinReplySchema, type JoinRequestBody } from '../protocol/join.js';
+import { parseWire } from '../protocol/wire-error.js';
 
 export interface NodeOptions {
   /** The manager's API URL, e.g. http://127.0.0.1:2377 or https://… */
@@ -106,14 +109,17 @@ async function identity(o: NodeOptions): Promise<Identity> {
   }
   if (!o.token) throw new Error(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`);
   const dispatcher = createTlsDispatcher(o.tls);
+  const driver = o.driver?.kind ?? 'process';
+  // The node describes itself (its platform, CPUs, memory): the manager records what the node sent.
+  const joinBody: JoinRequestBody = { Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: driver, Description: describeHost(driver) };
   const res = await request(`${o.manager.replace(/\/+$/, '')}/swarmlet/v1/join`, {
-    ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: o.driver?.kind ?? 'process' }),
+    ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(joinBody),
   });
-  const body = await res.body.json() as Identity & { message?: string };
+  const body = await res.body.json() as { message?: string };
   await dispatcher?.close();
   if (res.statusCode !== 200) throw new Error(`join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
-  const id: Identity = { NodeID: body.NodeID, Credential: body.Credential, HeartbeatPeriodMs: body.HeartbeatPeriodMs, Manager: o.manager };
+  const reply = parseWire(JoinReplySchema, body, 'join reply');
+  const id: Identity = { NodeID: reply.NodeID, Credential: reply.Credential, HeartbeatPeriodMs: reply.HeartbeatPeriodMs, Manager: o.manager };
   writeFileSync(`${file}.tmp`, JSON.stringify(id), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
   return id;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SwarmletError } from '../errors.js';
 import { stateRank, isTerminal } from '../model/task-state.js';
 import type { Task } from '../model/types.js';
+import type { ContentPayload } from '../protocol/session.js';
 import type { ObjectKindName } from './object-spec.js';
 import { configRefs, fileBaseName, secretRefs } from './service-refs.js';
 
@@ -19,8 +20,6 @@ export interface TaskFiles {
   configs: TaskFile[];
 }
 
-/** Content as the session carries it. */
-export interface ContentPayload { ID: string; Data: string }
 
 export type ContentLookup = (kind: ObjectKindName, id: string) => Buffer | undefined;
 

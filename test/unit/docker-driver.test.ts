@@ -4,7 +4,7 @@ import type { LogLine, RunningTask, StartRequest, TaskDriver } from '../../lib/a
 import { TaskRunner } from '../../lib/agent/task-runner.js';
 import { watchNativeHealth } from '../../lib/agent/watch-native-health.js';
 import { FakeClock } from '../../lib/clock.js';
-import type { TaskReport } from '../../lib/manager/manager.js';
+import type { TaskReport } from '../../lib/protocol/task-report.js';
 import { silentLogger } from '../../lib/logger.js';
 import type { Task } from '../../lib/model/types.js';
 import { containerConfig, stopTimeoutSeconds } from '../../lib/drivers/docker/container-config.js';
