@@ -7,7 +7,7 @@ import type { Config, ConfigSpec, Secret, SecretSpec } from '../model/secret-typ
 import { encodeFilters, type Filters } from './filters.js';
 import { Http, segment } from './http.js';
 import type { ClientTlsOptions } from './tls-dispatcher.js';
-import { decodeLogStream, type LogRecord } from './log-frames.js';
+import { decodeLogStream, type LogRecord } from '../protocol/log-frames.js';
 import { normalizeHost } from './host.js';
 import type { PingResult, SystemInfo, SystemVersion } from './system-info.js';
 import type { EventMessage } from '../events/event-message.js';
