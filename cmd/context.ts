@@ -19,6 +19,8 @@ export interface Connection {
 export interface CliIo {
   stdout: Writable;
   stderr: Writable;
+  /** Standard input (`secret create NAME -`); default process.stdin. */
+  stdin?: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
   /** Aborted on Ctrl-C (main wires SIGINT); waits and `logs -f` stop cleanly. */

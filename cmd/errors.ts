@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { ApiError } from '../lib/client/api-error.js';
 import { SwarmletError } from '../lib/errors.js';
-import { DAEMON_STREAM_ERROR } from '../lib/client/log-frames.js';
+import { DAEMON_STREAM_ERROR } from '../lib/protocol/log-frames.js';
 
 /** The failure was already reported on stderr; just exit with this code. */
 export class ExitError extends Error {

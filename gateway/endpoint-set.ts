@@ -3,7 +3,7 @@
  * plus passive health (ejection), a round-robin cursor, and the pure step that applies a newer
  * route while keeping the health of the endpoints that stay.
  */
-import type { RouteEndpoint, ServiceRoute } from './endpoint-table.js';
+import type { RouteEndpoint, ServiceRoute } from '../lib/protocol/endpoint-table.js';
 import { HEALTHY, isEjected, type HealthRecord } from './passive-health.js';
 import { pickEndpoint, type PickCandidate } from './pick-endpoint.js';
 

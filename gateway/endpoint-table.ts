@@ -1,34 +1,8 @@
-/**
- * The endpoint table a gateway routes by, as the manager feeds it (a full table on every change,
- * with a version that only grows). A gateway acknowledges each version once it has applied it;
- * the manager holds back stopping a task until every gateway has acknowledged the version in which
- * that task became `draining` (or a bounded drain timeout has passed).
- */
-export interface EndpointTable {
-  /** Grows with every change; a gateway acks the versions it applied. */
-  version: number;
-  services: ServiceRoute[];
-}
+import type { EndpointTable } from '../lib/protocol/endpoint-table.js';
 
-export interface ServiceRoute {
-  serviceId: string;
-  /** Service name (metric label). */
-  name: string;
-  /** Published ports: the gateway listens on `published` on its node address. TCP only for now. */
-  ports: Array<{ published: number; target: number; protocol: 'tcp' | 'udp' | 'sctp' }>;
-  /** Tasks that can take requests (`active`) or that must get no new ones (`draining`). */
-  endpoints: RouteEndpoint[];
-}
-
-export interface RouteEndpoint {
-  taskId: string;
-  /** Replica slot (1..N), or 0 for global tasks: the metric label for the spread. */
-  slot: number;
-  nodeId: string;
-  addr: string;
-  port: number;
-  state: 'active' | 'draining';
-}
+// The table itself is a wire type (lib/protocol/endpoint-table.ts); re-exported for code written
+// against its old home. New code imports it from lib/protocol.
+export type { EndpointTable, RouteEndpoint, ServiceRoute } from '../lib/protocol/endpoint-table.js';
 
 /** Where a gateway gets its table: an in-process store watch or the manager's HTTP stream. */
 export interface EndpointSource {

@@ -1,10 +1,11 @@
 /**
- * The entry point of one worker process of a multi-process gateway (forked by
- * createGatewayWorkers through node:cluster; not for direct use). It runs a gateway whose
- * listeners share the primary's sockets, follows its own endpoint source, reports each routed
- * table to the primary and answers its metrics requests. It closes gracefully when the primary
- * says so, goes away, or on SIGTERM; SIGINT (a terminal's Ctrl-C reaches the whole process group)
- * is left to the primary, which drains every worker.
+ * The entry point of a gateway child process (not for direct use): a worker of a multi-process
+ * gateway (forked by createGatewayWorkers through node:cluster; its listeners share the primary's
+ * sockets) or the one child of createGatewayProcess (its own listeners and admin endpoint). It
+ * follows its endpoint source (its own stream, or tables from the parent), reports each routed
+ * table to the parent and answers its metrics requests. It closes gracefully when the parent says
+ * so, goes away (dies: the IPC channel disconnects), or on SIGTERM; SIGINT (a terminal's Ctrl-C
+ * reaches the whole process group) is left to the parent, which drains every child.
  */
 import process from 'node:process';
 import pino from 'pino';
@@ -19,10 +20,12 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? 'null') as WorkerConfig | null;
   if (cfg === null || process.send === undefined) throw new Error(`${WORKER_CONFIG_ENV} is not set: this file is run by createGatewayWorkers`);
   const logger = pino({ level: cfg.logLevel, base: { pid: process.pid } }, pino.destination(2));
+  let routed!: () => void;
+  const firstRouted = new Promise<void>((resolve) => { routed = resolve; });
   const gw: Gateway = createGateway({
-    ...cfg.gateway, logger, admin: false, sharedListeners: true,
+    ...cfg.gateway, logger, admin: cfg.admin ?? false, sharedListeners: cfg.sharedListeners ?? true,
     source: sourceFromSpec(cfg.source, cfg.gateway.id, logger),
-    onRouted: (version, ports) => send({ swarmlet: 'routed', version, ports }),
+    onRouted: (version, ports) => { routed(); send({ swarmlet: 'routed', version, ports }); },
   });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= gw.close().finally(() => process.exit(0)));
@@ -40,7 +43,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void close());
   process.on('SIGINT', () => {}); // the primary got it too, and drains every worker
   await gw.start();
-  send({ swarmlet: 'started' });
+  // Fed by the parent: started once the listeners match its first table (as an in-process gateway).
+  if (cfg.source.kind === 'parent') await firstRouted;
+  const admin = gw.adminAddress();
+  send({ swarmlet: 'started', ...(admin ? { admin } : {}) });
 }
 
 main().catch((err: unknown) => {

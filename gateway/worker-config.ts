@@ -1,18 +1,22 @@
 /**
- * What the primary of a multi-process gateway (createGatewayWorkers) tells each worker, and the
- * messages they exchange over the node:cluster IPC channel. Everything here is plain JSON: a
- * worker builds its own endpoint source from `source`.
+ * What a parent tells a gateway child process (a node:cluster worker of createGatewayWorkers, or
+ * the single child of createGatewayProcess), and the messages they exchange over the IPC channel.
+ * Everything here is plain JSON: a child builds its own endpoint source from `source`.
  */
 import { streamEndpointSource, type StreamSourceOptions } from '../lib/client/endpoint-stream-source.js';
 import type { Logger } from '../lib/logger.js';
 import type { GatewayOptions } from './create-gateway.js';
-import type { EndpointSource, EndpointTable } from './endpoint-table.js';
+import type { EndpointSource } from './endpoint-table.js';
+import type { EndpointTable } from '../lib/protocol/endpoint-table.js';
+import { parentEndpointSource } from './parent-endpoint-source.js';
 
 /** Where every worker gets its endpoint table (each follows it on its own and acks it with its own gateway ID). */
 export type WorkerSourceSpec =
   | { kind: 'stream'; manager: string; token?: string; tls?: StreamSourceOptions['tls'] }
   /** A fixed table (benchmarks, tests). */
-  | { kind: 'static'; table: EndpointTable };
+  | { kind: 'static'; table: EndpointTable }
+  /** The parent sends every table over the IPC channel and forwards the child's acks (createGatewayProcess). */
+  | { kind: 'parent' };
 
 /** The serializable part of GatewayOptions. */
 export type WorkerGatewayOptions = Pick<GatewayOptions,
@@ -23,6 +27,13 @@ export interface WorkerConfig {
   source: WorkerSourceSpec;
   /** pino level of the worker's JSON log lines on stderr; 'silent' for none. */
   logLevel: string;
+  /**
+   * Listen through the node:cluster primary's sockets (a worker of createGatewayWorkers). Default
+   * true; false: the child binds its own sockets, so nothing in the parent is on the request path.
+   */
+  sharedListeners?: boolean;
+  /** /metrics and /healthz served by the child itself. Default false (the parent serves them). */
+  admin?: { host: string; port: number } | false;
 }
 
 /** The environment variable that carries a worker's WorkerConfig (JSON). */
@@ -30,11 +41,17 @@ export const WORKER_CONFIG_ENV = 'SWARMLET_GATEWAY_WORKER';
 
 export type ToWorker =
   | { swarmlet: 'metrics'; seq: number }
-  | { swarmlet: 'close' };
+  | { swarmlet: 'close' }
+  /** A new endpoint table (source kind 'parent'). */
+  | { swarmlet: 'table'; table: EndpointTable };
 
 export type FromWorker =
   | { swarmlet: 'routed'; version: number; ports: number[] }
-  | { swarmlet: 'started' }
+  /** The child routes by `version` now (source kind 'parent': the parent acks it to its own source). */
+  | { swarmlet: 'ack'; version: number }
+  /** The child wants the current table and every later one (source kind 'parent'). */
+  | { swarmlet: 'subscribe' }
+  | { swarmlet: 'started'; admin?: { host: string; port: number } }
   | { swarmlet: 'failed'; message: string }
   | { swarmlet: 'metrics'; seq: number; metrics: object[] | null };
 
@@ -52,5 +69,6 @@ export function sourceFromSpec(spec: WorkerSourceSpec, gatewayId: string, logger
     const table = spec.table;
     return { subscribe: (onTable) => { onTable(table); return () => {}; }, ack: () => {} };
   }
+  if (spec.kind === 'parent') return parentEndpointSource();
   return streamEndpointSource({ manager: spec.manager, gatewayId, token: spec.token, tls: spec.tls, logger });
 }

@@ -6,18 +6,16 @@
  * endpoint: /metrics sums the workers' metrics (ClusterRegistry), /healthz is ready once every
  * worker routes by a table. A worker that dies is replaced; close() drains every worker.
  */
-import cluster, { type Worker } from 'node:cluster';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import cluster from 'node:cluster';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { SwarmletError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import { ClusterRegistry } from './cluster-registry.js';
 import type { Gateway } from './create-gateway.js';
+import { GatewayChild, gatewayChildEntry } from './gateway-child.js';
 import {
-  WORKER_CONFIG_ENV, isFromWorker, workerGatewayId, type FromWorker, type ToWorker, type WorkerConfig,
-  type WorkerGatewayOptions, type WorkerSourceSpec,
+  WORKER_CONFIG_ENV, workerGatewayId, type FromWorker, type WorkerConfig, type WorkerGatewayOptions, type WorkerSourceSpec,
 } from './worker-config.js';
 
 export interface GatewayWorkersOptions {
@@ -37,7 +35,7 @@ export interface GatewayWorkersOptions {
 
 interface WorkerSlot {
   readonly n: number;
-  worker: Worker;
+  readonly child: GatewayChild;
   version: number;
   ports: number[];
 }
@@ -54,19 +52,11 @@ export function createGatewayWorkers(opts: GatewayWorkersOptions): WorkersGatewa
   return new GatewayWorkers(opts);
 }
 
-/** The worker entry next to this file (gateway-worker.ts under tsx, .js once compiled). */
-function workerEntry(): string {
-  const self = fileURLToPath(import.meta.url);
-  return join(dirname(self), `gateway-worker${extname(self)}`);
-}
-
 class GatewayWorkers implements WorkersGateway {
   readonly registry: ClusterRegistry;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly slots = new Map<number, WorkerSlot>();
-  private readonly waiting = new Map<number, (metrics: object[] | null) => void>();
-  private seq = 0;
   private admin: AdminServer | undefined;
   private state: 'new' | 'started' | 'closed' = 'new';
 
@@ -80,7 +70,7 @@ class GatewayWorkers implements WorkersGateway {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new SwarmletError('failed_precondition', `gateway ${this.opts.gateway.id} was already started`);
     this.state = 'started';
-    cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv });
+    cluster.setupPrimary({ exec: gatewayChildEntry(), execArgv: process.execArgv });
     try {
       await Promise.all(Array.from({ length: this.opts.workers }, (_, i) => this.fork(i + 1)));
     } catch (err) {
@@ -99,7 +89,8 @@ class GatewayWorkers implements WorkersGateway {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    const exits = [...this.slots.values()].map((s) => this.stopWorker(s.worker));
+    const killAfterMs = (this.opts.gateway.closeGraceMs ?? 10_000) + 5_000;
+    const exits = [...this.slots.values()].map((s) => s.child.stop(killAfterMs));
     await Promise.all([...exits, this.admin?.close()]);
     this.slots.clear();
   }
@@ -115,14 +106,14 @@ class GatewayWorkers implements WorkersGateway {
 
   workerPids(): Map<number, number> {
     const out = new Map<number, number>();
-    for (const s of this.slots.values()) if (s.worker.process.pid !== undefined && !s.worker.isDead()) out.set(s.n, s.worker.process.pid);
+    for (const s of this.slots.values()) if (s.child.pid !== undefined && !s.child.dead()) out.set(s.n, s.child.pid);
     return out;
   }
 
   async workerMetrics(): Promise<Map<number, object[]>> {
     const out = new Map<number, object[]>();
     const live = this.liveSlots();
-    const all = await Promise.all(live.map((s) => this.askMetrics(s)));
+    const all = await Promise.all(live.map((s) => s.child.metrics()));
     live.forEach((s, i) => { const m = all[i]; if (m) out.set(s.n, m); });
     return out;
   }
@@ -134,60 +125,38 @@ class GatewayWorkers implements WorkersGateway {
   }
 
   /** Forks worker `n`; resolves once its gateway started. */
-  private fork(n: number): Promise<void> {
+  private async fork(n: number): Promise<void> {
     const cfg: WorkerConfig = {
       gateway: { ...this.opts.gateway, id: workerGatewayId(this.opts.gateway.id, n) },
       source: this.opts.source,
       logLevel: this.opts.workerLogLevel ?? 'warn',
     };
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(cfg) });
-    const slot: WorkerSlot = { n, worker, version: -1, ports: [] };
-    this.slots.set(n, slot);
-    return new Promise((resolve, reject) => {
-      const limitMs = this.opts.startTimeoutMs ?? 30_000;
-      const timer = this.clock.setTimeout(() => reject(new Error(`gateway worker ${n} did not start within ${limitMs} ms`)), limitMs);
-      const settle = (err?: Error): void => { timer.cancel(); if (err) reject(err); else resolve(); };
-      worker.on('message', (m: unknown) => {
-        if (!isFromWorker(m)) return;
-        if (m.swarmlet === 'started') settle();
-        else if (m.swarmlet === 'failed') settle(new Error(`gateway worker ${n} failed: ${m.message}`));
-        else this.onMessage(slot, m);
-      });
-      worker.once('exit', (code, signal) => {
-        settle(new Error(`gateway worker ${n} exited (${signal ?? code}) while starting`));
-        this.onExit(slot, worker, code, signal);
-      });
+    const child = new GatewayChild(worker.process, {
+      name: `gateway worker ${n}`, clock: this.clock, startTimeoutMs: this.opts.startTimeoutMs ?? 30_000,
+      onMessage: (m) => this.onMessage(slot, m),
+      onExit: (code, signal) => this.onExit(slot, code, signal),
     });
+    const slot: WorkerSlot = { n, child, version: -1, ports: [] };
+    this.slots.set(n, slot);
+    await slot.child.started;
   }
 
   private onMessage(slot: WorkerSlot, m: FromWorker): void {
     if (m.swarmlet === 'routed') {
       slot.version = m.version;
       slot.ports = m.ports;
-    } else if (m.swarmlet === 'metrics') {
-      this.waiting.get(m.seq)?.(m.metrics);
     }
   }
 
   /** A worker that dies while the gateway runs is replaced (after a second, so a crash loop stays slow). */
-  private onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
-    if (this.state !== 'started' || this.slots.get(slot.n)?.worker !== worker) return;
-    this.logger.warn({ worker: slot.n, pid: worker.process.pid, code, signal }, 'gateway worker exited; starting a new one');
+  private onExit(slot: WorkerSlot, code: number | null, signal: string | null): void {
+    if (this.state !== 'started' || this.slots.get(slot.n) !== slot) return;
+    this.logger.warn({ worker: slot.n, pid: slot.child.pid, code, signal }, 'gateway worker exited; starting a new one');
     this.clock.setTimeout(() => {
       if (this.state !== 'started') return;
       this.fork(slot.n).catch((err: unknown) => this.logger.error({ worker: slot.n, err: (err as Error).message }, 'gateway worker restart failed'));
     }, 1_000);
-  }
-
-  /** Asks the worker to drain and exit; kills it if it is still there after the close grace + 5 s. */
-  private stopWorker(worker: Worker): Promise<void> {
-    if (worker.isDead()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(() => worker.process.kill('SIGKILL'), (this.opts.gateway.closeGraceMs ?? 10_000) + 5_000);
-      worker.once('exit', () => { timer.cancel(); resolve(); });
-      if (worker.isConnected()) worker.send({ swarmlet: 'close' } satisfies ToWorker);
-      else worker.process.kill('SIGTERM');
-    });
   }
 
   /** Every live worker's metrics (a worker that does not answer within 2 s is left out). */
@@ -196,16 +165,6 @@ class GatewayWorkers implements WorkersGateway {
   }
 
   private liveSlots(): WorkerSlot[] {
-    return [...this.slots.values()].filter((s) => s.worker.isConnected());
-  }
-
-  private askMetrics(s: WorkerSlot): Promise<object[] | null> {
-    return new Promise((resolve) => {
-      const seq = ++this.seq;
-      const done = (metrics: object[] | null): void => { timer.cancel(); this.waiting.delete(seq); resolve(metrics); };
-      const timer = this.clock.setTimeout(() => done(null), 2_000);
-      this.waiting.set(seq, done);
-      s.worker.send({ swarmlet: 'metrics', seq } satisfies ToWorker);
-    });
+    return [...this.slots.values()].filter((s) => s.child.connected());
   }
 }

@@ -106,7 +106,7 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const node = await runNode({
         manager, address: o.address, hostname: o.hostname, labels,
-        stateDir: o.state ?? join(STATE, 'nodes', o.hostname), logger, noGateway: !o.gateway,
+        stateDir: o.state ?? join(STATE, 'nodes', o.hostname), logger, noGateway: !o.gateway, gatewayLogLevel: o.logLevel,
         metricsPort: o.metricsPort === 'off' ? false : Number(o.metricsPort),
         ...(token ? { token } : {}), ...(tls ? { tls } : {}), driver,
       });

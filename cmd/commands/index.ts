@@ -12,7 +12,8 @@ import { registerUp } from './up.js';
 import { registerGateway } from './gateway.js';
 import { registerClientToken, registerJoinToken, registerManager } from './cluster-processes.js';
 import { registerEvents } from './events.js';
+import { registerSecret } from './secret.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret];

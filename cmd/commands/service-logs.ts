@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LogRecord } from '../../lib/client/log-frames.js';
+import type { LogRecord } from '../../lib/protocol/log-frames.js';
 import type { SwarmletClient } from '../../lib/client/client.js';
 import type { CliContext } from '../context.js';
 import { cliError, isAbortError } from '../errors.js';

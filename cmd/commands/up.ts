@@ -55,7 +55,7 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   const nodes = Number(opts.nodes);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 254) throw new Error(`invalid --nodes "${opts.nodes}": expected an integer from 1 to 254`);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
-  const gateway = opts.gateway === false ? false : { adminPort: parseMetricsPort(opts.metricsPort ?? '9323') };
+  const gateway = opts.gateway === false ? false : { adminPort: parseMetricsPort(opts.metricsPort ?? '9323'), logLevel: opts.logLevel };
   assertListenAllowed(opts.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, ''), undefined,
     { tls: '--tls-cert FILE and --tls-key FILE to `swarmlet manager` (`swarmlet up` serves loopback only)' });
   const driver = driverChoice(opts.driver ?? 'process', opts.dockerHost);

@@ -1,5 +1,5 @@
 /** `service logs` lines: `toms.1.nwzijcja8ho6@node-2    | text` like docker's logs formatter. */
-import type { LogRecord } from '../../lib/client/log-frames.js';
+import type { LogRecord } from '../../lib/protocol/log-frames.js';
 import { truncateId } from './text.js';
 
 export interface LogSource {

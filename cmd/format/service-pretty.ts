@@ -36,7 +36,7 @@ function statusEntries(s: Service): PrettyEntry[] {
 
 function containerEntries(s: Service): PrettyEntry[] {
   const c = s.Spec.TaskTemplate.ContainerSpec;
-  const h = c.HealthCheck;
+  const h = c.Healthcheck;
   return [
     ['ContainerSpec:'], [' Image:', c.Image],
     ...(c.Command?.length ? [[' Command:', c.Command.join(' ')] as PrettyEntry] : []),

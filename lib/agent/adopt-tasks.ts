@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { TaskReport } from '../manager/manager.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import { stateRank } from '../model/task-state.js';
 import type { Task } from '../model/types.js';
 import type { RunningTask, TaskDriver } from './task-driver.js';

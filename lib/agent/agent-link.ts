@@ -1,13 +1,8 @@
 import type { Image, Task } from '../model/types.js';
-import type { TaskReport } from '../manager/manager.js';
-
-/** What a node reports about itself besides task status. */
-export interface NodeReport {
-  /** The node's task driver (`process`, `docker`). */
-  Driver?: string;
-  /** The images its driver can run (`name:tag`), for drivers that list them. */
-  Images?: string[];
-}
+import type { NodeReport } from '../protocol/node-report.js';
+import type { ServiceInfo } from '../protocol/session.js';
+import type { TaskReport } from '../protocol/task-report.js';
+import type { TaskFiles } from '../secrets/task-files.js';
 
 /**
  * The agent's view of its manager: assignments flow down, task status flows up.
@@ -23,8 +18,13 @@ export interface AgentLink {
    * passed): the agent awaits it before it signals a task to stop. Optional.
    */
   drained?(taskId: string): Promise<unknown>;
-  /** Tells the manager what the node's driver has (the images a docker engine holds). Optional. */
+  /** Tells the manager what the node is and has (platform, resources, driver, its images). Optional. */
   describe?(nodeId: string, description: NodeReport): void;
   /** Service name (for `<service>.<slot>`) and the first target port it publishes. */
-  serviceInfo(serviceId: string): { name: string; targetPort?: number } | undefined;
+  serviceInfo(serviceId: string): ServiceInfo | undefined;
+  /**
+   * The secret and config files of a task about to start (undefined: it references none). Throws
+   * when content it references has not reached the node. Optional: without it tasks get none.
+   */
+  taskFiles?(task: Task): TaskFiles | undefined;
 }

@@ -5,9 +5,9 @@ import { taskDisplayName } from '../model/naming.js';
 import { isTerminal, stateRank } from '../model/task-state.js';
 import type { Task } from '../model/types.js';
 import type { AgentLink } from './agent-link.js';
-import type { TaskReport } from '../manager/manager.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import { adoptTasks } from './adopt-tasks.js';
-import { reportImages } from './report-images.js';
+import { reportDescription } from './report-description.js';
 import type { TaskDriver } from './task-driver.js';
 import { TaskRunner } from './task-runner.js';
 
@@ -48,7 +48,7 @@ export class Agent {
 
   start(): void {
     this.unwatch = this.o.link.watchAssignments(this.o.nodeId, (tasks) => this.sync(tasks));
-    void reportImages({ driver: this.o.driver, link: this.o.link, nodeId: this.nodeId, clock: this.o.clock, logger: this.logger, signal: this.stopping.signal });
+    void reportDescription({ driver: this.o.driver, link: this.o.link, nodeId: this.nodeId, clock: this.o.clock, logger: this.logger, signal: this.stopping.signal });
   }
 
   /** Number of task processes this agent currently supervises. */
@@ -120,6 +120,7 @@ export class Agent {
       image: this.o.link.resolveImage(t.Spec.ContainerSpec.Image),
       env: t.Spec.ContainerSpec.Env ?? [],
       ...(info?.targetPort !== undefined ? { targetPort: info.targetPort } : {}),
+      ...(this.o.link.taskFiles ? { files: () => this.o.link.taskFiles!(t) } : {}),
     };
     this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, info?.targetPort, this.o.clock));
   }

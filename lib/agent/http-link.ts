@@ -4,13 +4,15 @@ import { sleep, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { builtinImage, imageRef } from '../drivers/builtin-images.js';
-import type { Assignments, SessionMessage } from '../dispatcher/dispatcher.js';
 import { uploadLogs } from './upload-logs.js';
 import { ndjsonLines } from '../ndjson-lines.js';
 import type { LogLine, LogQuery } from './task-driver.js';
-import type { TaskReport } from '../manager/manager.js';
-import type { AgentLink, NodeReport } from './agent-link.js';
+import type { NodeReport } from '../protocol/node-report.js';
+import { parseSessionLine, type Assignments } from '../protocol/session.js';
+import type { TaskReport } from '../protocol/task-report.js';
+import type { AgentLink } from './agent-link.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
+import { payloadLookup, taskFilesOf } from '../secrets/task-files.js';
 
 export interface HttpLinkOptions {
   manager: string;
@@ -76,7 +78,12 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
             if (lastDescription) void sendDescription(lastDescription).catch(() => undefined);
             for await (const lines of ndjsonLines(res.body)) {
               for (const line of lines) {
-                const message = JSON.parse(line) as Assignments | SessionMessage;
+                const checked = parseSessionLine(JSON.parse(line));
+                if (!checked.ok) {
+                  logger.warn({ err: checked.error.message }, 'manager sent a malformed session message; ignored');
+                  continue;
+                }
+                const message = checked.value;
                 if ('LogRequest' in message) {
                   if (o.logs) void uploadLogs(message.LogRequest, { url: `${base}/swarmlet/v1/nodes/${o.nodeId}/logs/${message.LogRequest.ID}`, headers: auth, ...via, logs: o.logs, signal: stop.signal, logger });
                   continue;
@@ -111,6 +118,9 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     },
     serviceInfo(serviceId) {
       return latest.Services[serviceId];
+    },
+    taskFiles(task) {
+      return taskFilesOf(task, payloadLookup(latest));
     },
     async drained(taskId) {
       try {

@@ -1,4 +1,5 @@
 import type { Image, Task } from '../model/types.js';
+import type { TaskFiles } from '../secrets/task-files.js';
 
 /** What a driver needs to start one task. */
 export interface StartRequest {
@@ -14,6 +15,11 @@ export interface StartRequest {
   env: string[];
   /** The port the task listens on inside its container (docker driver: published at node address + host port). */
   targetPort?: number;
+  /**
+   * The task's secret and config files, read when the driver starts the task (throws when their
+   * content has not reached the node: the task is rejected). Absent: none.
+   */
+  files?: () => TaskFiles | undefined;
 }
 
 export interface ExitInfo {

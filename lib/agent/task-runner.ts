@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { isSwarmletError } from '../errors.js';
 import { stopGraceMs } from '../model/defaults.js';
 import type { Task } from '../model/types.js';
-import type { TaskReport } from '../manager/manager.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import type { Clock } from '../clock.js';
 import type { ExitInfo, RunningTask, StartRequest, TaskDriver } from './task-driver.js';
 import { waitListening } from './wait-listening.js';
@@ -95,10 +95,10 @@ export class TaskRunner {
     if (ep && target !== undefined && !this.stopRequested) {
       ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]), 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
     }
-    const health = healthSettings(this.task.Spec.ContainerSpec.HealthCheck);
+    const health = healthSettings(this.task.Spec.ContainerSpec.Healthcheck);
     if (!ready || this.stopRequested) {
       // exited or stopped before it could serve
-    } else if (!health && rt.health && !this.task.Spec.ContainerSpec.HealthCheck?.Test?.length) {
+    } else if (!health && rt.health && !this.task.Spec.ContainerSpec.Healthcheck?.Test?.length) {
       this.watchImageHealth(rt, rt.health.bind(rt), report);
     } else if (!health) {
       this.report(report);

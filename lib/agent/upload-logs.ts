@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
-import type { LogRequest } from '../dispatcher/log-requests.js';
+import type { LogRequest } from '../protocol/session.js';
 import type { LogLine, LogQuery } from './task-driver.js';
 
 export interface UploadLogsOptions {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Control } from '../manager/control.js';
 import type { Logger } from '../logger.js';
+import type { SwarmState } from '../manager/swarm-state.js';
 
 /** Everything a route handler gets for one request. */
 export interface ApiContext {
@@ -16,6 +17,8 @@ export interface ApiContext {
   maxBodyBytes: number;
   /** swarmlet's own version (Server header, /version, /info). */
   serverVersion: string;
+  /** The swarm object (GET /swarm …); absent: the swarm routes answer Docker's "not a swarm manager". */
+  swarm?: SwarmState;
   /** Aborts when the server is closing: long-lived streams end on it. */
   closing: AbortSignal;
 }

@@ -1,4 +1,6 @@
 import { invalid } from '../errors.js';
+import { decodeFields } from '../model/decode-fields.js';
+import { NodeSpecFields } from '../model/engine-fields.js';
 import type { NodeSpec } from '../model/types.js';
 import { requireObject } from './read-body.js';
 
@@ -8,10 +10,11 @@ const AVAILABILITIES = ['active', 'pause', 'drain'];
 /**
  * Checks the shape of a NodeSpec body (`POST /nodes/{id}/update`): an object whose Name is a
  * string, Labels a string map, Role worker|manager and Availability active|pause|drain.
- * Missing Role/Availability are left for the control to keep or default.
+ * Missing Role/Availability are left for the control to keep or default. Member names are matched as
+ * the daemon does (any casing; unknown members dropped).
  */
 export function parseNodeSpec(body: unknown): NodeSpec {
-  const spec = requireObject(body, 'NodeSpec');
+  const spec = decodeFields(requireObject(body, 'NodeSpec'), NodeSpecFields) as Record<string, unknown>;
   if (spec['Name'] !== undefined && typeof spec['Name'] !== 'string') throw invalid('NodeSpec.Name must be a string', 'Name');
   const labels = spec['Labels'];
   if (labels !== undefined && labels !== null) {

@@ -1,5 +1,6 @@
 import { SwarmletError } from '../errors.js';
 import type { ApiContext } from './context.js';
+import { engineNode } from './engine-objects.js';
 import { parseFilters } from './filters.js';
 import { parseNodeSpec } from './node-spec.js';
 import { readJsonBody } from './read-body.js';
@@ -15,11 +16,11 @@ function canRemoveNodes(c: unknown): c is NodeRemover {
 }
 
 function listNodes(ctx: ApiContext): void {
-  sendJson(ctx.res, 200, ctx.control.listNodes(parseFilters(ctx.query.get('filters'))));
+  sendJson(ctx.res, 200, ctx.control.listNodes(parseFilters(ctx.query.get('filters'))).map(engineNode));
 }
 
 function inspectNode(ctx: ApiContext): void {
-  sendJson(ctx.res, 200, ctx.control.getNode(ctx.params[0]!));
+  sendJson(ctx.res, 200, engineNode(ctx.control.getNode(ctx.params[0]!)));
 }
 
 async function updateNode(ctx: ApiContext): Promise<void> {

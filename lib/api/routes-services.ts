@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js';
 import type { ApiContext } from './context.js';
+import { engineService } from './engine-objects.js';
 import { parseFilters } from './filters.js';
 import { parseLogParams } from './log-params.js';
 import { streamLogs } from './log-stream.js';
@@ -12,7 +13,7 @@ const REF = '([^/]+)';
 
 function listServices(ctx: ApiContext): void {
   const filters = parseFilters(ctx.query.get('filters'));
-  sendJson(ctx.res, 200, ctx.control.listServices(filters, boolValue(ctx.query.get('status'))));
+  sendJson(ctx.res, 200, ctx.control.listServices(filters, boolValue(ctx.query.get('status'))).map(engineService));
 }
 
 async function createService(ctx: ApiContext): Promise<void> {
@@ -22,7 +23,7 @@ async function createService(ctx: ApiContext): Promise<void> {
 }
 
 function inspectService(ctx: ApiContext): void {
-  sendJson(ctx.res, 200, ctx.control.getService(ctx.params[0]!, boolValue(ctx.query.get('insertDefaults'))));
+  sendJson(ctx.res, 200, engineService(ctx.control.getService(ctx.params[0]!, boolValue(ctx.query.get('insertDefaults')))));
 }
 
 /** `rollback`: previous | '' | none (moby's daemon/cluster/services.go texts). */
@@ -46,7 +47,7 @@ async function updateService(ctx: ApiContext): Promise<void> {
   // A rollback ignores the body (swarmkit swaps Spec and PreviousSpec), so it need not be a spec.
   const spec = rollback ? body : requireObject(body, 'ServiceSpec');
   const r = ctx.control.updateService(ctx.params[0]!, version, spec, { rollback });
-  sendJson(ctx.res, 200, { Warnings: r.Warnings ?? null });
+  sendJson(ctx.res, 200, { Warnings: r.Warnings ?? [] });
 }
 
 function removeService(ctx: ApiContext): void {

@@ -21,7 +21,7 @@ export function systemRoutes(): Route[] {
     { method: 'HEAD', pattern: /^\/_ping$/, handler: ping },
     { method: 'GET', pattern: /^\/_ping$/, handler: ping },
     { method: 'GET', pattern: /^\/version$/, handler: (ctx) => sendJson(ctx.res, 200, versionBody(ctx.serverVersion)) },
-    { method: 'GET', pattern: /^\/info$/, handler: (ctx) => sendJson(ctx.res, 200, infoBody(ctx.serverVersion, ctx.control.info())) },
+    { method: 'GET', pattern: /^\/info$/, handler: (ctx) => sendJson(ctx.res, 200, infoBody(ctx.serverVersion, ctx.control.info(), ctx.swarm)) },
     { method: 'GET', pattern: /^\/distribution\/(.+)\/json$/, handler: (ctx) => sendJson(ctx.res, 200, NO_DIGEST) },
   ];
 }

@@ -1,4 +1,5 @@
 import type { ApiContext } from './context.js';
+import { engineTask } from './engine-objects.js';
 import { parseFilters } from './filters.js';
 import { parseLogParams } from './log-params.js';
 import { streamLogs } from './log-stream.js';
@@ -6,11 +7,11 @@ import { sendJson } from './reply.js';
 import type { Route } from './router.js';
 
 function listTasks(ctx: ApiContext): void {
-  sendJson(ctx.res, 200, ctx.control.listTasks(parseFilters(ctx.query.get('filters'))));
+  sendJson(ctx.res, 200, ctx.control.listTasks(parseFilters(ctx.query.get('filters'))).map(engineTask));
 }
 
 function inspectTask(ctx: ApiContext): void {
-  sendJson(ctx.res, 200, ctx.control.getTask(ctx.params[0]!));
+  sendJson(ctx.res, 200, engineTask(ctx.control.getTask(ctx.params[0]!)));
 }
 
 async function taskLogs(ctx: ApiContext): Promise<void> {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
+import type { SwarmState } from '../manager/swarm-state.js';
 import type { Authorizer } from './client-auth.js';
 import type { ApiContext } from './context.js';
 import type { TlsServerOptions } from './listen-security.js';
@@ -13,6 +14,9 @@ import { createRouter, stripVersionPrefix, type Route, type RouteMatch } from '.
 import { imageRoutes } from './routes-images.js';
 import { nodeRoutes } from './routes-nodes.js';
 import { serviceRoutes } from './routes-services.js';
+import { swarmRoutes } from './routes-swarm.js';
+import { engineImageRoutes } from './routes-engine-images.js';
+import { secretRoutes } from './routes-secrets.js';
 import { systemRoutes } from './routes-system.js';
 import { taskRoutes } from './routes-tasks.js';
 import { API_VERSION } from './system-info.js';
@@ -30,6 +34,8 @@ export interface ApiServerOptions {
   tls?: TlsServerOptions;
   /** Checks every request's credentials before routing (client-auth.ts); none = no checks. */
   authorize?: Authorizer;
+  /** The swarm object behind GET /swarm and friends (none: those routes answer 503 as a non-manager). */
+  swarm?: SwarmState;
 }
 
 export interface ApiServer {
@@ -51,8 +57,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     serverVersion: opts.version ?? '0.0.0-dev',
     closing: closing.signal,
     ...(opts.authorize ? { authorize: opts.authorize } : {}),
+    ...(opts.swarm ? { swarm: opts.swarm } : {}),
   };
-  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...imageRoutes(), ...(opts.extraRoutes ?? [])]);
+  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...swarmRoutes(), ...engineImageRoutes(), ...imageRoutes(), ...secretRoutes(), ...(opts.extraRoutes ?? [])]);
   const onRequest: http.RequestListener = (req, res) => { void handle(base, route, req, res); };
   const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   return {
@@ -80,7 +87,13 @@ async function handle(
   res.setHeader('Api-Version', API_VERSION);
   res.setHeader('Ostype', 'linux');
   res.setHeader('Server', `swarmlet/${base.serverVersion} (linux)`);
-  if (base.closing.aborted) res.setHeader('Connection', 'close');
+  if (base.closing.aborted) {
+    // A request on a kept-alive connection after close() began: a stream started now would never
+    // see the closing signal (it fired already) and would hold close() open until the client left.
+    res.setHeader('Connection', 'close');
+    sendError(res, 503, 'the manager is shutting down');
+    return;
+  }
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { ClusterInfo } from '../manager/control.js';
+import type { SwarmState } from '../manager/swarm-state.js';
 
 export const API_VERSION = '1.41';
 export const MIN_API_VERSION = '1.24';
@@ -40,7 +41,7 @@ export function versionBody(version: string): Record<string, unknown> {
 }
 
 /** The SystemInfo body of GET /info, with the Swarm block the docker CLI prints. */
-export function infoBody(version: string, info: ClusterInfo): Record<string, unknown> {
+export function infoBody(version: string, info: ClusterInfo, swarm?: SwarmState): Record<string, unknown> {
   return {
     ID: info.nodeId,
     Containers: 0, ContainersRunning: 0, ContainersPaused: 0, ContainersStopped: 0, Images: 0,
@@ -52,12 +53,22 @@ export function infoBody(version: string, info: ClusterInfo): Record<string, unk
     OSType: 'linux',
     Architecture: machineArch(),
     KernelVersion: os.release(),
-    Swarm: swarmInfo(info),
-    Warnings: null,
+    Swarm: swarm && !swarm.isActive() ? inactiveSwarm() : swarmInfo(info, swarm),
+    Warnings: [],
   };
 }
 
-function swarmInfo(info: ClusterInfo): Record<string, unknown> {
+/** After `swarm leave --force`: what `docker info` shows on a node outside any swarm. */
+function inactiveSwarm(): Record<string, unknown> {
+  return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null, Nodes: 0, Managers: 0 };
+}
+
+function swarmInfo(info: ClusterInfo, swarm: SwarmState | undefined): Record<string, unknown> {
+  if (swarm) {
+    const { JoinTokens: _tokens, ...cluster } = swarm.inspect();
+    void _tokens;
+    return { ...swarmInfo(info, undefined), Cluster: cluster };
+  }
   return {
     NodeID: info.nodeId,
     NodeAddr: info.nodeAddr,

@@ -3,10 +3,11 @@
  * the Engine-API routes). Errors: ApiError (the server's message + HTTP status) or ConnectionError.
  */
 import type { Image, Node, NodeSpec, Service, ServiceSpec, Task } from '../model/types.js';
+import type { Config, ConfigSpec, Secret, SecretSpec } from '../model/secret-types.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { Http, segment } from './http.js';
 import type { ClientTlsOptions } from './tls-dispatcher.js';
-import { decodeLogStream, type LogRecord } from './log-frames.js';
+import { decodeLogStream, type LogRecord } from '../protocol/log-frames.js';
 import { normalizeHost } from './host.js';
 import type { PingResult, SystemInfo, SystemVersion } from './system-info.js';
 import type { EventMessage } from '../events/event-message.js';
@@ -37,6 +38,16 @@ export interface LogOptions {
 
 export interface NewImage { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] }
 
+/** /secrets or /configs: Data is base64 in create; a secret's is never returned. */
+export interface ObjectApi<T, S> {
+  list(filters?: Filters): Promise<T[]>;
+  get(ref: string): Promise<T>;
+  create(spec: S): Promise<{ ID: string }>;
+  /** Only Labels may change; `version` is the Version.Index read. */
+  update(ref: string, version: number, spec: S): Promise<void>;
+  remove(ref: string): Promise<void>;
+}
+
 export interface SwarmletClient {
   readonly host: string;
   ping(): Promise<PingResult>;
@@ -62,6 +73,8 @@ export interface SwarmletClient {
   /** The manager's client token (`rotate`: a new one; the old one is refused at once). */
   clientToken(opts?: { rotate?: boolean }): Promise<{ Token: string }>;
   images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
+  secrets: ObjectApi<Secret, SecretSpec>;
+  configs: ObjectApi<Config, ConfigSpec>;
   serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
   taskLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
   /** GET /events: replayed then live events until `until`, the server ends the stream, or `signal` aborts. */
@@ -93,6 +106,16 @@ async function* streamEvents(http: Http, filters: string | undefined, opts: Even
 async function* streamLogs(http: Http, path: string, opts: LogOptions): AsyncGenerator<LogRecord> {
   const res = await http.send({ method: 'GET', path, query: logQuery(opts), signal: opts.signal });
   yield* decodeLogStream(res.body, { details: opts.details ?? true, timestamps: opts.timestamps ?? false });
+}
+
+function objectApi<T, S>(http: Http, base: string): ObjectApi<T, S> {
+  return {
+    list: (filters) => http.json<T[]>({ method: 'GET', path: base, query: { filters: filters ? encodeFilters(filters) : undefined } }),
+    get: (ref) => http.json<T>({ method: 'GET', path: `${base}/${segment(ref)}` }),
+    create: (spec) => http.json<{ ID: string }>({ method: 'POST', path: `${base}/create`, body: spec }),
+    update: (ref, version, spec) => http.empty({ method: 'POST', path: `${base}/${segment(ref)}/update`, query: { version }, body: spec }),
+    remove: (ref) => http.empty({ method: 'DELETE', path: `${base}/${segment(ref)}` }),
+  };
 }
 
 export function createClient(options: ClientOptions = {}): SwarmletClient {
@@ -141,6 +164,8 @@ export function createClient(options: ClientOptions = {}): SwarmletClient {
       add: (image) => http.json<Image>({ method: 'POST', path: IMAGES_PATH, body: image }),
       remove: (name) => http.empty({ method: 'DELETE', path: `${IMAGES_PATH}/${segment(name)}` }),
     },
+    secrets: objectApi<Secret, SecretSpec>(http, '/secrets'),
+    configs: objectApi<Config, ConfigSpec>(http, '/configs'),
     serviceLogs: (ref, opts = {}) => streamLogs(http, `/services/${segment(ref)}/logs`, opts),
     taskLogs: (ref, opts = {}) => streamLogs(http, `/tasks/${segment(ref)}/logs`, opts),
     events: (opts = {}) => streamEvents(http, filtersQuery(opts.filters).filters, opts),

@@ -1,6 +1,8 @@
 import { ndjsonLines } from '../ndjson-lines.js';
 import { request, type Dispatcher } from 'undici';
-import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import type { EndpointSource } from '../../gateway/endpoint-table.js';
+import { EndpointTableSchema, type EndpointTable } from '../protocol/endpoint-table.js';
+import { checkWire } from '../protocol/wire-error.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -43,7 +45,7 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
         let backoff = o.minBackoffMs ?? 200;
         while (!stop.signal.aborted) {
           try {
-            await readStream(`${base}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, via, stop.signal, (t) => {
+            await readStream(`${base}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, via, stop.signal, logger, (t) => {
               backoff = o.minBackoffMs ?? 200;
               onTable(t);
             });
@@ -69,12 +71,19 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
 
 interface Via { headers: Record<string, string>; dispatcher?: Dispatcher }
 
-async function readStream(url: string, via: Via, signal: AbortSignal, onTable: (t: EndpointTable) => void): Promise<void> {
+/** Reads tables off the stream; a malformed one is logged and skipped (the gateway keeps the last good table). */
+async function readStream(url: string, via: Via, signal: AbortSignal, logger: Logger, onTable: (t: EndpointTable) => void): Promise<void> {
   const res = await request(url, { ...via, signal, bodyTimeout: 0, headersTimeout: 10_000 });
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     throw new Error(`endpoint stream: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
   }
-  for await (const lines of ndjsonLines(res.body)) for (const line of lines) onTable(JSON.parse(line) as EndpointTable);
+  for await (const lines of ndjsonLines(res.body)) {
+    for (const line of lines) {
+      const checked = checkWire(EndpointTableSchema, JSON.parse(line), 'EndpointTable');
+      if (checked.ok) onTable(checked.value);
+      else logger.warn({ err: checked.error.message }, 'manager sent a malformed endpoint table; keeping the last one');
+    }
+  }
   throw new Error('endpoint stream ended');
 }

@@ -3,5 +3,5 @@ export { ApiError, ConnectionError, isApiError, isNotFound } from './api-error.j
 export { DEFAULT_HOST, normalizeHost } from './host.js';
 export type { ClientTlsOptions } from './tls-dispatcher.js';
 export { encodeFilters, mergeFilters, type Filters } from './filters.js';
-export { decodeLogFrame, decodeLogStream, encodeFrame, FrameDecoder, parseDetails, type LogFrame, type LogRecord } from './log-frames.js';
+export { decodeLogFrame, decodeLogStream, encodeFrame, FrameDecoder, parseDetails, type LogFrame, type LogRecord } from '../protocol/log-frames.js';
 export type { PingResult, SwarmInfo, SystemInfo, SystemVersion } from './system-info.js';

@@ -4,9 +4,11 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { randomIds, type IdGenerator } from '../ids.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { Agent } from '../agent/agent.js';
-import { createLocalLink } from '../agent/local-link.js';
+import { createLocalLink } from '../dispatcher/local-link.js';
 import type { TaskDriver } from '../agent/task-driver.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
+import { SwarmState } from '../manager/swarm-state.js';
+import { eraseSwarmState } from './erase-swarm-state.js';
 import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
 import { createControl } from '../manager/create-control.js';
 import type { Control } from '../manager/control.js';
@@ -16,7 +18,8 @@ import { FileJournal } from '../store/file-journal.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { loadOrCreateMeta } from './cluster-meta.js';
-import { registerNode } from './cluster-nodes.js';
+import { registerNode } from '../dispatcher/register-node.js';
+import { describeHost } from '../agent/host-description.js';
 import { ClusterClient } from './cluster-client.js';
 import { tmpdir } from 'node:os';
 import type { Registry } from 'prom-client';
@@ -25,7 +28,7 @@ import { Dispatcher } from '../dispatcher/dispatcher.js';
 import { JoinTokens } from '../dispatcher/join-tokens.js';
 import { nodeSessionRoutes } from '../dispatcher/node-routes.js';
 import { localEndpointSource } from '../dispatcher/local-endpoint-source.js';
-import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { endpointRoutes } from '../dispatcher/endpoint-routes.js';
 import { createManagerMetrics } from '../manager/manager-metrics.js';
 import { metricsRoute } from '../manager/metrics-route.js';
@@ -37,6 +40,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '../api/listen-security.js';
 import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
+import { uiRoutes } from '../api/ui-route.js';
+import { createSecretCipher, ephemeralSecretCipher, loadOrCreateDataKey } from '../secrets/secret-cipher.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -69,9 +74,12 @@ export interface ClusterOptions {
   maxReplicas?: number;
   /**
    * Run a gateway (the routing mesh) on every node: listeners on each published port at the node's
-   * address, /metrics on `adminPort` (default 9323; false for none). Default true.
+   * address, /metrics on `adminPort` (default 9323; false for none). Default true. Each gateway is a
+   * child process of this one, fed the endpoint table over IPC: nothing this process does (a busy or
+   * stopped manager) delays a proxied request. `logLevel`: the children's pino level on stderr
+   * (default 'silent').
    */
-  gateway?: boolean | { adminPort?: number | false };
+  gateway?: boolean | { adminPort?: number | false; logLevel?: string };
   /**
    * Accept remote node processes (`swarmlet node join`): join tokens, node sessions over the API,
    * heartbeats (`heartbeatMs`, default 5 s) and failure detection. `nodes` may then be 0.
@@ -86,8 +94,8 @@ export interface Cluster extends ClusterClient {
   readonly store: Store;
   readonly manager: Manager;
   readonly agents: ReadonlyArray<Agent>;
-  /** One gateway per node (empty with `gateway: false`). */
-  readonly gateways: ReadonlyArray<Gateway>;
+  /** One gateway per node, each in its own child process (empty with `gateway: false`). */
+  readonly gateways: ReadonlyArray<ProcessGateway>;
   /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377, https://… with `tls`). */
   readonly url: string | undefined;
   /** The current client token (`Authorization: Bearer …` on manager routes when auth is on); undefined without secrets. */
@@ -142,6 +150,8 @@ interface StartContext {
 async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Cluster> {
   const { clock, ids, logger, addresses, dataDir, durable, lock } = c;
   const meta = loadOrCreateMeta(dataDir, ids, clock.now());
+  // Secret and config content is sealed with a key kept apart from the journal (mode 0600).
+  const cipher = durable ? createSecretCipher(loadOrCreateDataKey(join(dataDir, 'keys', 'data.key'))) : ephemeralSecretCipher();
   const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
   const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const listen = opts.listen ? parseListen(opts.listen) : undefined;
@@ -150,6 +160,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const driverChoice: DriverChoice = typeof opts.driver === 'string' ? { kind: opts.driver } : opts.driver ?? { kind: 'process' };
   const nodes = store.update((tx) => addresses.map((addr, i) => registerNode(tx, {
     hostname: `node-${i + 1}`, addr, role: i === 0 ? 'manager' : 'worker', driver: driverChoice.kind, managerAddr,
+    description: describeHost(driverChoice.kind), // in-process nodes: this machine
   }, ids, clock.now())));
   let drivers: TaskDriver[];
   try {
@@ -168,11 +179,12 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     imageAvailable: (tx, node, image) => canRunImage(tx, node, image, clock.now()),
   });
   const feed = new EndpointFeed({ store, clock, logger: logger.child({ component: 'endpoints' }), ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}) });
-  const link = createLocalLink(store, manager, clock, feed);
+  const content = (kind: 'secret' | 'config', id: string) => (kind === 'secret' ? control.secrets : control.configs)?.content(id);
+  const link = createLocalLink(store, manager, clock, feed, content);
   const agents = nodes.map((n, i) => new Agent({ nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, driver: drivers[i]!, link, clock, logger }));
   const byNode = new Map(agents.map((a) => [a.nodeId, a]));
   const control = createControl({
-    store, clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    store, clock, ids, cipher, clusterId: meta.clusterId, createdAt: meta.createdAt,
     onNodeRemoved: (id) => tokens?.forget(id),
     selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
     ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
@@ -191,9 +203,10 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
   const gatewayOpt = opts.gateway ?? true;
   const adminPort = typeof gatewayOpt === 'object' ? gatewayOpt.adminPort ?? 9323 : 9323;
-  const gateways: Gateway[] = gatewayOpt === false ? [] : nodes.map((n) => createGateway({
-    id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, clock, staggerRoundRobin: true,
-    source: localEndpointSource(feed, n.ID), logger: logger.child({ component: 'gateway', node: n.Description.Hostname }),
+  const gateways: ProcessGateway[] = gatewayOpt === false ? [] : nodes.map((n) => createGatewayProcess({
+    gateway: { id: n.ID, nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, staggerRoundRobin: true },
+    source: localEndpointSource(feed, n.ID), logger, clock,
+    logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent',
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
   let dispatcher: Dispatcher | undefined;
@@ -208,17 +221,26 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     unfollowEvents();
     store.close();
   };
-  try {
-    for (const g of gateways) await g.start();
-  } catch (e) {
+  const started = await Promise.allSettled(gateways.map((g) => g.start()));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await stopAll();
-    throw e;
+    throw failed.reason;
   }
   for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
+  const swarm = new SwarmState({
+    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    ...(tokens ? { tokens } : {}),
+    heartbeatPeriodMs: () => dispatcher?.heartbeatMs ?? opts.dispatcher?.heartbeatMs ?? 5000,
+    taskHistoryLimit: () => manager.taskHistoryLimit,
+    setTaskHistoryLimit: (n) => { manager.taskHistoryLimit = n; },
+    eraseState: () => eraseSwarmState(control, new Set(nodes.map((n) => n.ID))),
+  });
   if (opts.dispatcher && tokens) {
-    dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }),
+    dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }), content,
+      localNodes: nodes.map((n) => n.ID), // their agents run in this process: no heartbeats
       ...(opts.dispatcher.heartbeatMs !== undefined ? { heartbeatMs: opts.dispatcher.heartbeatMs } : {}) });
     dispatcher.start();
   }
@@ -227,8 +249,8 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let url: string | undefined;
   if (listen) {
     const tokenRoutes = tokens ? [clientTokenRoute(tokens)] : [];
-    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes],
-      ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
+    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes, ...uiRoutes()],
+      swarm, ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
     try {
       const bound = await api.listen(listen.host, listen.port);
       url = `${opts.tls ? 'https' : 'http'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;

@@ -1,4 +1,4 @@
-import type { EndpointTable, RouteEndpoint, ServiceRoute } from '../../gateway/endpoint-table.js';
+import type { EndpointTable, RouteEndpoint, ServiceRoute } from '../protocol/endpoint-table.js';
 import { stateRank } from '../model/task-state.js';
 import type { Node, Service, Task } from '../model/types.js';
 

@@ -3,31 +3,28 @@ import { SwarmletError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { Manager, TaskReport } from '../manager/manager.js';
+import type { Manager } from '../manager/manager.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import { listImages } from '../manager/image-catalog.js';
 import type { Image, Task } from '../model/types.js';
-import { describeNode, registerNode } from '../cluster/cluster-nodes.js';
-import type { NodeReport } from '../agent/agent-link.js';
+import { describeNode, registerNode } from './register-node.js';
+import type { NodeReport } from '../protocol/node-report.js';
+import type { Assignments, SessionMessage } from '../protocol/session.js';
 import type { Store } from '../store/store.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';
 import { planLiveness } from './node-liveness.js';
-import { LogRequests, type LogRequest } from './log-requests.js';
+import { LogRequests } from './log-requests.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { IncomingMessage } from 'node:http';
 import { serviceInfoOf, watchNode } from './watch-node.js';
+import { payloadsFor, type ContentLookup } from '../secrets/task-files.js';
 
-export interface JoinRequest { token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string }
-export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
-
-/** Besides assignments, a session carries requests for a task's logs. */
-export interface SessionMessage { LogRequest: LogRequest }
-
-/** What a node's session carries down: its tasks, the services they belong to, the image catalog. */
-export interface Assignments {
-  Tasks: Task[];
-  Services: Record<string, { name: string; targetPort?: number }>;
-  Images: Image[];
+export interface JoinRequest {
+  token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string;
+  /** What the node says it is and has (validated at the route): stored as the node's Description. */
+  description?: NodeReport;
 }
+export interface JoinResult { nodeId: string; credential: string; role: JoinRole; heartbeatMs: number }
 
 export interface DispatcherOptions {
   store: Store;
@@ -37,7 +34,14 @@ export interface DispatcherOptions {
   tokens: JoinTokens;
   /** Swarm's --dispatcher-heartbeat (default 5 s); a node silent for 3 periods is down. */
   heartbeatMs?: number;
+  /**
+   * Nodes whose agents run inside the manager's process (createCluster's own nodes): they send no
+   * heartbeats and are never judged down by liveness.
+   */
+  localNodes?: Iterable<string>;
   logger?: Logger;
+  /** Decrypted secret and config content, for the tasks a node is about to start. */
+  content?: ContentLookup;
 }
 
 /**
@@ -53,11 +57,13 @@ export class Dispatcher {
   private readonly sessions = new Map<string, Array<(message: SessionMessage) => void>>();
   private readonly logRequests: LogRequests;
   private readonly sessionWaiters = new Map<string, Set<() => void>>();
+  private readonly localNodes: ReadonlySet<string>;
 
   constructor(private readonly o: DispatcherOptions) {
     this.heartbeatMs = o.heartbeatMs ?? 5000;
     this.logger = o.logger ?? silentLogger();
     this.logRequests = new LogRequests({ clock: o.clock, ids: o.ids });
+    this.localNodes = new Set(o.localNodes ?? []);
   }
 
   /** A node's session opened: `send` writes one message down it. Returns the close function. */
@@ -125,7 +131,7 @@ export class Dispatcher {
   checkLiveness(): void {
     const now = this.o.clock.now();
     this.o.store.update((tx) => {
-      for (const c of planLiveness(tx.listNodes(), this.lastSeen, now, this.heartbeatMs, new Set())) {
+      for (const c of planLiveness(tx.listNodes(), this.lastSeen, now, this.heartbeatMs, this.localNodes)) {
         const n = tx.getNode(c.nodeId);
         if (!n) continue;
         if (c.state === 'down') this.logger.warn({ node: n.Description.Hostname }, 'node down: heartbeat failure');
@@ -142,6 +148,7 @@ export class Dispatcher {
     const now = this.o.clock.now();
     const node = this.o.store.update((tx) => registerNode(tx, {
       hostname: req.hostname, addr: req.addr, role, driver: req.driver ?? 'process', ...(req.labels ? { labels: req.labels } : {}),
+      ...(req.description ? { description: req.description } : {}),
     }, this.o.ids, now));
     this.lastSeen.set(node.ID, now);
     const credential = this.o.tokens.issueCredential(node.ID);
@@ -159,7 +166,7 @@ export class Dispatcher {
     if (down) this.checkLiveness();
   }
 
-  /** What a node reports about its driver (its images). */
+  /** What a node reports about itself (platform, resources, engine, driver, images). */
   describe(nodeId: string, d: NodeReport): void {
     this.lastSeen.set(nodeId, this.o.clock.now());
     this.o.store.update((tx) => describeNode(tx, nodeId, d));
@@ -178,7 +185,8 @@ export class Dispatcher {
         const s = tx.getService(t.ServiceID);
         if (s && !services[s.ID]) services[s.ID] = serviceInfoOf(s);
       }
-      return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()) };
+      const content = this.o.content ? payloadsFor(tasks, this.o.content) : {};
+      return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()), ...content };
     });
   }
 

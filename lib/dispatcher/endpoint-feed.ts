@@ -1,4 +1,5 @@
-import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import type { EndpointSource } from '../../gateway/endpoint-table.js';
+import type { EndpointTable } from '../protocol/endpoint-table.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';

@@ -1,11 +1,11 @@
 import { invalid } from '../errors.js';
 import type { ApiContext } from '../api/context.js';
-import { readJsonBody, requireObject } from '../api/read-body.js';
+import { readJsonBody } from '../api/read-body.js';
 import { sendEmpty, sendJson } from '../api/reply.js';
 import type { Route } from '../api/router.js';
+import { EndpointAckSchema, GATEWAY_ID } from '../protocol/endpoint-table.js';
+import { parseWire } from '../protocol/wire-error.js';
 import type { EndpointFeed } from './endpoint-feed.js';
-
-const GATEWAY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Routes for standalone gateways:
@@ -41,11 +41,7 @@ function watchOrGet(ctx: ApiContext, feed: EndpointFeed): void {
 }
 
 async function ack(ctx: ApiContext, feed: EndpointFeed): Promise<void> {
-  const body = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'ack');
-  if (typeof body.Gateway !== 'string' || !GATEWAY_ID.test(body.Gateway)) throw invalid('ack.Gateway must be a gateway ID', 'Gateway');
-  if (typeof body.Version !== 'number' || !Number.isInteger(body.Version) || body.Version < 0) {
-    throw invalid('ack.Version must be a non-negative integer', 'Version');
-  }
+  const body = parseWire(EndpointAckSchema, await readJsonBody(ctx.req, ctx.maxBodyBytes), 'ack');
   feed.ack(body.Gateway, body.Version);
   sendEmpty(ctx.res, 204);
 }

@@ -4,15 +4,7 @@ import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import { ndjsonLines } from '../ndjson-lines.js';
 import { LogsUnavailable } from '../manager/incomplete-logs.js';
-
-/** What goes down a node's session when the manager wants a task's logs. */
-export interface LogRequest {
-  ID: string;
-  TaskID: string;
-  Follow?: boolean;
-  Tail?: number;
-  Since?: number;
-}
+import type { LogRequest } from '../protocol/session.js';
 
 interface Pending {
   nodeId: string;

@@ -1,24 +1,28 @@
-import { SwarmletError, invalid } from '../errors.js';
+import { SwarmletError } from '../errors.js';
 import type { ApiContext } from '../api/context.js';
-import { readJsonBody, requireObject } from '../api/read-body.js';
+import { readJsonBody } from '../api/read-body.js';
 import { sendEmpty, sendJson } from '../api/reply.js';
 import type { Route } from '../api/router.js';
 import { presentedCredential } from '../api/client-auth.js';
-import { isTaskState } from '../model/task-state.js';
-import type { TaskReport } from '../manager/manager.js';
+import { JoinRequestSchema, type JoinReply } from '../protocol/join.js';
+import { NodeReportSchema } from '../protocol/node-report.js';
+import { TaskReportSchema } from '../protocol/task-report.js';
+import { parseWire } from '../protocol/wire-error.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EndpointFeed } from './endpoint-feed.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';
 
 /**
  * Node-session routes of the manager API (swarmlet extensions):
- *   POST /swarmlet/v1/join                         {Token, Hostname, Addr, Labels?, Driver?} → {NodeID, Credential, HeartbeatPeriodMs}
+ *   POST /swarmlet/v1/join                         a JoinRequestBody (with the node's Description) → a JoinReply
  *   GET  /swarmlet/v1/join-token/{worker|manager}[?rotate=1]   (manager-only: the client token when auth is on)
- * and, with `Authorization: Bearer <node credential>` for that node only:
+ * Bodies are checked against the schemas of lib/protocol/: a malformed one is answered 400 naming the
+ * field, and changes nothing.
+ * And, with `Authorization: Bearer <node credential>` for that node only:
  *   GET  /swarmlet/v1/nodes/{id}/session           NDJSON: the node's assignments now and after every change
  *   POST /swarmlet/v1/nodes/{id}/heartbeat
  *   POST /swarmlet/v1/nodes/{id}/tasks/{task}/status   a TaskReport
- *   POST /swarmlet/v1/nodes/{id}/description      {Driver?, Images?: ["name:tag", …]} the node's driver
+ *   POST /swarmlet/v1/nodes/{id}/description      a NodeReport: platform, resources, engine, driver, images
  *   POST /swarmlet/v1/nodes/{id}/logs/{request}    NDJSON log lines answering a LogRequest of the session
  *   POST /swarmlet/v1/nodes/{id}/drained/{task}    waits until no gateway routes new requests to the task
  */
@@ -47,12 +51,11 @@ function auth(ctx: ApiContext, d: Dispatcher): void {
 }
 
 async function join(ctx: ApiContext, d: Dispatcher): Promise<void> {
-  const b = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'join');
-  for (const f of ['Token', 'Hostname', 'Addr'] as const) if (typeof b[f] !== 'string') throw invalid(`join.${f} must be a string`, f);
-  const labels = b.Labels === undefined ? undefined : requireObject(b.Labels, 'join.Labels') as Record<string, string>;
-  const r = d.join({ token: b.Token as string, hostname: b.Hostname as string, addr: b.Addr as string,
-    ...(labels ? { labels } : {}), ...(typeof b.Driver === 'string' ? { driver: b.Driver } : {}) });
-  sendJson(ctx.res, 200, { NodeID: r.nodeId, Credential: r.credential, Role: r.role, HeartbeatPeriodMs: r.heartbeatMs });
+  const b = parseWire(JoinRequestSchema, await readJsonBody(ctx.req, ctx.maxBodyBytes), 'join');
+  const r = d.join({ token: b.Token, hostname: b.Hostname, addr: b.Addr, ...(b.Labels ? { labels: b.Labels } : {}),
+    ...(b.Driver !== undefined ? { driver: b.Driver } : {}), ...(b.Description ? { description: b.Description } : {}) });
+  const reply: JoinReply = { NodeID: r.nodeId, Credential: r.credential, Role: r.role, HeartbeatPeriodMs: r.heartbeatMs };
+  sendJson(ctx.res, 200, reply);
 }
 
 /** A manager route: the API's authorizer (client-auth.ts) refuses node credentials (403) before this runs. */
@@ -80,20 +83,14 @@ function session(ctx: ApiContext, d: Dispatcher): void {
 
 async function status(ctx: ApiContext, d: Dispatcher): Promise<void> {
   auth(ctx, d);
-  const b = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'TaskReport');
-  if (!isTaskState(b.State)) throw invalid('TaskReport.State must be a task state', 'State');
-  d.report(ctx.params[0]!, ctx.params[1]!, b as unknown as TaskReport);
+  const report = parseWire(TaskReportSchema, await readJsonBody(ctx.req, ctx.maxBodyBytes), 'TaskReport');
+  d.report(ctx.params[0]!, ctx.params[1]!, report);
   sendEmpty(ctx.res, 204);
 }
 
 async function describe(ctx: ApiContext, d: Dispatcher): Promise<void> {
   auth(ctx, d);
-  const b = requireObject(await readJsonBody(ctx.req, ctx.maxBodyBytes), 'NodeReport');
-  if (b.Images !== undefined && !(Array.isArray(b.Images) && b.Images.every((i) => typeof i === 'string'))) {
-    throw invalid('NodeReport.Images must be an array of strings', 'Images');
-  }
-  if (b.Driver !== undefined && typeof b.Driver !== 'string') throw invalid('NodeReport.Driver must be a string', 'Driver');
-  d.describe(ctx.params[0]!, { ...(b.Driver !== undefined ? { Driver: b.Driver as string } : {}), ...(b.Images !== undefined ? { Images: b.Images as string[] } : {}) });
+  d.describe(ctx.params[0]!, parseWire(NodeReportSchema, await readJsonBody(ctx.req, ctx.maxBodyBytes), 'NodeReport'));
   sendEmpty(ctx.res, 204);
 }
 

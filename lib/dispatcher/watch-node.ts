@@ -1,4 +1,5 @@
 import type { Service, Task } from '../model/types.js';
+import type { ServiceInfo } from '../protocol/session.js';
 import type { Store, StoreEvent } from '../store/store.js';
 
 /**
@@ -26,7 +27,7 @@ export function watchNode(store: Store, nodeId: string, deliver: () => void, als
 }
 
 /** What an agent needs of a task's service: its name (`<service>.<slot>`) and the first target port it publishes. */
-export function serviceInfoOf(s: Service): { name: string; targetPort?: number } {
+export function serviceInfoOf(s: Service): ServiceInfo {
   const target = s.Spec.EndpointSpec?.Ports?.[0]?.TargetPort;
   return target === undefined ? { name: s.Spec.Name } : { name: s.Spec.Name, targetPort: target };
 }

@@ -14,6 +14,8 @@ import { adoptProcessTask, spawnProcessTask } from './process-task.js';
 import { signalGroup } from './supervised-task.js';
 import { groupIsOurs, listTaskDirs, readTaskRecord, recordIsAlive, removeTaskDir, taskDirOf, type TaskRecord } from './task-record.js';
 import { graceMsOf, stopSignalOf, taskArgv, taskEnv } from './task-spec.js';
+import { removeTaskFiles, writeTaskFiles } from '../secrets/task-files.js';
+import { defaultFilesRoot } from './files-root.js';
 
 export { DEFAULT_STOP_GRACE_MS, graceMsOf, stopSignalOf, taskArgv, taskEnv } from './task-spec.js';
 
@@ -29,6 +31,12 @@ export interface ProcessDriverOptions {
   portRange?: [number, number];
   /** Per-task log file size before rotation (default 1 MiB). The raw output files have their own bound (OutputTail). */
   maxLogBytes?: number;
+  /**
+   * Where tasks' secret and config files live while they run (`<filesDir>/<taskId>/{secrets,configs}`,
+   * 0700, removed when the task ends). Default: a directory in /dev/shm (memory, like Swarm's tmpfs),
+   * else the OS temp directory; never the data directory.
+   */
+  filesDir?: string;
 }
 
 /** The embedded default driver: every task is a child process listening on PORT at HOST. */
@@ -42,6 +50,7 @@ class ProcessDriver implements TaskDriver {
   private readonly ports: PortAllocator;
   private readonly logStore: LogStore;
   private readonly tasksDir: string;
+  private readonly filesDir: string;
   private readonly running = new Map<string, { task: RunningTask; graceMs: number }>();
   private closed = false;
 
@@ -50,6 +59,7 @@ class ProcessDriver implements TaskDriver {
     this.ports = new PortAllocator(opts.portRange ?? DEFAULT_TASK_PORT_RANGE);
     this.logStore = new LogStore({ dir: join(opts.dataDir, 'logs'), clock: opts.clock, maxBytes: opts.maxLogBytes, logger: this.logger });
     this.tasksDir = join(opts.dataDir, 'tasks');
+    this.filesDir = opts.filesDir ?? defaultFilesRoot();
   }
 
   async start(req: StartRequest): Promise<RunningTask> {
@@ -66,11 +76,11 @@ class ProcessDriver implements TaskDriver {
     try {
       this.ensureOpen();
       log = this.logStore.writer(taskId);
-      const env = taskEnv(req, port, process.env);
+      const env = { ...taskEnv(req, port, process.env), ...this.writeFiles(req) };
       const task = spawnProcessTask({
         taskId, argv, stopSignal, graceMs: graceMsOf(spec), cwd: spec.Dir || image.Cwd || process.cwd(), env,
         endpoint: { addr, port }, dir: taskDirOf(this.tasksDir, taskId), log, ...this.io(taskId),
-        onExit: () => { this.ports.release(addr, port); this.running.delete(taskId); },
+        onExit: () => { this.ports.release(addr, port); this.running.delete(taskId); this.removeFiles(taskId); },
       });
       this.running.set(taskId, { task, graceMs: graceMsOf(spec) });
       this.logger.info({ taskId, task: req.taskName, pid: task.pid, addr, port, image: image.Name }, 'task process started');
@@ -78,6 +88,7 @@ class ProcessDriver implements TaskDriver {
     } catch (err) {
       log?.end();
       this.ports.release(addr, port);
+      this.removeFiles(taskId);
       if (err instanceof SwarmletError) throw err;
       throw invalid(`cannot start task ${req.taskName}: ${(err as Error).message}`, 'TaskTemplate.ContainerSpec');
     }
@@ -119,7 +130,7 @@ class ProcessDriver implements TaskDriver {
 
   async forget(taskId: string): Promise<void> {
     await this.logStore.remove(taskId);
-    if (!this.running.has(taskId)) removeTaskDir(taskDirOf(this.tasksDir, taskId));
+    if (!this.running.has(taskId)) { removeTaskDir(taskDirOf(this.tasksDir, taskId)); this.removeFiles(taskId); }
   }
 
   async close(): Promise<void> {
@@ -140,7 +151,7 @@ class ProcessDriver implements TaskDriver {
     if (ep && !reserved) this.logger.warn({ taskId: id, ...ep }, 'adopted task port was already handed out');
     const task = adoptProcessTask({
       record: rec, dir, log: this.logStore.writer(id), ...this.io(id),
-      onExit: () => { if (ep && reserved) this.ports.release(ep.addr, ep.port); this.running.delete(id); },
+      onExit: () => { if (ep && reserved) this.ports.release(ep.addr, ep.port); this.running.delete(id); this.removeFiles(id); },
     });
     this.running.set(id, { task, graceMs });
     return task;
@@ -158,6 +169,26 @@ class ProcessDriver implements TaskDriver {
       log.end();
     }
     removeTaskDir(dir);
+    this.removeFiles(taskId);
+  }
+
+  /** Writes the task's secret and config files; the variables that point the task at them. */
+  private writeFiles(req: StartRequest): Record<string, string> {
+    const files = req.files?.();
+    if (!files) return {};
+    const dirs = writeTaskFiles(join(this.filesDir, req.task.ID), files);
+    return {
+      ...(files.secrets.length > 0 ? { SWARMLET_SECRETS: dirs.secrets } : {}),
+      ...(files.configs.length > 0 ? { SWARMLET_CONFIGS: dirs.configs } : {}),
+    };
+  }
+
+  private removeFiles(taskId: string): void {
+    try {
+      removeTaskFiles(join(this.filesDir, taskId));
+    } catch (err) {
+      this.logger.warn({ taskId, err: (err as Error).message }, 'could not remove the task\'s secret and config files');
+    }
   }
 
   private io(taskId: string): { clock: Clock; logger: Logger } {

@@ -22,9 +22,10 @@ export interface ChangeEffects {
   tasks: Map<string, Task | undefined>;
 }
 
-/** The fields of a node that filters, orchestrators and the constraint enforcer read. */
+/** The fields of a node that filters, constraints (node.ip, node.hostname, engine.labels), orchestrators and the constraint enforcer read. */
 export function nodeSchedulingKey(n: Node): string {
-  return JSON.stringify([n.Spec.Availability, n.Spec.Role, n.Spec.Labels ?? {}, n.Status.State,
+  return JSON.stringify([n.Spec.Availability, n.Spec.Role, n.Spec.Labels ?? {}, n.Status.State, n.Status.Addr ?? null,
+    n.Description.Hostname, n.Description.Engine?.Labels ?? null,
     n.Description.Resources ?? null, n.Description.Platform ?? null, n.Description.Images ?? null, n.Description.Driver ?? null]);
 }
 

@@ -1,5 +1,6 @@
 import type { Image, Node, NodeSpec, Service, Task } from '../model/types.js';
 import type { LogQuery } from '../agent/task-driver.js';
+import type { SecretControls } from './secret-control.js';
 
 /** Docker-style list filters: key → accepted values (ORed within a key, ANDed across keys). */
 export type Filters = Record<string, string[]>;
@@ -33,7 +34,7 @@ export interface ClusterInfo {
  * prefix. Errors are SwarmletErrors with Docker's texts (not_found → 404, …).
  * Specs arriving here are untrusted JSON: they are validated and normalised inside.
  */
-export interface Control {
+export interface Control extends Partial<SecretControls> {
   info(): ClusterInfo;
 
   listServices(filters?: Filters, withStatus?: boolean): Service[];

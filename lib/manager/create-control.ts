@@ -17,6 +17,8 @@ import { checkImageKnown } from './node-images.js';
 import { resolveRef } from './resolve.js';
 import { findTask as findTaskIn } from './find-task.js';
 import { createServiceTx, removeServiceTx, updateServiceTx } from './service-ops.js';
+import type { SecretCipher } from '../secrets/secret-cipher.js';
+import { createSecretControls } from './secret-control.js';
 
 /** Reads one task's log lines from wherever the task ran. */
 export type LogSource = (nodeId: string, taskId: string, query: LogQuery) => AsyncIterable<LogLine>;
@@ -38,6 +40,8 @@ export interface ControlOptions {
   checkImage?: (tx: WriteTx, image: string) => void;
   /** Most replicas (or job completions) per service; default 100,000. */
   maxReplicas?: number;
+  /** Encrypts secret and config content at rest; without it there are no /secrets and /configs. */
+  cipher?: SecretCipher;
 }
 
 const AVAILABILITY = new Set(['active', 'pause', 'drain']);
@@ -69,6 +73,7 @@ export function createControl(o: ControlOptions): Control {
   };
 
   return {
+    ...(o.cipher ? createSecretControls({ store, clock, ids: o.ids, cipher: o.cipher }) : {}),
     info(): ClusterInfo {
       return store.view((tx) => {
         const nodes = tx.listNodes();

@@ -12,6 +12,7 @@ import { reconcileService } from '../orchestrator/reconcile-service.js';
 import { reapTasks } from '../orchestrator/task-reaper.js';
 import { requirementsOf } from '../scheduler/filters.js';
 import { PendingQueue, isSchedulable } from '../scheduler/pending-queue.js';
+import type { TaskReport } from '../protocol/task-report.js';
 import { planPlacements } from '../scheduler/plan-placements.js';
 import type { ReadTx, Store, StoreEvent, WriteTx } from '../store/store.js';
 import { applyUpdateStep } from '../update/apply-update-step.js';
@@ -59,17 +60,6 @@ export interface PassBudget {
 }
 
 export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 1_000, placements: 2_000 };
-/** What an agent reports about one of its tasks. */
-export interface TaskReport {
-  State: TaskStatus['State'];
-  Message?: string;
-  Err?: string;
-  ContainerStatus?: TaskStatus['ContainerStatus'];
-  PortStatus?: TaskStatus['PortStatus'];
-  Endpoint?: Task['Endpoint'];
-  Health?: TaskStatus['Health'];
-}
-
 /**
  * The manager's control loop. Store commits are classified as they arrive: the services they
  * touch are marked dirty and the scheduler's queue follows the tasks waiting for a node. A pass
@@ -85,7 +75,8 @@ export class Manager {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly logger: Logger;
-  private readonly historyLimit: number;
+  /** Finished tasks kept per slot (Swarm's TaskHistoryRetentionLimit); `swarm update` may change it. */
+  taskHistoryLimit: number;
   private readonly imageAvailable: ManagerOptions['imageAvailable'];
   private readonly budget: PassBudget;
   private readonly resyncMs: number;
@@ -114,7 +105,7 @@ export class Manager {
     this.clock = opts.clock;
     this.ids = opts.ids;
     this.logger = opts.logger ?? silentLogger();
-    this.historyLimit = opts.taskHistoryLimit ?? 5;
+    this.taskHistoryLimit = opts.taskHistoryLimit ?? 5;
     this.imageAvailable = opts.imageAvailable;
     this.budget = { ...DEFAULT_PASS_BUDGET, ...opts.budget };
     this.resyncMs = opts.resyncMs ?? 60_000;
@@ -262,8 +253,8 @@ export class Manager {
       return { examined, ops: 0, truncated: false };
     }
     const planned = service
-      ? mergePlans([reconcileService({ service, tasks, nodes, now }), reapTasks({ service, tasks, historyLimit: this.historyLimit })])
-      : reapTasks({ service: undefined, tasks, historyLimit: this.historyLimit });
+      ? mergePlans([reconcileService({ service, tasks, nodes, now }), reapTasks({ service, tasks, historyLimit: this.taskHistoryLimit })])
+      : reapTasks({ service: undefined, tasks, historyLimit: this.taskHistoryLimit });
     const { plan, truncated } = limitPlan(planned, opsLeft);
     if (!isEmptyPlan(plan)) {
       applyOrchestratorPlan(tx, plan, now, this.ids);

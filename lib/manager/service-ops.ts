@@ -8,6 +8,7 @@ import { validateServiceSpec } from '../model/validate-spec.js';
 import { isLive } from '../orchestrator/slots.js';
 import type { WriteTx } from '../store/store.js';
 import { resolvePublishedPorts } from './published-ports.js';
+import { resolveServiceRefs } from '../secrets/service-refs.js';
 
 export interface ServiceOpsContext {
   now: number;
@@ -47,6 +48,7 @@ export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsCont
   const taken = others.find((s) => s.Spec.Name === spec.Name);
   if (taken) throw new SwarmletError('conflict', `name conflicts with an existing object: service ${spec.Name} already exists`, 'Name');
   ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
+  resolveServiceRefs(spec, tx);
   const ts = isoTime(ctx.now);
   const service: Service = {
     ID: ctx.ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
@@ -83,6 +85,7 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
   if (spec.TaskTemplate.ContainerSpec.Image !== current.Spec.TaskTemplate.ContainerSpec.Image) {
     ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
   }
+  resolveServiceRefs(spec, tx);
   const changed = taskTemplateChanged(current.Spec, spec);
   const { UpdateStatus: _old, ...rest } = current;
   void _old;

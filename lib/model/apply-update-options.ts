@@ -10,12 +10,14 @@ import {
   replicaCount, resourcesFromOptions, restartPolicyFromOptions, stringList, updateConfigFromOptions,
 } from './option-groups.js';
 import { parsePublish } from './ports.js';
+import { parseConfigRef, parseSecretRef, removeRefs } from './file-ref-options.js';
+import type { ConfigReference, SecretReference } from './secret-types.js';
 import { checkNoJobUpdateOptions, type ServiceOptions } from './service-options.js';
 import type { ContainerSpec, PortConfig, ServiceSpec, TaskSpec } from './types.js';
 import { assertServerAccepts } from './validate-spec.js';
 
 export interface ServiceUpdateOptions
-  extends Omit<ServiceOptions, 'name' | 'mode' | 'env' | 'labels' | 'containerLabels' | 'constraints' | 'publish'> {
+  extends Omit<ServiceOptions, 'name' | 'mode' | 'env' | 'labels' | 'containerLabels' | 'constraints' | 'publish' | 'secrets' | 'configs'> {
   envAdd?: string[];
   envRm?: string[];
   labelAdd?: string[];
@@ -26,6 +28,11 @@ export interface ServiceUpdateOptions
   constraintRm?: string[];
   publishAdd?: string[];
   publishRm?: string[];
+  secretAdd?: string[];
+  /** Secret names to remove (docker's --secret-rm). */
+  secretRm?: string[];
+  configAdd?: string[];
+  configRm?: string[];
   force?: boolean;
 }
 
@@ -90,7 +97,15 @@ function applyContainer(c: ContainerSpec, opts: ServiceUpdateOptions): void {
   if (opts.workdir !== undefined) set(c, 'Dir', text(opts.workdir, 'workdir') || undefined);
   if (opts.stopSignal !== undefined) set(c, 'StopSignal', text(opts.stopSignal, 'stopSignal') || undefined);
   if (opts.stopGracePeriod !== undefined) c.StopGracePeriod = parseDuration(opts.stopGracePeriod, 'stopGracePeriod');
-  set(c, 'HealthCheck', healthCheckFromOptions(opts, c.HealthCheck));
+  set(c, 'Healthcheck', healthCheckFromOptions(opts, c.Healthcheck));
+  if (opts.secretAdd !== undefined || opts.secretRm !== undefined) {
+    const kept = removeRefs((c.Secrets ?? []) as SecretReference[], opts.secretRm);
+    set(c, 'Secrets', nonEmpty([...kept, ...stringList(opts.secretAdd ?? [], 'secretAdd').map((v) => parseSecretRef(v, 'secretAdd'))]));
+  }
+  if (opts.configAdd !== undefined || opts.configRm !== undefined) {
+    const kept = removeRefs((c.Configs ?? []) as ConfigReference[], opts.configRm);
+    set(c, 'Configs', nonEmpty([...kept, ...stringList(opts.configAdd ?? [], 'configAdd').map((v) => parseConfigRef(v, 'configAdd'))]));
+  }
 }
 
 function applyTask(task: TaskSpec, opts: ServiceUpdateOptions): void {

@@ -28,6 +28,9 @@ export const DEFAULT_RESTART_POLICY: Readonly<Required<RestartPolicy>> = Object.
 
 export const DEFAULT_STOP_GRACE_NS = 10e9;
 
+/** How long a stop-first replacement waits for the old task to stop before starting anyway (Swarm: 1 min). */
+export const OLD_TASK_TIMEOUT_MS = 60_000;
+
 /**
  * The update (or rollback) config the updater runs with. No object at all → all defaults.
  * A present object keeps its members as the Engine API decodes them: a missing Parallelism is 0

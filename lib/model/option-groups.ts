@@ -4,7 +4,7 @@
  * only what an option was given for. With no current value this is exactly what `create` sends.
  */
 import { invalid } from '../errors.js';
-import { parseConstraints } from '../scheduler/constraints.js';
+import { parseConstraints } from './constraints.js';
 import { parseDuration } from './durations.js';
 import { parseMemoryBytes } from './memory-size.js';
 import { checkMemoryBytes, checkNanoCpus, parseCpus } from './resource-limits.js';

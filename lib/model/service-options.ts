@@ -59,6 +59,10 @@ export interface ServiceOptions {
   healthRetries?: number;
   healthStartPeriod?: Duration;
   noHealthcheck?: boolean;
+  /** `NAME` or `source=NAME,target=FILE,uid=,gid=,mode=0400` (docker's --secret). */
+  secrets?: string[];
+  /** `NAME` or `source=NAME,target=/PATH,mode=0444` (docker's --config). */
+  configs?: string[];
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   replicaCount, resourcesFromOptions, restartPolicyFromOptions, stringList, updateConfigFromOptions,
 } from './option-groups.js';
 import { parsePublish } from './ports.js';
+import { parseConfigRef, parseSecretRef } from './file-ref-options.js';
 import { checkNoJobUpdateOptions, type ServiceOptions } from './service-options.js';
 import type { ContainerSpec, Placement, ServiceMode, ServiceSpec, TaskSpec } from './types.js';
 import { assertServerAccepts, checkServiceName } from './validate-spec.js';
@@ -93,8 +94,10 @@ function containerSpecFromOptions(opts: ServiceOptions, Image: string): Containe
   if (opts.stopSignal) c.StopSignal = textOption(opts.stopSignal, 'stopSignal');
   if (opts.stopGracePeriod !== undefined) c.StopGracePeriod = parseDuration(opts.stopGracePeriod, 'stopGracePeriod');
   const health = healthCheckFromOptions(opts, undefined);
-  if (health) c.HealthCheck = health;
+  if (health) c.Healthcheck = health;
   c.DNSConfig = {};
+  if (opts.secrets !== undefined && opts.secrets.length > 0) c.Secrets = stringList(opts.secrets, 'secrets').map((v) => parseSecretRef(v));
+  if (opts.configs !== undefined && opts.configs.length > 0) c.Configs = stringList(opts.configs, 'configs').map((v) => parseConfigRef(v));
   return c;
 }
 

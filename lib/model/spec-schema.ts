@@ -1,6 +1,7 @@
 /**
- * zod schemas for a ServiceSpec arriving from the Engine API (docker-cli-compat §4.1). Objects are loose:
- * unknown fields are kept so round trips survive; known fields are typed. Enumerations whose Swarm error
+ * zod schemas for a ServiceSpec arriving from the Engine API (docker-cli-compat §4.1), after decode-fields.ts
+ * has kept only the daemon's fields. Objects are loose: the Engine API fields swarmlet does not use are kept
+ * so round trips survive; the ones it uses are typed. Enumerations whose Swarm error
  * text matters (FailureAction, Order, Condition) and sign checks on durations are left to validate-spec.ts.
  */
 import { z } from 'zod';
@@ -43,7 +44,7 @@ export const ContainerSpecSchema = z.looseObject({
   OpenStdin: z.boolean().optional(),
   ReadOnly: z.boolean().optional(),
   StopGracePeriod: nonNegNanoseconds().optional(),
-  HealthCheck: HealthConfigSchema.optional(),
+  Healthcheck: HealthConfigSchema.optional(),
   Hosts: strings().optional(),
   DNSConfig: z.looseObject({ Nameservers: strings().optional(), Search: strings().optional(), Options: strings().optional() }).optional(),
 });

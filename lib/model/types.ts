@@ -39,7 +39,7 @@ export interface ContainerSpec {
   TTY?: boolean;
   StopSignal?: string;
   StopGracePeriod?: number;
-  HealthCheck?: HealthConfig;
+  Healthcheck?: HealthConfig;
   Init?: boolean;
   DNSConfig?: Record<string, unknown>;
   [extra: string]: unknown;

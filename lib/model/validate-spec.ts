@@ -1,10 +1,14 @@
 /**
  * Untrusted ServiceSpec JSON (docker CLI, our CLI, any Engine API client) → a clean ServiceSpec, or a
  * SwarmletError naming the field path, with Swarm's own texts where it has them (swarm-behaviour §5).
+ * Decoded first as the daemon does (decode-fields.ts): `{"replicated": {"Replicas": 5}}` from the Python
+ * SDK is Mode.Replicated, unknown members are dropped, nulls are absent.
  */
 import type { z } from 'zod';
 import { SwarmletError, invalid } from '../errors.js';
-import { parseConstraints } from '../scheduler/constraints.js';
+import { parseConstraints } from './constraints.js';
+import { decodeFields } from './decode-fields.js';
+import { ServiceSpecFields } from './engine-fields.js';
 import { checkResourceMinimums } from './resource-limits.js';
 import { ServiceSpecSchema } from './spec-schema.js';
 import type { EndpointSpec, HealthConfig, ServiceSpec, UpdateConfig } from './types.js';
@@ -17,7 +21,7 @@ export function validateServiceSpec(input: unknown): ServiceSpec {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalid('invalid ServiceSpec: expected a JSON object', 'Spec');
   }
-  const parsed = ServiceSpecSchema.safeParse(prepare(input), { error: describeIssue });
+  const parsed = ServiceSpecSchema.safeParse(decodeFields(input, ServiceSpecFields), { error: describeIssue });
   if (!parsed.success) throw fromIssue(parsed.error.issues[0]);
   const spec = parsed.data as unknown as ServiceSpec;
   checkServiceName(spec.Name, 'Name');
@@ -45,21 +49,6 @@ export function checkServiceName(name: unknown, field: string): void {
   if (!NAME.test(name)) {
     throw invalid(`invalid name "${name}": must be valid as a DNS name component (letters, digits, "_", "." and "-", starting with a letter or digit)`, field);
   }
-}
-
-/** Go decodes null as "absent" and matches keys case-insensitively: drop nulls, accept the CLI's `Healthcheck`. */
-function prepare(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(prepare);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = prepare(v);
-  const task = out.TaskTemplate as Record<string, unknown> | undefined;
-  const container = task?.ContainerSpec as Record<string, unknown> | undefined;
-  if (container && typeof container === 'object' && 'Healthcheck' in container) {
-    const { Healthcheck, ...rest } = container;
-    task!.ContainerSpec = { ...rest, HealthCheck: rest.HealthCheck ?? Healthcheck };
-  }
-  return out;
 }
 
 function describeIssue(issue: { code: string; expected?: unknown; input?: unknown; message?: string }): string | undefined {
@@ -113,7 +102,7 @@ function checkTaskTemplate(spec: ServiceSpec): void {
   if (!container.Image || container.Image.trim() === '') {
     throw invalid('ContainerSpec: image reference must be provided', 'TaskTemplate.ContainerSpec.Image');
   }
-  if (container.HealthCheck) checkHealth(container.HealthCheck);
+  if (container.Healthcheck) checkHealth(container.Healthcheck);
   const restart = task.RestartPolicy;
   if (restart) {
     if (restart.Condition && !['none', 'on-failure', 'any'].includes(restart.Condition)) {
@@ -129,7 +118,7 @@ function checkTaskTemplate(spec: ServiceSpec): void {
 
 /** moby's container health checks: durations 0 (unset) or ≥ 1ms, retries ≥ 0. */
 function checkHealth(hc: HealthConfig): void {
-  const base = 'TaskTemplate.ContainerSpec.HealthCheck';
+  const base = 'TaskTemplate.ContainerSpec.Healthcheck';
   for (const key of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
     const ns = (hc as Record<string, number | undefined>)[key] ?? 0;
     if (ns !== 0 && ns < 1e6) throw invalid(`${key} in Healthcheck cannot be less than 1ms`, `${base}.${key}`);

@@ -7,10 +7,12 @@ import { silentLogger } from '../logger.js';
 import { Agent } from '../agent/agent.js';
 import { createHttpLink } from '../agent/http-link.js';
 import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driver.js';
-import { streamEndpointSource } from '../client/endpoint-stream-source.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
-import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { lockDataDir, type DataDirLock } from '../cluster/data-dir-lock.js';
+import { describeHost } from '../agent/host-description.js';
+import { JoinReplySchema, type JoinRequestBody } from '../protocol/join.js';
+import { parseWire } from '../protocol/wire-error.js';
 
 export interface NodeOptions {
   /** The manager's API URL, e.g. http://127.0.0.1:2377 or https://… */
@@ -30,6 +32,8 @@ export interface NodeOptions {
   driver?: DriverChoice;
   /** Run no gateway on this node. */
   noGateway?: boolean;
+  /** pino level of the gateway process's log lines on stderr (default 'silent'). */
+  gatewayLogLevel?: string;
   clock?: Clock;
   logger?: Logger;
 }
@@ -43,7 +47,7 @@ export interface NodeProcess {
 
 interface Identity { NodeID: string; Credential: string; HeartbeatPeriodMs: number; Manager: string }
 
-/** A node process: joins the manager (once), then runs an agent and a gateway for this node. */
+/** A node process: joins the manager (once), then runs an agent and, in a child process, a gateway for this node. */
 export async function runNode(o: NodeOptions): Promise<NodeProcess> {
   const clock = o.clock ?? systemClock();
   const logger = o.logger ?? silentLogger();
@@ -65,12 +69,15 @@ async function startNode(o: NodeOptions, clock: Clock, logger: Logger, lock: Dat
   const link = createHttpLink({ manager: o.manager, nodeId: id.NodeID, credential: id.Credential, heartbeatMs: id.HeartbeatPeriodMs, clock, logger, ...(o.tls ? { tls: o.tls } : {}),
     logs: (taskId, query) => driver.logs(taskId, query) });
   const agent = new Agent({ nodeId: id.NodeID, hostname: o.hostname, addr: o.address, driver, link, clock, logger });
-  let gateway: Gateway | undefined;
+  let gateway: ProcessGateway | undefined;
   if (!o.noGateway) {
     const port = o.metricsPort ?? 9323;
-    gateway = createGateway({
-      id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, clock, logger, staggerRoundRobin: true,
-      source: streamEndpointSource({ manager: o.manager, gatewayId: id.NodeID, clock, logger, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) }),
+    // Its own process, following the manager's endpoint stream itself: a busy agent or a dead
+    // manager never delays a proxied request.
+    gateway = createGatewayProcess({
+      gateway: { id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, staggerRoundRobin: true },
+      source: { kind: 'stream', manager: o.manager, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) },
+      clock, logger, logLevel: o.gatewayLogLevel ?? 'silent',
       admin: port === false ? false : { host: o.address, port },
     });
     try {
@@ -102,14 +109,17 @@ async function identity(o: NodeOptions): Promise<Identity> {
   }
   if (!o.token) throw new Error(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`);
   const dispatcher = createTlsDispatcher(o.tls);
+  const driver = o.driver?.kind ?? 'process';
+  // The node describes itself (its platform, CPUs, memory): the manager records what the node sent.
+  const joinBody: JoinRequestBody = { Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: driver, Description: describeHost(driver) };
   const res = await request(`${o.manager.replace(/\/+$/, '')}/swarmlet/v1/join`, {
-    ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: o.driver?.kind ?? 'process' }),
+    ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(joinBody),
   });
-  const body = await res.body.json() as Identity & { message?: string };
+  const body = await res.body.json() as { message?: string };
   await dispatcher?.close();
   if (res.statusCode !== 200) throw new Error(`join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
-  const id: Identity = { NodeID: body.NodeID, Credential: body.Credential, HeartbeatPeriodMs: body.HeartbeatPeriodMs, Manager: o.manager };
+  const reply = parseWire(JoinReplySchema, body, 'join reply');
+  const id: Identity = { NodeID: reply.NodeID, Credential: reply.Credential, HeartbeatPeriodMs: reply.HeartbeatPeriodMs, Manager: o.manager };
   writeFileSync(`${file}.tmp`, JSON.stringify(id), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
   return id;

@@ -1,7 +1,6 @@
-import { effectiveUpdateConfig } from '../model/defaults.js';
+import { effectiveUpdateConfig, OLD_TASK_TIMEOUT_MS } from '../model/defaults.js';
 import { isTerminal } from '../model/task-state.js';
 import type { Service, Task } from '../model/types.js';
-import { OLD_TASK_TIMEOUT_MS } from '../update/plan-update-step.js';
 import type { OrchestratorPlan } from './plan.js';
 import { isLive } from './slots.js';
 

@@ -1,6 +1,6 @@
 import { desiredReplicas } from '../model/naming.js';
 import type { Node, Service, Task } from '../model/types.js';
-import { constraintMatcher } from '../scheduler/constraints.js';
+import { constraintMatcher } from '../model/constraints.js';
 import type { TaskToCreate } from './plan.js';
 import { DRAIN_LABEL } from './plan-drains.js';
 import { acceptsNewTasks, isLive } from './slots.js';

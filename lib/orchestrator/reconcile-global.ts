@@ -1,6 +1,6 @@
 import { effectiveRestartPolicy } from '../model/defaults.js';
 import type { Node, Service, Task } from '../model/types.js';
-import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
+import { matchConstraints, parseConstraints } from '../model/constraints.js';
 import { emptyPlan, type OrchestratorPlan } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isLive, newestFirst } from './slots.js';

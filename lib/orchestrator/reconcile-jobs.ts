@@ -2,7 +2,7 @@ import { jobRestartPolicy } from '../model/defaults.js';
 import { inCurrentIteration } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { Node, RestartPolicy, Service, Task } from '../model/types.js';
-import { matchConstraints, parseConstraints } from '../scheduler/constraints.js';
+import { matchConstraints, parseConstraints } from '../model/constraints.js';
 import { emptyPlan, type OrchestratorPlan } from './plan.js';
 import { decideRestart } from './restart-policy.js';
 import { replacement } from './reconcile-replicated.js';

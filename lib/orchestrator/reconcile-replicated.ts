@@ -6,7 +6,7 @@ import { decideRestart } from './restart-policy.js';
 import { endedWhileDesired, isInvalidNode, isLive, newestFirst } from './slots.js';
 import { planDrains } from './plan-drains.js';
 import { planRebalance } from './plan-rebalance.js';
-import { constraintMatcher } from '../scheduler/constraints.js';
+import { constraintMatcher } from '../model/constraints.js';
 import { isTerminal } from '../model/task-state.js';
 
 export interface ReplicatedInput {

@@ -4,7 +4,7 @@
  * failures are explained per filter as "<what> on N nodes".
  */
 import type { Node, Service, Task } from '../model/types.js';
-import { matchConstraints, parseConstraints, type Constraint } from './constraints.js';
+import { matchConstraints, parseConstraints, type Constraint } from '../model/constraints.js';
 import { serviceHostPorts, type NodeInfo, type TaskFootprint } from './node-info.js';
 
 /** What a group of equal tasks asks of a node. */

@@ -8,4 +8,4 @@ export {
 export { NodeInfo, buildNodeInfos, hostPortKeys, FAILURE_WINDOW_MS, type NodeInfoSet, type ServiceTaskIndex, type TaskFootprint } from './node-info.js';
 export { MAX_FAILURES, NodeHeap, candidateOf, compareCandidates, rankNodes, type Candidate, type NodeCompare } from './rank.js';
 export { buildSpreadTree, placeOnTree, type SpreadTree } from './spread-tree.js';
-export { matchConstraints, parseConstraints, type Constraint } from './constraints.js';
+export { matchConstraints, parseConstraints, type Constraint } from '../model/constraints.js';

@@ -1,4 +1,5 @@
 import type { Image, Node, Service, Task } from '../model/types.js';
+import type { Config, Secret } from '../model/secret-types.js';
 import type { ObjectKind } from './store.js';
 
 export type JournalOp =
@@ -11,6 +12,9 @@ export interface StoreSnapshot {
   tasks: Task[];
   nodes: Node[];
   images: Image[];
+  /** Absent in snapshots written before secrets and configs existed. */
+  secrets?: Secret[];
+  configs?: Config[];
 }
 
 /** Durable backing for the store: a snapshot plus the batches committed after it. */

@@ -1,4 +1,5 @@
 import type { Image, Node, Service, Task } from '../model/types.js';
+import type { Config, Secret } from '../model/secret-types.js';
 import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
 import type { KindMap, ObjectKind, ReadTx, Store, StoreEvent, WriteTx } from './store.js';
@@ -10,10 +11,12 @@ interface Tables {
   task: Map<string, Task>;
   node: Map<string, Node>;
   image: Map<string, Image>;
+  secret: Map<string, Secret>;
+  config: Map<string, Config>;
 }
 
 function emptyTables(): Tables {
-  return { service: new Map(), task: new Map(), node: new Map(), image: new Map() };
+  return { service: new Map(), task: new Map(), node: new Map(), image: new Map(), secret: new Map(), config: new Map() };
 }
 
 /** Secondary index: parent id → set of task ids. */
@@ -68,6 +71,8 @@ export class MemoryStore implements Store {
       for (const x of snapshot.tasks) this.raw('task', x.ID, x);
       for (const n of snapshot.nodes) this.raw('node', n.ID, n);
       for (const i of snapshot.images) this.raw('image', i.Name, i);
+      for (const x of snapshot.secrets ?? []) this.raw('secret', x.ID, x);
+      for (const x of snapshot.configs ?? []) this.raw('config', x.ID, x);
     }
     for (const batch of ops) {
       for (const op of batch) {
@@ -116,6 +121,10 @@ export class MemoryStore implements Store {
       listNodes: () => [...t.node.values()],
       getImage: (name) => t.image.get(name),
       listImages: () => [...t.image.values()],
+      getSecret: (id) => t.secret.get(id),
+      listSecrets: () => [...t.secret.values()],
+      getConfig: (id) => t.config.get(id),
+      listConfigs: () => [...t.config.values()],
       index: () => this.version,
     };
   }
@@ -162,6 +171,10 @@ export class MemoryStore implements Store {
       deleteNode: (id) => del('node', id),
       putImage: (i) => put('image', i.Name, i),
       deleteImage: (name) => del('image', name),
+      putSecret: (x) => put('secret', x.ID, x),
+      deleteSecret: (id) => del('secret', id),
+      putConfig: (x) => put('config', x.ID, x),
+      deleteConfig: (id) => del('config', id),
     };
     let result: T;
     if (this.inTransaction) throw new Error('store.update() called inside another update() callback');
@@ -210,6 +223,8 @@ export class MemoryStore implements Store {
       tasks: [...this.t.task.values()],
       nodes: [...this.t.node.values()],
       images: [...this.t.image.values()],
+      secrets: [...this.t.secret.values()],
+      configs: [...this.t.config.values()],
     };
   }
 

@@ -1,7 +1,8 @@
 import type { Image, Node, Service, Task } from '../model/types.js';
+import type { Config, Secret } from '../model/secret-types.js';
 
-export type ObjectKind = 'service' | 'task' | 'node' | 'image';
-export type KindMap = { service: Service; task: Task; node: Node; image: Image };
+export type ObjectKind = 'service' | 'task' | 'node' | 'image' | 'secret' | 'config';
+export type KindMap = { service: Service; task: Task; node: Node; image: Image; secret: Secret; config: Config };
 
 export interface StoreEvent<K extends ObjectKind = ObjectKind> {
   kind: K;
@@ -23,6 +24,10 @@ export interface ReadTx {
   listNodes(): Node[];
   getImage(name: string): Image | undefined;
   listImages(): Image[];
+  getSecret(id: string): Secret | undefined;
+  listSecrets(): Secret[];
+  getConfig(id: string): Config | undefined;
+  listConfigs(): Config[];
   /** The store's last committed version index. */
   index(): number;
 }
@@ -37,6 +42,10 @@ export interface WriteTx extends ReadTx {
   deleteNode(id: string): void;
   putImage(i: Image): Image;
   deleteImage(name: string): void;
+  putSecret(s: Secret): Secret;
+  deleteSecret(id: string): void;
+  putConfig(c: Config): Config;
+  deleteConfig(id: string): void;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
+import { OLD_TASK_TIMEOUT_MS } from '../model/defaults.js';
 import { newTask } from '../model/new-task.js';
 import { stateRank } from '../model/task-state.js';
 import type { Service } from '../model/types.js';
 import type { WriteTx } from '../store/store.js';
-import { OLD_TASK_TIMEOUT_MS, type UpdateStep } from './plan-update-step.js';
+import type { UpdateStep } from './plan-update-step.js';
 
 /** Applies one updater step in the caller's transaction. */
 export function applyUpdateStep(tx: WriteTx, service: Service, step: UpdateStep, now: number, ids: IdGenerator): void {

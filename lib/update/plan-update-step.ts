@@ -5,9 +5,6 @@ import type { FailureAction, Node, Service, Task, UpdateStatus } from '../model/
 import { isLive, newestFirst } from '../orchestrator/slots.js';
 import { upToDateChecker } from './up-to-date.js';
 
-/** How long a stop-first replacement waits for the old task to stop before starting anyway (Swarm: 1 min). */
-export const OLD_TASK_TIMEOUT_MS = 60_000;
-
 export interface UpdateStepInput {
   service: Service;
   /** Nodes by ID; global tasks on nodes that are not active are not updated. */

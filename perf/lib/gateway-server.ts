@@ -7,7 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createGateway, createGatewayWorkers, type Gateway } from '../../gateway/index.js';
-import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import type { EndpointSource } from '../../gateway/endpoint-table.js';
+import type { EndpointTable } from '../../lib/protocol/endpoint-table.js';
 import { exitOn, readProxyConfig } from './proxy-config.js';
 
 const cfg = readProxyConfig();

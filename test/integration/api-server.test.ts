@@ -176,7 +176,7 @@ t.test('services: update (version, rollback, registryAuthFrom) and delete', asyn
   const u = await call(h, 'POST', '/v1.41/services/web/update?version=10&registryAuthFrom=spec', spec);
   t.equal(u.status, 200);
   t.equal(u.headers['content-type'], 'application/json');
-  t.equal(u.text, '{"Warnings":null}');
+  t.equal(u.text, '{"Warnings":[]}'); // the v1.41 spec: an array
   t.same(h.control.callsOf('updateService')[0]!.args, ['web', 10, spec, { rollback: false }]);
   const stale = await call(h, 'POST', '/services/web/update?version=10', spec);
   t.equal(stale.status, 500);

@@ -155,7 +155,7 @@ if (!engine) {
     t.equal(await good.health!(), 'starting', 'starting at first');
     await until('healthy', async () => ((await good.health!()) === 'healthy' ? true : undefined));
     await until('unhealthy', async () => ((await bad.health!()) === 'unhealthy' ? true : undefined));
-    const off = await driver.start(req(task({ Image: TEST_IMAGES.healthy, HealthCheck: { Test: ['NONE'] } })));
+    const off = await driver.start(req(task({ Image: TEST_IMAGES.healthy, Healthcheck: { Test: ['NONE'] } })));
     t.equal(await off.health!(), 'none', '--no-healthcheck disables the image HEALTHCHECK');
     t.pass('health states read');
   });

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import net from 'node:net';
 import { Pool, request } from 'undici';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/index.js';
-import type { RouteEndpoint, ServiceRoute } from '../../gateway/endpoint-table.js';
+import type { RouteEndpoint, ServiceRoute } from '../../lib/protocol/endpoint-table.js';
 import { FakeEndpointSource, endpoint, route } from '../fixtures/fake-endpoint-source.js';
 import { startUpstream, until, type Upstream, echoHandler } from '../fixtures/upstream-servers.js';
 

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { Readable } from 'node:stream';
 import { Client, Pool, request } from 'undici';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/index.js';
-import type { RouteEndpoint } from '../../gateway/endpoint-table.js';
+import type { RouteEndpoint } from '../../lib/protocol/endpoint-table.js';
 import { FakeEndpointSource, endpoint, route } from '../fixtures/fake-endpoint-source.js';
 import {
   enableUpgradeEcho, rawExchange, refusedPort, startUpstream, until, type Upstream,

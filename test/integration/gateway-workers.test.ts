@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, request } from 'undici';
-import type { EndpointTable } from '../../gateway/endpoint-table.js';
+import type { EndpointTable } from '../../lib/protocol/endpoint-table.js';
 import type { WorkerSourceSpec } from '../../gateway/worker-config.js';
 import { createGatewayWorkers } from '../../gateway/workers.js';
 import { endpoint, route } from '../fixtures/fake-endpoint-source.js';

@@ -115,9 +115,9 @@ t.test('rolling updates with real processes', async (t) => {
     await cluster.updateService('frail', { healthCmd: 'exit 1', healthInterval: '100ms', healthRetries: 2 });
     const s = await until('rollback_completed', () => status('frail', ['rollback_completed', 'rollback_paused', 'paused']), 30_000);
     t.equal(s.UpdateStatus?.State, 'rollback_completed');
-    t.equal(s.Spec.TaskTemplate.ContainerSpec.HealthCheck, undefined, 'back on the spec without the check');
+    t.equal(s.Spec.TaskTemplate.ContainerSpec.Healthcheck, undefined, 'back on the spec without the check');
     const tasks = await tasksOf('frail');
-    const sick = tasks.filter((x) => !before.includes(x.ID) && x.Spec.ContainerSpec.HealthCheck !== undefined);
+    const sick = tasks.filter((x) => !before.includes(x.ID) && x.Spec.ContainerSpec.Healthcheck !== undefined);
     t.ok(sick.length >= 1, 'the update started a task with the failing check');
     t.ok(sick.every((x) => x.RunningAt === undefined), 'an unhealthy task is never RUNNING');
     t.ok(sick.some((x) => x.Status.Err === 'task: unhealthy container'), 'it failed as an unhealthy container');

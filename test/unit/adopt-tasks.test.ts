@@ -5,7 +5,7 @@ import { NOT_ADOPTED_REPORT, adoptTasks, inFlight } from '../../lib/agent/adopt-
 import type { ExitInfo, LogLine, RunningTask, StartRequest, TaskDriver } from '../../lib/agent/task-driver.js';
 import { FakeClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';
-import type { TaskReport } from '../../lib/manager/manager.js';
+import type { TaskReport } from '../../lib/protocol/task-report.js';
 import type { TaskState } from '../../lib/model/task-state.js';
 import type { Task } from '../../lib/model/types.js';
 

@@ -123,17 +123,14 @@ const rows: Array<{ name: string; events: StoreEvent[]; expect: Expect; todo?: s
   {
     name: 'node address changed (constraint node.ip)',
     events: [nodeEv('update', node((n) => ({ ...n, Status: { ...n.Status, Addr: '127.0.0.9' } })), node())], expect: EVERYTHING,
-    todo: 'manager bug: nodeSchedulingKey ignores Status.Addr, which the node.ip constraint reads',
   },
   {
     name: 'node engine labels changed (constraint engine.labels.*, spread preference)',
     events: [nodeEv('update', node((n) => ({ ...n, Description: { ...n.Description, Engine: { Labels: { disk: 'ssd' } } } })), node())], expect: EVERYTHING,
-    todo: 'manager bug: nodeSchedulingKey ignores Description.Engine.Labels, which engine.labels constraints and spread preferences read',
   },
   {
     name: 'node hostname changed (constraint node.hostname)',
     events: [nodeEv('update', node((n) => ({ ...n, Description: { ...n.Description, Hostname: 'renamed' } })), node())], expect: EVERYTHING,
-    todo: 'manager bug: nodeSchedulingKey ignores Description.Hostname, which the node.hostname constraint reads',
   },
 
   // tasks

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { describeError } from '../../cmd/errors.js';
 import { ApiError } from '../../lib/client/api-error.js';
-import { decodeLogFrame } from '../../lib/client/log-frames.js';
+import { decodeLogFrame } from '../../lib/protocol/log-frames.js';
 import { SwarmletError } from '../../lib/errors.js';
 
 t.test('describeError: daemon answers, stream errors as docker prints them, the rest as Error:', async (t) => {

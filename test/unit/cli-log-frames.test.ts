@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { decodeLogFrame, decodeLogStream, encodeFrame, FrameDecoder, parseDetails } from '../../lib/client/log-frames.js';
+import { decodeLogFrame, decodeLogStream, encodeFrame, FrameDecoder, parseDetails } from '../../lib/protocol/log-frames.js';
 
 const DETAILS = 'com.docker.swarm.node.id=n1,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t1';
 

@@ -4,7 +4,7 @@ import type { LogLine, RunningTask, StartRequest, TaskDriver } from '../../lib/a
 import { TaskRunner } from '../../lib/agent/task-runner.js';
 import { watchNativeHealth } from '../../lib/agent/watch-native-health.js';
 import { FakeClock } from '../../lib/clock.js';
-import type { TaskReport } from '../../lib/manager/manager.js';
+import type { TaskReport } from '../../lib/protocol/task-report.js';
 import { silentLogger } from '../../lib/logger.js';
 import type { Task } from '../../lib/model/types.js';
 import { containerConfig, stopTimeoutSeconds } from '../../lib/drivers/docker/container-config.js';
@@ -83,7 +83,7 @@ t.test('container config: command/args mapping and no publishing (table)', async
     t.equal(body.StopTimeout, 10, `${name}: default grace 10 s`);
   }
   t.same([0, 1, 999, 1000, 1001, 10_000].map(stopTimeoutSeconds), [0, 1, 1, 1, 2, 10]);
-  const hc = (HealthCheck: Task['Spec']['ContainerSpec']['HealthCheck']) => containerConfig(request(task('t3', {}, { HealthCheck })), undefined).Healthcheck;
+  const hc = (Healthcheck: Task['Spec']['ContainerSpec']['Healthcheck']) => containerConfig(request(task('t3', {}, { Healthcheck })), undefined).Healthcheck;
   t.equal(hc(undefined), undefined, 'no service health check: the image HEALTHCHECK applies');
   t.equal(hc({ Test: [] }), undefined, 'an empty test inherits the image HEALTHCHECK');
   t.same(hc({ Test: ['NONE'] }), { Test: ['NONE'] }, '--no-healthcheck disables the image HEALTHCHECK');
@@ -423,7 +423,7 @@ t.test('native health: unhealthy stops the task and fails it with "task: unhealt
   t.match(reports.at(-1), { State: 'failed', Err: 'task: unhealthy container', Health: 'unhealthy' });
 });
 
-t.test('native health: an image without HEALTHCHECK is running at once; a service HealthCheck takes precedence', async (t) => {
+t.test('native health: an image without HEALTHCHECK is running at once; a service Healthcheck takes precedence', async (t) => {
   const clock = new FakeClock(T0);
   const h = healthTask(clock);
   h.set('none');
@@ -435,9 +435,9 @@ t.test('native health: an image without HEALTHCHECK is running at once; a servic
   let asked = 0;
   const h2 = healthTask(clock);
   h2.rt.health = async () => { asked += 1; return 'healthy'; };
-  runnerWith(h2.rt, clock, task('task-p', {}, { HealthCheck: { Test: ['NONE'] } }));
+  runnerWith(h2.rt, clock, task('task-p', {}, { Healthcheck: { Test: ['NONE'] } }));
   await settle(clock, 1000);
-  t.equal(asked, 0, 'the image health check is not read when the service has a HealthCheck');
+  t.equal(asked, 0, 'the image health check is not read when the service has a Healthcheck');
 });
 
 t.test('watchNativeHealth polls on the clock until aborted; read errors are asked again', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ServiceEndpoints, countStates, nextEndpointSet, stateOf, UpstreamEndpoint } from '../../gateway/endpoint-set.js';
-import type { RouteEndpoint } from '../../gateway/endpoint-table.js';
+import type { RouteEndpoint } from '../../lib/protocol/endpoint-table.js';
 
 const re = (taskId: string, slot: number, state: 'active' | 'draining' = 'active', port = 8000 + slot): RouteEndpoint =>
   ({ taskId, slot, nodeId: 'n1', addr: '127.0.0.1', port, state });

@@ -4,7 +4,7 @@
  * iteration, a global job on 3 nodes and on a node that joins later, ServiceStatus, the reaper.
  */
 import t from 'tap';
-import { registerNode } from '../../lib/cluster/cluster-nodes.js';
+import { registerNode } from '../../lib/dispatcher/register-node.js';
 import { sequentialIds } from '../../lib/ids.js';
 import { reapTasks } from '../../lib/orchestrator/task-reaper.js';
 import type { Service, Task } from '../../lib/model/types.js';

@@ -4,7 +4,8 @@ import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { FakeClock } from '../../lib/clock.js';
 import { sequentialIds } from '../../lib/ids.js';
-import { LogRequests, type LogRequest } from '../../lib/dispatcher/log-requests.js';
+import { LogRequests } from '../../lib/dispatcher/log-requests.js';
+import type { LogRequest } from '../../lib/protocol/session.js';
 import type { LogLine } from '../../lib/agent/task-driver.js';
 
 const upload = () => new PassThrough() as unknown as IncomingMessage & PassThrough;

@@ -253,8 +253,7 @@ t.test('a node whose address comes to match a node.ip constraint gets the parked
   const id = h.nodeOf('node-2').ID;
   h.store.update((tx) => { const n = tx.getNode(id)!; tx.putNode({ ...n, Status: { ...n.Status, Addr: '127.0.0.9' } }); }); // re-registered from a new address
   await h.settle();
-  t.equal(hostOf(h, h.tasks('pinned')[0]!.NodeID), 'node-2', 'placed on the node with that address',
-    { todo: 'manager bug: a change of Status.Addr alone (node.ip) neither wakes parked tasks nor reconciles services; it waits for the resync' });
+  t.equal(hostOf(h, h.tasks('pinned')[0]!.NodeID), 'node-2', 'placed on the node with that address');
 });
 
 /** See the report in /work/notes/mgr-tests.md. */

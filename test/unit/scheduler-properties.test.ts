@@ -5,7 +5,7 @@ import type { TaskState } from '../../lib/model/task-state.js';
 import { planPlacements, type PlacementInput, type PlacementPlan } from '../../lib/scheduler/plan-placements.js';
 import { buildNodeInfos, NodeInfo } from '../../lib/scheduler/node-info.js';
 import { firstFailingFilter, footprintOfRequirements, requirementsOf } from '../../lib/scheduler/filters.js';
-import { matchConstraints, parseConstraints } from '../../lib/scheduler/constraints.js';
+import { matchConstraints, parseConstraints } from '../../lib/model/constraints.js';
 import { NodeHeap, rankNodes } from '../../lib/scheduler/rank.js';
 import { GiB, NOW, makeInput, makeNode, makeService, makeTask, pendingTasks } from './scheduler-fixtures.js';
 

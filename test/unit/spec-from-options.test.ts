@@ -57,7 +57,7 @@ t.test('restart options give a RestartPolicy with Swarm defaults for the rest', 
 });
 
 t.test('health options', async (t) => {
-  const hc = (o: ServiceOptions) => specFromOptions({ name: 'a', image: 'x', ...o }).TaskTemplate.ContainerSpec.HealthCheck;
+  const hc = (o: ServiceOptions) => specFromOptions({ name: 'a', image: 'x', ...o }).TaskTemplate.ContainerSpec.Healthcheck;
   t.strictSame(hc({ healthCmd: 'curl -f localhost' }), { Test: ['CMD-SHELL', 'curl -f localhost'] });
   t.strictSame(hc({ healthHttp: '/healthz', healthInterval: '2s', healthTimeout: 500, healthRetries: 2, healthStartPeriod: '1s' }),
     { Test: ['HTTP', '/healthz'], Interval: 2e9, Timeout: 500e6, StartPeriod: 1e9, Retries: 2 });
@@ -66,7 +66,7 @@ t.test('health options', async (t) => {
   t.equal(hc({}), undefined);
   expectError(t, () => hc({ noHealthcheck: true, healthCmd: 'x' }), '--no-healthcheck conflicts with --health-* options', 'noHealthcheck');
   expectError(t, () => hc({ healthCmd: 'x', healthHttp: '/' }), '--health-cmd conflicts with --health-http', 'healthHttp');
-  expectError(t, () => hc({ healthInterval: '500us' }), 'Interval in Healthcheck cannot be less than 1ms', 'TaskTemplate.ContainerSpec.HealthCheck.Interval');
+  expectError(t, () => hc({ healthInterval: '500us' }), 'Interval in Healthcheck cannot be less than 1ms', 'TaskTemplate.ContainerSpec.Healthcheck.Interval');
   expectError(t, () => hc({ healthRetries: -1 }), /^invalid healthRetries -1: expected a non-negative integer/, 'healthRetries');
 });
 

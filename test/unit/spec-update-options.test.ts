@@ -112,13 +112,13 @@ t.test('restart-*, health-*, resources, stop grace, workdir', async (t) => {
   t.strictSame(update(t, { restartWindow: '2m' }).TaskTemplate.RestartPolicy?.Window, 120e9);
 
   const h = update(t, { healthCmd: 'true', healthInterval: '2s' });
-  t.strictSame(h.TaskTemplate.ContainerSpec.HealthCheck, { Test: ['CMD-SHELL', 'true'], Interval: 2e9 });
-  t.strictSame(update(t, { healthRetries: 5 }, h).TaskTemplate.ContainerSpec.HealthCheck, { Test: ['CMD-SHELL', 'true'], Interval: 2e9, Retries: 5 });
+  t.strictSame(h.TaskTemplate.ContainerSpec.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 2e9 });
+  t.strictSame(update(t, { healthRetries: 5 }, h).TaskTemplate.ContainerSpec.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 2e9, Retries: 5 });
   const none = update(t, { noHealthcheck: true }, h);
-  t.strictSame(none.TaskTemplate.ContainerSpec.HealthCheck, { Test: ['NONE'] });
-  t.strictSame(update(t, { healthInterval: '3s' }, none).TaskTemplate.ContainerSpec.HealthCheck, { Interval: 3e9 }, 'NONE dropped by a --health-* option');
-  t.strictSame(update(t, { healthHttp: '/ready' }, h).TaskTemplate.ContainerSpec.HealthCheck, { Test: ['HTTP', '/ready'], Interval: 2e9 });
-  t.strictSame(update(t, { healthCmd: '' }, h).TaskTemplate.ContainerSpec.HealthCheck, { Interval: 2e9 }, '"" clears the test');
+  t.strictSame(none.TaskTemplate.ContainerSpec.Healthcheck, { Test: ['NONE'] });
+  t.strictSame(update(t, { healthInterval: '3s' }, none).TaskTemplate.ContainerSpec.Healthcheck, { Interval: 3e9 }, 'NONE dropped by a --health-* option');
+  t.strictSame(update(t, { healthHttp: '/ready' }, h).TaskTemplate.ContainerSpec.Healthcheck, { Test: ['HTTP', '/ready'], Interval: 2e9 });
+  t.strictSame(update(t, { healthCmd: '' }, h).TaskTemplate.ContainerSpec.Healthcheck, { Interval: 2e9 }, '"" clears the test');
   expectError(t, () => applyUpdateOptions(h, { noHealthcheck: true, healthRetries: 1 }), '--no-healthcheck conflicts with --health-* options', 'noHealthcheck');
 
   const res = update(t, { reserveCpu: 0.25, limitMemory: '128m' });

@@ -48,7 +48,7 @@ t.test('the docker CLI create body round-trips unchanged', async (t) => {
   t.strictSame(body, dockerBody(), 'input not mutated');
 });
 
-t.test('unknown fields are kept; nulls are dropped as Go decodes them', async (t) => {
+t.test('Engine API fields swarmlet does not use are kept; nulls are dropped as Go decodes them', async (t) => {
   const spec = validateServiceSpec(withEdit((s) => {
     s.Networks = [{ Target: 'overlay1', Aliases: ['a'] }];
     s.TaskTemplate.LogDriver = { Name: 'json-file', Options: { 'max-size': '10m' } };
@@ -63,10 +63,12 @@ t.test('unknown fields are kept; nulls are dropped as Go decodes them', async (t
   t.notOk('Labels' in spec);
 });
 
-t.test('the CLI spells it Healthcheck (Go field name); it is stored as HealthCheck', async (t) => {
-  const spec = validateServiceSpec(withEdit((s) => { s.TaskTemplate.ContainerSpec.Healthcheck = { Test: ['CMD-SHELL', 'true'], Interval: 1e9 }; }));
-  t.strictSame(spec.TaskTemplate.ContainerSpec.HealthCheck, { Test: ['CMD-SHELL', 'true'], Interval: 1e9 });
-  t.notOk('Healthcheck' in spec.TaskTemplate.ContainerSpec);
+t.test('HealthCheck (the yaml), healthcheck (any casing) and Healthcheck (Go, the CLI) are stored as Healthcheck', async (t) => {
+  for (const key of ['Healthcheck', 'HealthCheck', 'healthcheck']) {
+    const spec = validateServiceSpec(withEdit((s) => { s.TaskTemplate.ContainerSpec[key] = { Test: ['CMD-SHELL', 'true'], interval: 1e9 }; }));
+    t.strictSame(spec.TaskTemplate.ContainerSpec.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 1e9 }, key);
+    t.strictSame(Object.keys(spec.TaskTemplate.ContainerSpec).filter((k) => /health/i.test(k)), ['Healthcheck'], key);
+  }
 });
 
 t.test('Engine API semantics kept as sent', async (t) => {
@@ -108,8 +110,8 @@ t.test("Swarm's error texts, with the field path", async (t) => {
     ['long name', (s) => { s.Name = 'x'.repeat(64); }, /^invalid name "x{64}": names must be 63 characters or fewer$/, 'Name'],
     ['cpu minimum', (s) => { s.TaskTemplate.Resources.Reservations.NanoCPUs = 500; }, 'invalid cpu value 5e-07: Must be at least 0.001', 'TaskTemplate.Resources.Reservations.NanoCPUs'],
     ['memory minimum', (s) => { s.TaskTemplate.Resources.Limits.MemoryBytes = 1024; }, 'invalid memory value 1024: Must be at least 4MiB', 'TaskTemplate.Resources.Limits.MemoryBytes'],
-    ['health interval', (s) => { s.TaskTemplate.ContainerSpec.HealthCheck = { Interval: 10 }; }, 'Interval in Healthcheck cannot be less than 1ms', 'TaskTemplate.ContainerSpec.HealthCheck.Interval'],
-    ['health retries', (s) => { s.TaskTemplate.ContainerSpec.HealthCheck = { Retries: -1 }; }, 'Retries in Healthcheck cannot be negative', 'TaskTemplate.ContainerSpec.HealthCheck.Retries'],
+    ['health interval', (s) => { s.TaskTemplate.ContainerSpec.Healthcheck = { Interval: 10 }; }, 'Interval in Healthcheck cannot be less than 1ms', 'TaskTemplate.ContainerSpec.Healthcheck.Interval'],
+    ['health retries', (s) => { s.TaskTemplate.ContainerSpec.Healthcheck = { Retries: -1 }; }, 'Retries in Healthcheck cannot be negative', 'TaskTemplate.ContainerSpec.Healthcheck.Retries'],
     ['both modes', (s) => { s.Mode.Global = {}; }, 'invalid ServiceSpec: Mode: exactly one of Replicated or Global must be set', 'Mode'],
     ['job with an update config', (s) => { s.Mode = { ReplicatedJob: { MaxConcurrent: 1 } }; s.UpdateConfig = { Parallelism: 1 }; },
       'Jobs may not have an update config', 'UpdateConfig'],

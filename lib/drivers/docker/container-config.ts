@@ -34,7 +34,7 @@ export function stopTimeoutSeconds(graceMs: number): number {
  * disabled when the service sets a health check (swarmlet probes it); the target port published on
  * the node's address only.
  */
-export function containerConfig(req: StartRequest, publish: PublishedPort | undefined): DockerContainerCreate {
+export function containerConfig(req: StartRequest, publish: PublishedPort | undefined, binds: string[] = []): DockerContainerCreate {
   const spec = req.task.Spec.ContainerSpec;
   const body: DockerContainerCreate = {
     name: containerName(req),
@@ -55,9 +55,10 @@ export function containerConfig(req: StartRequest, publish: PublishedPort | unde
   setText(body, 'WorkingDir', spec.Dir);
   setText(body, 'StopSignal', spec.StopSignal);
   // The service's own health check (probes run by swarmlet) or --no-healthcheck replaces the image's.
-  if (spec.HealthCheck?.Test?.length) body.Healthcheck = { Test: ['NONE'] };
+  if (spec.Healthcheck?.Test?.length) body.Healthcheck = { Test: ['NONE'] };
   if (spec.Init === true) body.HostConfig.Init = true;
   Object.assign(body.HostConfig, limitsOf(req));
+  if (binds.length > 0) body.HostConfig.Binds = binds;
   if (publish) {
     const key = `${publish.target}/tcp`;
     body.ExposedPorts = { [key]: {} };

@@ -27,6 +27,8 @@ export interface DockerContainerCreate {
     PidsLimit?: number;
     Init?: boolean;
     RestartPolicy: { Name: 'no' };
+    /** `host-path:container-path:ro`: a task's secret and config files. */
+    Binds?: string[];
   };
 }
 

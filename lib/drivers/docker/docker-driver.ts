@@ -10,6 +10,9 @@ import { LABELS, containerConfig, type PublishedPort } from './container-config.
 import { containerTask } from './container-task.js';
 import { engineError, type DockerApi, type DockerContainerDetails } from './docker-api.js';
 import { readContainerLogs } from './docker-logs.js';
+import { join } from 'node:path';
+import { containerPath, removeTaskFiles, writeTaskFiles } from '../../secrets/task-files.js';
+import { defaultFilesRoot } from '../files-root.js';
 
 export interface DockerDriverOptions {
   api: DockerApi;
@@ -21,6 +24,12 @@ export interface DockerDriverOptions {
   hostname: string;
   /** Host ports the task's target port is published on (default 20000-29999). */
   portRange?: [number, number];
+  /**
+   * Where tasks' secret and config files are written before they are bind-mounted read-only into
+   * the container (`/run/secrets/<target>`, configs at their target). The engine must see this
+   * path: a local engine. Default: as the process driver (/dev/shm).
+   */
+  filesDir?: string;
 }
 
 export type DockerDriver = TaskDriver & { listImages(): Promise<string[]> };
@@ -76,9 +85,10 @@ class DockerTaskDriver implements DockerDriver {
     const release = () => { if (publish) this.ports.release(addr, publish.hostPort); };
     let id: string;
     try {
-      id = await this.api.createContainer(containerConfig(req, publish));
+      id = await this.api.createContainer(containerConfig(req, publish, this.mountFiles(req)));
     } catch (err) {
       release();
+      this.removeFiles(req.task.ID);
       throw err;
     }
     this.owned.set(req.task.ID, id);
@@ -146,6 +156,30 @@ class DockerTaskDriver implements DockerDriver {
     const ids = new Set([...(id ? [id] : []), ...others.map((c) => c.Id)]);
     await Promise.all([...ids].map((c) => this.api.removeContainer(c)));
     this.owned.delete(taskId);
+    this.removeFiles(taskId);
+  }
+
+  private get filesDir(): string {
+    return this.opts.filesDir ?? defaultFilesRoot();
+  }
+
+  /** Writes the task's secret and config files on the node: the read-only binds that mount them. */
+  private mountFiles(req: StartRequest): string[] {
+    const files = req.files?.();
+    if (!files) return [];
+    const dirs = writeTaskFiles(join(this.filesDir, req.task.ID), files);
+    return [
+      ...files.secrets.map((f) => `${join(dirs.secrets, f.name)}:${containerPath('secret', f.target)}:ro`),
+      ...files.configs.map((f) => `${join(dirs.configs, f.name)}:${containerPath('config', f.target)}:ro`),
+    ];
+  }
+
+  private removeFiles(taskId: string): void {
+    try {
+      removeTaskFiles(join(this.filesDir, taskId));
+    } catch (err) {
+      this.logger.warn({ taskId, err: (err as Error).message }, 'could not remove the task\'s secret and config files');
+    }
   }
 
   /** Stops every container this driver runs and removes the containers it started or adopted. */
@@ -167,7 +201,7 @@ class DockerTaskDriver implements DockerDriver {
     const task = containerTask({
       api: this.api, containerId: id, endpoint, pid: pid || undefined, clock: this.opts.clock,
       logger: this.logger.child({ taskId }),
-      onExit: () => { release(); this.live.delete(taskId); },
+      onExit: () => { release(); this.live.delete(taskId); this.removeFiles(taskId); },
     });
     this.live.set(taskId, { task, graceMs });
     return task;

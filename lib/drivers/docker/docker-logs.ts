@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { LogLine, LogQuery } from '../../agent/task-driver.js';
 import { MAX_LINE_CHARS } from '../log-lines.js';
 import type { DockerApi } from './docker-api.js';
-import { FrameDecoder as StdcopyDecoder } from '../../client/log-frames.js';
+import { FrameDecoder as StdcopyDecoder } from '../../protocol/log-frames.js';
 
 type Stream = LogLine['stream'];
 

@@ -1,9 +1,8 @@
-import { cpus, totalmem } from 'node:os';
 import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Node } from '../model/types.js';
-import type { NodeReport } from '../agent/agent-link.js';
 import { canonicalImage } from '../manager/node-images.js';
+import type { NodeReport } from '../protocol/node-report.js';
 import type { WriteTx } from '../store/store.js';
 
 export interface NodeSeed {
@@ -13,11 +12,14 @@ export interface NodeSeed {
   role: 'manager' | 'worker';
   labels?: Record<string, string>;
   driver: string;
+  /**
+   * What the node said about itself when it joined (its platform, resources, engine), validated.
+   * Without it a new node has none recorded: the manager never substitutes its own machine's.
+   */
+  description?: NodeReport;
   /** The API address of the manager this node is (a manager node without it gets no ManagerStatus). */
   managerAddr?: string;
 }
-
-export const ENGINE_VERSION = 'swarmlet-0.1.0';
 
 /** Finds the node by hostname (a restart, a re-join) or registers it; either way it is ready at `addr`. */
 export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now: number): Node {
@@ -31,14 +33,7 @@ export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now:
   };
   const node: Node = {
     ...base,
-    Description: {
-      ...base.Description,
-      Hostname: seed.hostname,
-      Platform: { Architecture: 'x86_64', OS: 'linux' },
-      Resources: { NanoCPUs: cpus().length * 1e9, MemoryBytes: totalmem() },
-      Engine: { EngineVersion: ENGINE_VERSION, Plugins: [] },
-      Driver: seed.driver,
-    },
+    Description: { ...withReport(base.Description, seed.description ?? {}), Hostname: seed.hostname, Driver: seed.description?.Driver ?? seed.driver },
     Status: { State: 'ready', Addr: seed.addr },
   };
   if (base.Spec.Role === 'manager' && seed.managerAddr) node.ManagerStatus = { Leader: true, Reachability: 'reachable', Addr: seed.managerAddr };
@@ -46,14 +41,28 @@ export function registerNode(tx: WriteTx, seed: NodeSeed, ids: IdGenerator, now:
   return tx.putNode(node);
 }
 
-/** Records what a node reported about its driver (its images, canonical and sorted); a no-op when nothing changed. */
+/**
+ * Records what a node reported about itself (platform, resources, engine, driver, its images: canonical
+ * and sorted); a field it left out keeps its value, except Images (left out: the driver lists none).
+ * A no-op when nothing changed.
+ */
 export function describeNode(tx: WriteTx, nodeId: string, d: NodeReport): void {
   const n = tx.getNode(nodeId);
   if (!n) return;
-  const description = { ...n.Description };
-  if (d.Driver !== undefined) description.Driver = d.Driver;
-  if (d.Images !== undefined) description.Images = [...new Set(d.Images.map(canonicalImage))].sort();
-  else delete description.Images;
+  const description = withReport(n.Description, d);
+  if (d.Images === undefined) delete description.Images;
   if (JSON.stringify(description) === JSON.stringify(n.Description)) return;
   tx.putNode({ ...n, Description: description });
+}
+
+function withReport(d: Node['Description'], r: NodeReport): Node['Description'] {
+  const out: Node['Description'] = { ...d };
+  if (r.Platform) out.Platform = { OS: r.Platform.OS, Architecture: r.Platform.Architecture };
+  if (r.Resources) out.Resources = { NanoCPUs: r.Resources.NanoCPUs, MemoryBytes: r.Resources.MemoryBytes };
+  if (r.Engine) {
+    out.Engine = { EngineVersion: r.Engine.EngineVersion, ...(r.Engine.Labels ? { Labels: { ...r.Engine.Labels } } : {}), Plugins: d.Engine?.Plugins ?? [] };
+  }
+  if (r.Driver !== undefined) out.Driver = r.Driver;
+  if (r.Images !== undefined) out.Images = [...new Set(r.Images.map(canonicalImage))].sort();
+  return out;
 }

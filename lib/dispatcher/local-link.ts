@@ -2,14 +2,16 @@ import type { Clock } from '../clock.js';
 import type { Manager } from '../manager/manager.js';
 import { findImage } from '../manager/image-catalog.js';
 import type { Store } from '../store/store.js';
-import type { AgentLink } from './agent-link.js';
-import { describeNode } from '../cluster/cluster-nodes.js';
-import type { EndpointFeed } from '../dispatcher/endpoint-feed.js';
-import { serviceInfoOf, watchNode } from '../dispatcher/watch-node.js';
+import type { AgentLink } from '../agent/agent-link.js';
+import { describeNode } from './register-node.js';
+import type { EndpointFeed } from './endpoint-feed.js';
+import { serviceInfoOf, watchNode } from './watch-node.js';
+import { taskFilesOf, type ContentLookup } from '../secrets/task-files.js';
 
 /** The in-process AgentLink used by `swarmlet up`: reads the store, reports to the manager. */
-export function createLocalLink(store: Store, manager: Manager, clock: Clock, feed?: EndpointFeed): AgentLink {
+export function createLocalLink(store: Store, manager: Manager, clock: Clock, feed?: EndpointFeed, content?: ContentLookup): AgentLink {
   return {
+    ...(content ? { taskFiles: (task) => taskFilesOf(task, content) } : {}),
     ...(feed ? { drained: (taskId: string) => feed.drained(taskId) } : {}),
     watchAssignments(nodeId, onTasks) {
       return watchNode(store, nodeId, () => onTasks(store.view((tx) => tx.tasksOfNode(nodeId))));

@@ -1,7 +1,8 @@
 /**
  * Docker log streams: 8-byte multiplexed ("stdcopy") frames `[stream,0,0,0,size BE]` + payload,
  * one log line per frame; with `details=1` each line starts with `k=v,…` details
- * (and with `timestamps=1`, an RFC 3339 timestamp before them).
+ * (and with `timestamps=1`, an RFC 3339 timestamp before them). The wire format of `service logs`
+ * as the API client reads it, and of a Docker engine's logs as the docker driver reads them.
  */
 import { SwarmletError } from '../errors.js';
 

@@ -1,0 +1,20 @@
+import { arch, availableParallelism, platform, totalmem } from 'node:os';
+import type { NodeReport } from '../protocol/node-report.js';
+
+export const ENGINE_VERSION = 'swarmlet-0.1.0';
+
+/** Docker's architecture names (uname -m), from Node's. */
+const ARCHITECTURES: Record<string, string> = {
+  x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ia32: 'i386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64',
+};
+
+/** This machine as a node describes itself to its manager: platform, resources, engine and task driver. */
+export function describeHost(driver: string): NodeReport {
+  const os = platform();
+  return {
+    Platform: { OS: os === 'win32' ? 'windows' : os, Architecture: ARCHITECTURES[arch()] ?? arch() },
+    Resources: { NanoCPUs: availableParallelism() * 1e9, MemoryBytes: totalmem() },
+    Engine: { EngineVersion: ENGINE_VERSION },
+    Driver: driver,
+  };
+}
