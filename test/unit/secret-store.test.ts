@@ -23,12 +23,12 @@ function allFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-function setup(dir?: string): { store: Store; c: SecretControls; clock: FakeClock } {
+function setup(dir?: string): { store: Store; c: SecretControls; clock: FakeClock; journal: FileJournal | undefined } {
   const clock = new FakeClock(Date.parse('2026-12-06T20:00:00Z'));
   const journal = dir ? new FileJournal({ dir: join(dir, 'store'), snapshotEvery: 3 }) : undefined;
   const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const cipher = dir ? createSecretCipher(loadOrCreateDataKey(join(dir, 'keys', 'data.key'))) : ephemeralSecretCipher();
-  return { store, clock, c: createSecretControls({ store, clock, ids: sequentialIds('sec'), cipher }) };
+  return { store, clock, journal, c: createSecretControls({ store, clock, ids: sequentialIds('sec'), cipher }) };
 }
 
 t.test('the cipher: round trip, a fresh nonce each time, bound to the ID, tampering detected', async (t) => {
@@ -153,13 +153,14 @@ t.test('at rest: the plaintext (and its base64) is in no file of the data direct
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const plain = `PLAINTEXT-${Math.random().toString(36).slice(2)}-password`;
   const confText = `CONFIGTEXT-${Math.random().toString(36).slice(2)}`;
-  let { store, c } = setup(dir);
+  let { store, c, journal } = setup(dir);
   const s = c.secrets.create({ Name: 'db_pass', Data: b64(plain) });
   const cf = c.configs.create({ Name: 'app.conf', Data: b64(confText) });
   for (let i = 0; i < 4; i++) c.secrets.create({ Name: `filler${i}`, Data: b64(`f${i}`) }); // past a snapshot
+  await journal?.flush(); // snapshots are written in the background
   const check = (when: string) => {
     const files = allFiles(dir);
-    t.ok(files.some((f) => f.endsWith('journal.jsonl')) && files.some((f) => f.endsWith('snapshot.json')), `${when}: journal and snapshot exist`);
+    t.ok(files.some((f) => f.endsWith('journal.jsonl')) && files.some((f) => f.endsWith('snapshot.jsonl')), `${when}: journal and snapshot exist`);
     for (const f of files) {
       const text = readFileSync(f);
       for (const needle of [plain, b64(plain), confText, b64(confText)]) {
@@ -170,10 +171,10 @@ t.test('at rest: the plaintext (and its base64) is in no file of the data direct
   check('running');
   store.close();
   check('closed');
-  ({ store, c } = setup(dir));
+  ({ store, c, journal } = setup(dir));
   t.same(c.secrets.content(s.ID), Buffer.from(plain), 'opened again with the key file');
   t.equal(Buffer.from(c.configs.get(cf.ID).Spec.Data!, 'base64').toString(), confText);
   store.close();
-  t.ok(readFileSync(join(dir, 'store', 'snapshot.json'), 'utf8').includes('"Sealed"'), 'the store holds ciphertext');
-  t.notOk(readFileSync(join(dir, 'store', 'snapshot.json'), 'utf8').includes(readFileSync(join(dir, 'keys', 'data.key'), 'utf8').slice(30, 60)), 'and not the key');
+  t.ok(readFileSync(join(dir, 'store', 'snapshot.jsonl'), 'utf8').includes('"Sealed"'), 'the store holds ciphertext');
+  t.notOk(readFileSync(join(dir, 'store', 'snapshot.jsonl'), 'utf8').includes(readFileSync(join(dir, 'keys', 'data.key'), 'utf8').slice(30, 60)), 'and not the key');
 });
