@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
-import type { SwarmState } from '../manager/swarm-state.js';
+import type { SwarmState } from './swarm-state.js';
 import type { Authorizer } from './client-auth.js';
 import type { ApiContext } from './context.js';
 import type { TlsServerOptions } from './listen-security.js';
