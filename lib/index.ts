@@ -24,6 +24,7 @@ export { FileJournal } from './store/file-journal.js';
 export type { Store, StoreEvent } from './store/store.js';
 export { specFromOptions, applyUpdateOptions, type ServiceUpdateOptions } from './model/spec-from-options.js';
 export type { ServiceOptions } from './model/service-options.js';
+export type { ImageOptions } from './model/image-options.js';
 export * from './model/types.js';
 export { TASK_STATES, type TaskState } from './model/task-state.js';
 export { SwarmletError, type ErrorCode } from './errors.js';
