@@ -83,13 +83,27 @@ function checkLoad(t: Test, r: LoadResult, what: string, baselineP99?: number): 
   t.ok(p99 < bound, `${what}: p99 ${p99.toFixed(1)} ms < ${bound.toFixed(0)} ms`);
 }
 
-/** The same load with nothing going on (after 2 s to warm up): 3 s, every request answered; returns its p99. */
-async function baseline(t: Test, url: string): Promise<number> {
-  const warm = await loadWhile(url, 2_000, async () => {});
-  t.equal(warm.non2xx + warm.errors, 0, `warm-up: 0 failed requests ${warm.samples.join(' | ')}`);
-  const r = await loadWhile(url, 3_000, async () => {});
+/**
+ * The same load with nothing going on, just before a disruption and as long (the machine's load
+ * changes from minute to minute): every request answered; returns its p99.
+ */
+async function baseline(t: Test, url: string, ms: number): Promise<number> {
+  const r = await loadWhile(url, ms, async () => {});
   checkLoad(t, r, 'baseline (nothing going on)');
   return quantile(r.latenciesMs, 0.99);
+}
+
+/** A baseline, then the load while `during` runs; checks both. */
+async function underLoad(t: Test, url: string, what: string, ms: number, during: () => Promise<void>): Promise<void> {
+  const base = await baseline(t, url, ms);
+  const r = await loadWhile(url, ms, during);
+  checkLoad(t, r, what, base);
+}
+
+/** Warms the path up (connections, JIT): 2 s of the load, every request answered. */
+async function warmUp(t: Test, url: string): Promise<void> {
+  const warm = await loadWhile(url, 2_000, async () => {});
+  t.equal(warm.non2xx + warm.errors, 0, `warm-up: 0 failed requests ${warm.samples.join(' | ')}`);
 }
 
 t.test('swarmlet up: the gateways run outside the manager; a busy or stopped manager delays no request', async (t) => {
@@ -116,18 +130,17 @@ t.test('swarmlet up: the gateways run outside the manager; a busy or stopped man
   }, 30_000);
   const gateways = gatewayChildren(up.pid);
   t.same([...gateways.values()].sort(), ['node-1', 'node-2', 'node-3'], 'one gateway child process per node');
-  const base = await baseline(t, target);
+  await warmUp(t, target);
 
   await t.test(`service create --replicas ${HUGE} (unplaceable) while node-2's gateway serves ${RATE} req/s`, async (t) => {
     let answeredAfter = 0;
-    const r = await loadWhile(target, 8_000, async () => {
+    await underLoad(t, target, 'during the huge create', 8_000, async () => {
       const t0 = Date.now();
       const huge = await cli(up.url, 'service', 'create', '-d', '--name', 'huge', '--replicas', String(HUGE), '--constraint', 'node.labels.zone==mars', 'whoami');
       answeredAfter = Date.now() - t0;
       t.equal(huge.code, 0, huge.stderr);
     });
     t.comment(`service create answered after ${answeredAfter} ms`);
-    checkLoad(t, r, 'during the huge create', base);
     // Back to a quiet manager for what follows.
     await until('the manager answers again', async () => (await cli(up.url, 'service', 'ls', '-q')).code === 0, 300_000, 1_000);
     const rm = await cli(up.url, 'service', 'rm', 'huge');
@@ -136,7 +149,7 @@ t.test('swarmlet up: the gateways run outside the manager; a busy or stopped man
   });
 
   await t.test(`SIGSTOP of swarmlet up for 5 s while node-2's gateway serves ${RATE} req/s`, async (t) => {
-    const r = await loadWhile(target, 7_000, async () => {
+    await underLoad(t, target, 'while the manager was stopped', 7_000, async () => {
       process.kill(up.pid, 'SIGSTOP');
       try {
         await new Promise((res) => setTimeout(res, 5_000));
@@ -144,7 +157,6 @@ t.test('swarmlet up: the gateways run outside the manager; a busy or stopped man
         process.kill(up.pid, 'SIGCONT');
       }
     });
-    checkLoad(t, r, 'while the manager was stopped', base);
     const scaled = await cli(up.url, 'service', 'scale', '-d', 'web=3');
     t.equal(scaled.code, 0, `after SIGCONT the manager works: ${scaled.stderr}`);
     const seen = new Set<string>();
@@ -228,10 +240,10 @@ t.test('swarmlet node join: its gateway process serves while the agent is stoppe
   }, 60_000);
   const gw = [...gatewayChildren(nodes[0]!.pid!).keys()];
   t.equal(gw.length, 1, 'the node\'s gateway is a child process of node join');
-  const base = await baseline(t, target);
+  await warmUp(t, target);
 
   await t.test('SIGSTOP of the node process (its agent) for 3 s', async (t) => {
-    const r = await loadWhile(target, 5_000, async () => {
+    await underLoad(t, target, 'while the agent was stopped', 5_000, async () => {
       nodes[0]!.kill('SIGSTOP');
       try {
         await new Promise((res) => setTimeout(res, 3_000));
@@ -239,15 +251,13 @@ t.test('swarmlet node join: its gateway process serves while the agent is stoppe
         nodes[0]!.kill('SIGCONT');
       }
     });
-    checkLoad(t, r, 'while the agent was stopped', base);
   });
 
   await t.test('kill -9 of the manager: the gateway keeps serving its last table', async (t) => {
-    const r = await loadWhile(target, 6_000, async () => {
+    await underLoad(t, target, 'after the manager died', 6_000, async () => {
       manager.kill('SIGKILL');
       await new Promise((res) => manager.once('exit', res));
     });
-    checkLoad(t, r, 'after the manager died', base);
     const health = await request(`http://${ADDRS[0]}:${ADMIN}/healthz`);
     t.equal(health.statusCode, 200, 'its /healthz still answers');
     t.match(await health.body.json(), { status: 'ok', ports: [PORT] });
