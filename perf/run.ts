@@ -16,7 +16,7 @@ import { describeMachine, machineLine } from './lib/machine.js';
 import type { ScenarioResult } from './lib/report.js';
 import { writeResults, type ScenarioOutcome, type SuiteRun } from './lib/results.js';
 
-const SCENARIOS = ['spread', 'rolling-update', 'failover', 'gateway-throughput', 'scheduler-scale', 'scheduler-placement'];
+const SCENARIOS = ['spread', 'rolling-update', 'failover', 'gateway-throughput', 'scheduler-scale', 'scheduler-placement', 'ui-render'];
 const ON_DEMAND = ['profile'];
 const TIMEOUT_MS = 20 * 60_000;
 const here = dirname(fileURLToPath(import.meta.url));

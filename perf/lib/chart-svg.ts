@@ -88,7 +88,8 @@ export function loadChartSvg(input: ChartInput): string {
 function legend(): string {
   const items: Array<[string, string, string]> = [
     ['#2e7d32', 'line', 'OK requests/s'], ['#c62828', 'bar', 'failed requests/s'], ['#2f6fdd', 'line', 'p50'], ['#ef6c00', 'line', 'p99'],
-    [COLOURS['update-step'], 'dash', 'update step'], [COLOURS.kill, 'dash', 'kill'], [COLOURS.phase, 'dash', 'phase'],
+    [COLOURS['update-step'], 'dash', 'update step'], [COLOURS.update, 'dash', 'update start/end'], [COLOURS.kill, 'dash', 'kill'],
+    [COLOURS.event, 'dash', 'seen by the cluster'], [COLOURS.phase, 'dash', 'load phase'],
   ];
   let px = LEFT;
   const parts = items.map(([c, kind, text]) => {
