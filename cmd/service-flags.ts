@@ -49,6 +49,7 @@ const FLAGS: FlagDef[] = [
   d('--replicas-max-per-node <n>', 'Maximum number of tasks per node (default 0 = unlimited)', 'replicasMaxPerNode', 'replicasMaxPerNode', 'both', nonNegativeInt),
   d('--image <image>', 'Service image tag', 'image', 'image', 'update'),
   d('--args <command>', 'Service command args (split like a shell)', 'args', 'args', 'update', (v) => splitCommandLine(v, 'args')),
+  d('--entrypoint <command>', 'Overwrite the default ENTRYPOINT of the image (split like a shell)', 'entrypoint', 'command', 'both', (v) => splitCommandLine(v, 'entrypoint')),
   d('-p, --publish <port>', 'Publish a port as a node port ([published:]target[/proto] or published=,target=,mode=)', 'publish', 'publish', 'create', many),
   d('--publish-add <port>', 'Add or update a published port', 'publishAdd', 'publishAdd', 'update', many),
   d('--publish-rm <port>', 'Remove a published port by its target port', 'publishRm', 'publishRm', 'update', many),
@@ -115,12 +116,14 @@ function pick(flags: Record<string, unknown>, which: 'create' | 'update'): Recor
   return out;
 }
 
-/** Parsed `service create` flags + IMAGE [COMMAND] [ARG...] → ServiceOptions. */
+/**
+ * Parsed `service create` flags + IMAGE [COMMAND] [ARG...] → ServiceOptions. As the docker CLI,
+ * COMMAND ARG... are the Args (they replace the image's Cmd, after its entrypoint); --entrypoint sets Command.
+ */
 export function createOptionsFromFlags(flags: Record<string, unknown>, image: string, command: string | undefined, args: string[]): ServiceOptions {
   const opts = pick(flags, 'create') as ServiceOptions;
   opts.image = image;
-  if (command !== undefined) opts.command = [command];
-  if (args.length > 0) opts.args = args;
+  if (command !== undefined) opts.args = [command, ...args];
   return opts;
 }
 

@@ -20,6 +20,13 @@ import { PERF_NODE_ADDRESSES, runningTasks, sleep, startPerfCluster, until } fro
 import { killTaskProcess, startProcessCluster, type ApiNode, type ApiTask } from './lib/process-cluster.js';
 import { ProcessGroup } from './lib/processes.js';
 import { Report } from './lib/report.js';
+import { loadChartSvg, writeChart, type ChartMarker } from './lib/chart-svg.js';
+import { phaseMarkers } from './lib/update-steps.js';
+
+function chartFailover(report: Report, name: string, title: string, result: LoadReport, markers: ChartMarker[]): void {
+  const path = writeChart(name, loadChartSvg({ title, timeline: result.timeline, markers: [...phaseMarkers(result.phases), ...markers] }));
+  report.note(`${title}: chart ${path}`);
+}
 
 const REPLICAS = 10;
 const PORT = 19720;
@@ -112,6 +119,11 @@ async function nodeKill(args: ReturnType<typeof parseArgs>, report: Report): Pro
     await cluster.close();
   }
   loadFigures(report, 'nodeKill', 'node kill -9', result, ['before', 'during'], rate);
+  chartFailover(report, 'failover-node-kill', `kill -9 of a node (${victims.length} tasks) under ${rate} req/s`, result, [
+    { atMs: killAt, kind: 'kill', short: 'kill', label: `kill -9 of node pn3 and its ${victims.length} tasks` },
+    ...(downAt !== undefined ? [{ atMs: downAt, kind: 'event' as const, short: 'down', label: 'node seen down' }] : []),
+    ...(replacedAt !== undefined ? [{ atMs: replacedAt, kind: 'event' as const, short: 'replaced', label: 'its tasks running elsewhere' }] : []),
+  ]);
   report.figure('nodeKillTasks', 'node kill -9: tasks the node ran', victims.length, 'tasks');
   if (downAt !== undefined) report.figure('nodeKillDown', 'node kill -9: kill → node seen down (heartbeat 1 s)', (downAt - killAt) / 1000, 's', { digits: 3 });
   if (replacedAt !== undefined) report.figure('nodeKillReplacementsRunning', 'node kill -9: kill → its tasks running elsewhere', (replacedAt - killAt) / 1000, 's', { digits: 3 });
@@ -163,6 +175,10 @@ async function main(): Promise<void> {
   }
   report.heading(`kill -9 of task ${victim.ID.slice(0, 12)} (${'fo'}.${victim.Slot}) under ${rate} req/s`);
   loadFigures(report, 'taskKill', 'task kill -9', result, ['before', 'during'], rate);
+  chartFailover(report, 'failover-task-kill', `kill -9 of task fo.${victim.Slot} under ${rate} req/s`, result, [
+    { atMs: killAt, kind: 'kill', short: 'kill', label: `kill -9 of fo.${victim.Slot} (${victim.ID.slice(0, 12)})` },
+    ...(replacement?.RunningAt ? [{ atMs: Date.parse(replacement.RunningAt), kind: 'event' as const, short: 'running', label: 'replacement running' }] : []),
+  ]);
   const failedAfter = secondsSince(killAt, victim.Status.State === 'running' ? undefined : victim.Status.Timestamp);
   if (failedAfter !== undefined) report.figure('taskKillDetected', 'task kill -9: kill → old task seen ended', failedAfter, 's', { digits: 3 });
   else report.notMeasured('taskKillDetected', 'task kill -9: kill → old task seen ended', 's', 'the old task still shows running');

@@ -15,6 +15,8 @@ import { PERF_NODE_ADDRESSES, median, sleep, startPerfCluster, startSeconds, unt
 import { ProcessGroup } from './lib/processes.js';
 import { Report } from './lib/report.js';
 import { loadFigures } from './lib/load-figures.js';
+import { loadChartSvg, writeChart } from './lib/chart-svg.js';
+import { phaseMarkers, updateStepMarkers } from './lib/update-steps.js';
 
 const REPLICAS = 10;
 const PARALLELISM = 2;
@@ -82,6 +84,13 @@ async function runOrder(s: Setup, order: Order, port: number): Promise<void> {
   report.figure(`${key}TheoreticalMinimum`, `${order}: ceil(N/p) × (start + monitor + delay)`, minimum, 's');
   report.figure(`${key}UpdateDuration`, `${order}: update duration (UpdateStatus started → completed)`, engineSeconds, 's', { target: { op: '<=', value: Math.round(minimum * DURATION_SLACK * 100) / 100 } });
   report.figure(`${key}UpdateWall`, `${order}: update call → completed seen`, wallSeconds, 's');
+  const chart = writeChart(`rolling-update-${order}`, loadChartSvg({
+    title: `rolling update (${order}) under ${s.rate} req/s: ${REPLICAS} replicas whoami:1 → whoami:2`,
+    subtitle: `parallelism ${PARALLELISM}, delay ${DELAY_S} s, monitor ${MONITOR_S} s; numbered lines: update steps`,
+    timeline: result.timeline,
+    markers: [...phaseMarkers(result.phases), ...updateStepMarkers(name, fresh, st)],
+  }));
+  report.note(`${order}: chart ${chart}`);
   report.figure(`${key}NewTasksRunning`, `${order}: tasks running the new image`, fresh.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running').length, 'tasks', { target: { op: '==', value: REPLICAS } });
   await cluster.removeService(name);
 }

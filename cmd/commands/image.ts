@@ -7,7 +7,7 @@ import { buildImageRows, IMAGE_FIELDS, IMAGE_HEADER, imageRowCells } from '../fo
 import { collect } from '../options.js';
 import { checkFormat, printRows } from '../print-tasks.js';
 
-interface AddFlags { cmd: string; cwd?: string; env?: string[] }
+interface AddFlags { cmd?: string; entrypoint?: string; cwd?: string; env?: string[] }
 
 export function registerImage(program: Command, ctx: CliContext): void {
   const image = program.command('image').description('Manage the image catalog (name:tag → command)');
@@ -22,16 +22,22 @@ export function registerImage(program: Command, ctx: CliContext): void {
     }));
   image.command('add').description('Add or replace an image: a name:tag for a command line')
     .argument('<name:tag>', 'image reference, e.g. myapp:1')
-    .requiredOption('--cmd <command>', 'command line, split like a shell ("node server.js --port 8080")')
+    .option('--cmd <command>', 'command line, split like a shell ("node server.js --port 8080"); a service\'s args replace it')
+    .option('--entrypoint <command>', 'run before the command, split like a shell ("node"); a service\'s --entrypoint replaces it')
     .option('--cwd <dir>', 'working directory of the command')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
     .addHelpText('after', `
 Examples:
   $ swarmlet image add myapp:1 --cmd "node server.js" --cwd /srv/myapp
-  $ swarmlet image add worker:2 --cmd "node worker.js --queue 'jobs high'" --env LOG_LEVEL=info`)
+  $ swarmlet image add worker:2 --cmd "node worker.js --queue 'jobs high'" --env LOG_LEVEL=info
+  $ swarmlet image add redis:7 --cmd 'redis-server --save ""'
+  $ swarmlet image add app:1 --entrypoint node --cmd server.js   # service create app:1 other.js runs node other.js`)
     .action(ctx.run(async (name: string, flags: AddFlags) => {
+      if (flags.cmd === undefined && flags.entrypoint === undefined) throw new Error('image add needs --cmd or --entrypoint: the command line the image runs');
       const added = await ctx.client().images.add({
-        Name: name, Cmd: splitCommandLine(flags.cmd, 'cmd'), ...(flags.cwd ? { Cwd: flags.cwd } : {}), ...(flags.env ? { Env: flags.env } : {}),
+        Name: name, Cmd: flags.cmd === undefined ? [] : splitCommandLine(flags.cmd, 'cmd'),
+        ...(flags.entrypoint !== undefined ? { Entrypoint: splitCommandLine(flags.entrypoint, 'entrypoint') } : {}),
+        ...(flags.cwd ? { Cwd: flags.cwd } : {}), ...(flags.env ? { Env: flags.env } : {}),
       });
       ctx.out(added?.Name ?? name);
     }));

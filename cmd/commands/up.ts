@@ -61,12 +61,14 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   const driver = driverChoice(opts.driver ?? 'process', opts.dockerHost);
   if (opts.demo && driver.kind !== 'process') throw new Error('--demo runs the built-in whoami image, which needs --driver process');
   const maxReplicas = parseMaxReplicas(opts.maxReplicas ?? '100000');
-  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, maxReplicas });
+  // The dispatcher is on, as with `swarmlet manager`: more nodes join with `swarmlet node join`.
+  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, dispatcher: {}, maxReplicas });
   const stop = waitForStop(ctx.signal);
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);
     for (const n of await cluster.nodes()) ctx.out(`  ${n.Description.Hostname}  ${n.Status.Addr}  ${n.ID}`);
     if (opts.demo) await startDemo(cluster, ctx, stop.promise);
+    ctx.out(`more nodes join with: npx swarmlet join-token worker --host ${cluster.url}`);
     ctx.out(`Try: SWARMLET_HOST=${cluster.url} npx swarmlet service ls    (Ctrl-C stops the cluster)`);
     await stop.promise;
     ctx.out('stopping: shutting down every task… (Ctrl-C again to kill them at once)');

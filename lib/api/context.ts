@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Control } from '../manager/control.js';
 import type { Logger } from '../logger.js';
-import type { SwarmState } from '../manager/swarm-state.js';
+import type { SwarmState } from './swarm-state.js';
 
 /** Everything a route handler gets for one request. */
 export interface ApiContext {

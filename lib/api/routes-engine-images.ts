@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SwarmletError } from '../errors.js';
-import { builtinImage, imageRef, parseImageRef } from '../drivers/builtin-images.js';
+import { imageRef, parseImageRef } from '../model/image-ref.js';
 import type { Image } from '../model/types.js';
 import type { ApiContext } from './context.js';
 import { sendJson } from './reply.js';
@@ -34,8 +34,10 @@ function findKnown(ctx: ApiContext, name: string): KnownImage {
   const ref = imageRef(name);
   const hit = knownImages(ctx).find((i) => i.name === ref || imageId(i.name) === name || imageId(i.name).slice(7).startsWith(name));
   if (hit) return hit;
-  const builtin = builtinImage(ref, ctx.control.info().createdAt); // `whoami` runs with any tag
-  if (builtin) return { name: builtin.Name, created: builtin.CreatedAt, cmd: builtin.Cmd, entrypoint: [], env: [], dir: '' };
+  // A built-in image (`whoami`) runs with any tag: the catalog lists it as :latest.
+  const { repository, digest } = parseImageRef(ref);
+  const builtin = digest === undefined ? ctx.control.listImages().find((i) => i.BuiltIn && parseImageRef(i.Name).repository === repository) : undefined;
+  if (builtin) return { name: ref, created: builtin.CreatedAt, cmd: builtin.Cmd, entrypoint: [], env: builtin.Env ?? [], dir: builtin.Cwd ?? '' };
   throw new SwarmletError('not_found', `No such image: ${ref}`);
 }
 

@@ -4,21 +4,25 @@ import { readJsonBody, requireObject } from './read-body.js';
 import { sendEmpty, sendJson } from './reply.js';
 import type { Route } from './router.js';
 
-type ImageInput = { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] };
+type ImageInput = { Name: string; Cmd?: string[]; Entrypoint?: string[]; Cwd?: string; Env?: string[] };
 
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
-/** Validates `{Name, Cmd, Cwd?, Env?}` for POST /swarmlet/v1/images. */
+/** Validates `{Name, Cmd?, Entrypoint?, Cwd?, Env?}` for POST /swarmlet/v1/images (an empty argument is valid). */
 export function parseImageInput(body: unknown): ImageInput {
   const b = requireObject(body, 'Image');
-  const { Name, Cmd, Cwd, Env } = b;
+  const { Name, Cmd, Entrypoint, Cwd, Env } = b;
   if (typeof Name !== 'string' || Name.trim() === '') throw invalid('Image.Name must be a non-empty string', 'Name');
-  if (!isStringArray(Cmd) || Cmd.length === 0) throw invalid('Image.Cmd must be a non-empty array of strings', 'Cmd');
+  if (Cmd !== undefined && !isStringArray(Cmd)) throw invalid('Image.Cmd must be an array of strings', 'Cmd');
+  if (Entrypoint !== undefined && !isStringArray(Entrypoint)) throw invalid('Image.Entrypoint must be an array of strings', 'Entrypoint');
+  if (![...(Entrypoint ?? []), ...(Cmd ?? [])][0]) throw invalid('Image.Cmd or Image.Entrypoint must name the program to run', Entrypoint ? 'Entrypoint' : 'Cmd');
   if (Cwd !== undefined && typeof Cwd !== 'string') throw invalid('Image.Cwd must be a string', 'Cwd');
   if (Env !== undefined && !isStringArray(Env)) throw invalid('Image.Env must be an array of strings', 'Env');
-  const out: ImageInput = { Name, Cmd };
+  const out: ImageInput = { Name };
+  if (Cmd !== undefined) out.Cmd = Cmd;
+  if (Entrypoint !== undefined) out.Entrypoint = Entrypoint;
   if (Cwd !== undefined) out.Cwd = Cwd;
   if (Env !== undefined) out.Env = Env;
   return out;

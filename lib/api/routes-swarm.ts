@@ -1,5 +1,5 @@
 import { SwarmletError } from '../errors.js';
-import { NOT_A_MANAGER, type SwarmState } from '../manager/swarm-state.js';
+import { NOT_A_MANAGER, type SwarmState } from './swarm-state.js';
 import type { ApiContext } from './context.js';
 import { boolValue, parseObjectVersion } from './query.js';
 import { readJsonBody } from './read-body.js';

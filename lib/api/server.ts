@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
-import type { SwarmState } from '../manager/swarm-state.js';
+import { NOT_A_MANAGER, type SwarmState } from './swarm-state.js';
 import type { Authorizer } from './client-auth.js';
 import type { ApiContext } from './context.js';
 import type { TlsServerOptions } from './listen-security.js';
@@ -108,6 +108,8 @@ async function handle(
       res.setHeader('Allow', match.allow.join(', '));
       return sendError(res, 405, `method ${method} not allowed on ${path}`);
     }
+    // After `swarm leave --force` the swarm objects are gone until `swarm init`, as on a Docker node.
+    if (base.swarm && !base.swarm.isActive() && /^\/(services|tasks|nodes)(\/|$)/.test(path)) return sendError(res, 503, NOT_A_MANAGER);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     await match.handler({ ...base, req, res, params: match.params.map(decodeParam), query, apiVersion: version });
   } catch (e) {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { ClusterInfo } from '../manager/control.js';
-import type { SwarmState } from '../manager/swarm-state.js';
+import type { SwarmState } from './swarm-state.js';
 
 export const API_VERSION = '1.41';
 export const MIN_API_VERSION = '1.24';

@@ -36,7 +36,7 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
-export interface NewImage { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] }
+export interface NewImage { Name: string; Cmd?: string[]; Entrypoint?: string[]; Cwd?: string; Env?: string[] }
 
 /** /secrets or /configs: Data is base64 in create; a secret's is never returned. */
 export interface ObjectApi<T, S> {

@@ -3,6 +3,7 @@ import { SwarmletError } from '../errors.js';
 import type { LogQuery } from '../agent/task-driver.js';
 import type { Control, Filters, LogEntry } from '../manager/control.js';
 import type { ServiceOptions } from '../model/service-options.js';
+import { imageFromOptions, type ImageInput, type ImageOptions } from '../model/image-options.js';
 import { applyUpdateOptions, specFromOptions, type ServiceUpdateOptions } from '../model/spec-from-options.js';
 import type { Image, Node, NodeAvailability, Service, Task } from '../model/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
@@ -52,7 +53,8 @@ export class ClusterClient {
   async tasks(filters?: Filters): Promise<Task[]> { return this.ctl.listTasks(filters); }
   async nodes(filters?: Filters): Promise<Node[]> { return this.ctl.listNodes(filters); }
   async images(): Promise<Image[]> { return this.ctl.listImages(); }
-  async addImage(image: { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] }): Promise<Image> { return this.ctl.addImage(image); }
+  /** `{ name, cmd, entrypoint?, cwd?, env? }` as `swarmlet image add`'s flags (`{ Name, Cmd }` as the API still works). */
+  async addImage(image: ImageOptions | ImageInput): Promise<Image> { return this.ctl.addImage(imageFromOptions(image)); }
   async removeImage(name: string): Promise<void> { this.ctl.removeImage(name); }
   logs(ref: string, query: LogQuery = {}): AsyncIterable<LogEntry> {
     try { this.ctl.getService(ref); return this.ctl.serviceLogs(ref, query); } catch { return this.ctl.taskLogs(ref, query); }

@@ -7,7 +7,7 @@ import { Agent } from '../agent/agent.js';
 import { createLocalLink } from '../dispatcher/local-link.js';
 import type { TaskDriver } from '../agent/task-driver.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
-import { SwarmState } from '../manager/swarm-state.js';
+import { SwarmState } from '../api/swarm-state.js';
 import { eraseSwarmState } from './erase-swarm-state.js';
 import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
 import { createControl } from '../manager/create-control.js';

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import { ndjsonLines } from '../ndjson-lines.js';
 import { LogsUnavailable } from '../manager/incomplete-logs.js';
-import type { LogRequest } from '../protocol/session.js';
+import { LogUploadLineSchema, type LogRequest } from '../protocol/session.js';
 
 interface Pending {
   nodeId: string;
@@ -114,14 +114,12 @@ export class LogRequests {
   }
 }
 
+/** A line of the upload, or undefined for a torn or malformed one (skipped). */
 function parseLine(line: string): LogLine | undefined {
   try {
-    const l = JSON.parse(line) as Partial<LogLine>;
-    if ((l.stream === 'stdout' || l.stream === 'stderr') && typeof l.time === 'number' && typeof l.text === 'string') {
-      return { stream: l.stream, time: l.time, text: l.text };
-    }
+    const l = LogUploadLineSchema.safeParse(JSON.parse(line));
+    return l.success ? l.data : undefined;
   } catch {
-    // a torn line: skipped
+    return undefined;
   }
-  return undefined;
 }

@@ -7,10 +7,14 @@ import { imageRef } from './builtin-images.js';
 /** Docker's default `--stop-grace-period`. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 
-/** The command line: ContainerSpec.Command replaces the image's Cmd; ContainerSpec.Args are appended. */
+/**
+ * The command line as Docker builds it: ContainerSpec.Command replaces the image's Entrypoint and
+ * ContainerSpec.Args its Cmd; a Command without Args runs without the image's Cmd (as `--entrypoint`).
+ */
 export function taskArgv(spec: ContainerSpec, image: Image): string[] {
-  const cmd = spec.Command && spec.Command.length > 0 ? spec.Command : image.Cmd;
-  const argv = [...cmd, ...(spec.Args ?? [])];
+  const command = spec.Command && spec.Command.length > 0 ? spec.Command : undefined;
+  const args = spec.Args && spec.Args.length > 0 ? spec.Args : undefined;
+  const argv = [...(command ?? image.Entrypoint ?? []), ...(args ?? (command ? [] : image.Cmd))];
   if (!argv[0]) throw invalid(`image ${image.Name} has no command to run`, 'TaskTemplate.ContainerSpec.Command');
   return argv;
 }

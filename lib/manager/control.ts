@@ -58,6 +58,6 @@ export interface Control extends Partial<SecretControls> {
   taskLogs(ref: string, query: LogQuery): AsyncIterable<LogEntry>;
 
   listImages(): Image[];
-  addImage(image: { Name: string; Cmd: string[]; Cwd?: string; Env?: string[] }): Image;
+  addImage(image: { Name: string; Cmd?: string[]; Entrypoint?: string[]; Cwd?: string; Env?: string[] }): Image;
   removeImage(name: string): void;
 }

@@ -16,7 +16,7 @@ export function listImages(tx: ReadTx, now: number): Image[] {
   return [...(builtin ? [builtin] : []), ...own].sort((a, b) => a.Name.localeCompare(b.Name));
 }
 
-export interface ImageInput { Name: unknown; Cmd: unknown; Cwd?: unknown; Env?: unknown }
+export interface ImageInput { Name: unknown; Cmd?: unknown; Entrypoint?: unknown; Cwd?: unknown; Env?: unknown }
 
 export function addImage(tx: WriteTx, input: ImageInput, now: number): Image {
   if (typeof input.Name !== 'string' || input.Name.trim() === '' || /\s/.test(input.Name)) {
@@ -24,14 +24,18 @@ export function addImage(tx: WriteTx, input: ImageInput, now: number): Image {
   }
   const name = imageRef(input.Name);
   if (builtinImage(name, '')) throw new SwarmletError('conflict', `image ${name} is built in and cannot be replaced`, 'Name');
-  if (!Array.isArray(input.Cmd) || input.Cmd.length === 0 || !input.Cmd.every((c) => typeof c === 'string' && c !== '')) {
-    throw invalid('invalid image: Cmd must be a non-empty array of strings (e.g. ["node", "server.js"])', 'Cmd');
-  }
+  // An empty argument is an argument (`redis-server --save ""`); only the program itself must be named.
+  const isArgv = (v: unknown): v is string[] => Array.isArray(v) && v.every((c) => typeof c === 'string');
+  if (input.Cmd !== undefined && !isArgv(input.Cmd)) throw invalid('invalid image: Cmd must be an array of strings (e.g. ["node", "server.js"])', 'Cmd');
+  if (input.Entrypoint !== undefined && !isArgv(input.Entrypoint)) throw invalid('invalid image: Entrypoint must be an array of strings (e.g. ["node"])', 'Entrypoint');
+  const program = [...((input.Entrypoint as string[] | undefined) ?? []), ...((input.Cmd as string[] | undefined) ?? [])][0];
+  if (!program) throw invalid('invalid image: Cmd or Entrypoint must name the program to run (e.g. ["node", "server.js"])', input.Entrypoint ? 'Entrypoint' : 'Cmd');
   if (input.Cwd !== undefined && typeof input.Cwd !== 'string') throw invalid('invalid image: Cwd must be a string', 'Cwd');
   if (input.Env !== undefined && (!Array.isArray(input.Env) || !input.Env.every((e) => typeof e === 'string' && /^[^=\s]+=/.test(e)))) {
     throw invalid('invalid image: Env must be an array of KEY=VALUE strings', 'Env');
   }
-  const image: Image = { Name: name, Cmd: input.Cmd as string[], CreatedAt: isoTime(now) };
+  const image: Image = { Name: name, Cmd: (input.Cmd as string[] | undefined) ?? [], CreatedAt: isoTime(now) };
+  if (Array.isArray(input.Entrypoint) && input.Entrypoint.length > 0) image.Entrypoint = input.Entrypoint as string[];
   if (typeof input.Cwd === 'string') image.Cwd = input.Cwd;
   if (Array.isArray(input.Env)) image.Env = input.Env as string[];
   return tx.putImage(image);

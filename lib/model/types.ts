@@ -195,7 +195,9 @@ export interface Node {
 /** swarmlet image catalog entry (process driver): a name:tag mapped to a command line. */
 export interface Image {
   Name: string;          // "whoami:1" (always with a tag)
-  Cmd: string[];         // argv, e.g. ["node", "server.js"]
+  Cmd: string[];         // argv, e.g. ["node", "server.js"]; replaced by ContainerSpec.Args
+  /** Run before Cmd (Docker's ENTRYPOINT); replaced by ContainerSpec.Command. */
+  Entrypoint?: string[];
   Cwd?: string;
   Env?: string[];
   BuiltIn?: boolean;

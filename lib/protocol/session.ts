@@ -40,6 +40,13 @@ export const LogRequestSchema = z.object({
   Since: z.number().optional(),
 }) satisfies z.ZodType<LogRequest>;
 
+/** One NDJSON line of a node's log upload (`POST /swarmlet/v1/nodes/{id}/logs/{request}`). */
+export const LogUploadLineSchema = z.object({
+  stream: z.enum(['stdout', 'stderr']),
+  time: z.number(),
+  text: z.string(),
+});
+
 export const SessionMessageSchema = z.object({ LogRequest: LogRequestSchema }) satisfies z.ZodType<SessionMessage>;
 
 /**

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { Samples, summarize, type LatencySummary } from './latency.js';
+import { TimelineRecorder, type Timeline } from './timeline.js';
 
 export interface LoadConfig {
   url: string;
@@ -57,6 +58,8 @@ export interface LoadReport {
   firstSeen: Record<string, number>;
   /** Epoch ms of the first 100 failed requests. */
   errorTimes: number[];
+  /** Rate, errors and p50/p99 over time (250 ms buckets by completion time): the charts. */
+  timeline: Timeline;
 }
 
 interface PhaseState { name: string; sent: number; ok: number; non2xx: number; errors: number; skipped: number; latencies: Samples; samples: string[]; startedAt: number }
@@ -75,6 +78,7 @@ export class LoadRun {
   private readonly byTask = new Map<string, number>();
   private readonly firstSeen = new Map<string, number>();
   private readonly errorTimes: number[] = [];
+  private readonly timeline = new TimelineRecorder(Date.now());
   private wake: (() => void) | undefined;
   readonly done: Promise<LoadReport>;
 
@@ -151,7 +155,9 @@ export class LoadRun {
     return this.pool.request({ path: this.path, method: 'GET', headers })
       .then(async (res) => {
         const body = await res.body.text();
-        p.latencies.push(performance.now() - scheduledAt);
+        const latency = performance.now() - scheduledAt;
+        p.latencies.push(latency);
+        this.timeline.record(Date.now(), latency, res.statusCode >= 200 && res.statusCode < 300);
         if (res.statusCode >= 200 && res.statusCode < 300) {
           p.ok++;
           if (this.cfg.whoami) this.noteTask(body);
@@ -160,7 +166,9 @@ export class LoadRun {
           this.noteError(p, `${res.statusCode} ${body.slice(0, 100)}`);
         }
       }, (e: Error & { code?: string }) => {
-        p.latencies.push(performance.now() - scheduledAt);
+        const latency = performance.now() - scheduledAt;
+        p.latencies.push(latency);
+        this.timeline.record(Date.now(), latency, false);
         p.errors++;
         this.noteError(p, `${e.code ?? ''} ${e.message}`);
       })
@@ -194,6 +202,7 @@ export class LoadRun {
       mode: this.cfg.mode, rate: this.cfg.rate ?? 0, connections: this.cfg.connections, seconds,
       completed: this.completed, rps: this.completed / seconds, phases,
       byTask: Object.fromEntries(this.byTask), firstSeen: Object.fromEntries(this.firstSeen), errorTimes: this.errorTimes,
+      timeline: this.timeline.finish(),
     };
   }
 }

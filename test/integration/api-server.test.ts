@@ -335,7 +335,9 @@ t.test('images: list, add, validate, remove (names with : and /)', async (t) => 
   t.match(a.json(), { Name: 'ghcr.io/org/app:2', Cmd: ['node', 'app.js'], Cwd: '/srv', Env: ['A=1'] });
   const bad = await call(h, 'POST', '/swarmlet/v1/images', { Name: 'x', Cmd: 'node app.js' });
   t.equal(bad.status, 400);
-  t.equal(bad.json().message, 'Image.Cmd must be a non-empty array of strings');
+  t.equal(bad.json().message, 'Image.Cmd must be an array of strings');
+  const empty = await call(h, 'POST', '/swarmlet/v1/images', { Name: 'x', Cmd: [''] });
+  t.equal(empty.json().message, 'Image.Cmd or Image.Entrypoint must name the program to run');
   const d = await call(h, 'DELETE', '/v1.41/swarmlet/v1/images/ghcr.io%2Forg%2Fapp%3A2');
   t.equal(d.status, 200);
   t.same(h.control.callsOf('removeImage')[0]!.args, ['ghcr.io/org/app:2']);

@@ -59,8 +59,9 @@ t.test('create flags → ServiceOptions (only given flags; IMAGE COMMAND ARGS)',
   t.same(opts, {
     name: 'web', replicas: 3, publish: ['9000:8080'], env: ['A=1'], labels: ['a=b'], containerLabels: ['c=d'], constraints: ['node.role==worker'],
     updateParallelism: 2, updateDelay: '3s', rollbackFailureAction: 'continue', noHealthcheck: true,
-    image: 'whoami:1', command: ['node'], args: ['-e', 'x'],
+    image: 'whoami:1', args: ['node', '-e', 'x'],
   });
+  t.same(createOptionsFromFlags({ entrypoint: ['sh', '-c'] }, 'i:1', 'echo hi', []), { image: 'i:1', command: ['sh', '-c'], args: ['echo hi'] }, 'as docker: --entrypoint is Command, COMMAND ARGS are Args');
   t.same(createOptionsFromFlags({ healthcheck: true }, 'i:1', undefined, []), { image: 'i:1' });
 });
 

@@ -75,3 +75,14 @@ t.test('a late fetch never rolls a task back; removed services take their tasks'
   t.equal(s.tasks.size, 0);
   t.equal(s.nodeName('n1'), 'node-1');
 });
+
+t.test('a fetch issued before an event never undoes what the event said', async (t) => {
+  const s = new ClusterState();
+  s.replaceAll([node], [svc()], [task('a', { Version: { Index: 12 }, Status: { State: 'starting' } })]);
+  const mark = s.eventMark(); // a fetch goes out
+  s.applyEvent({ Type: 'task', Action: 'update', Actor: { ID: 'a', Attributes: { 'state.old': 'starting', 'state.new': 'running' } } });
+  s.upsertTasks([task('a', { Version: { Index: 12 }, Status: { State: 'starting' } })], mark); // its answer predates the event
+  t.equal(s.tasks.get('a')!.Status.State, 'running', 'the stale answer is dropped');
+  s.upsertTasks([task('a', { Version: { Index: 13 }, Status: { State: 'running' } })], s.eventMark());
+  t.equal(s.tasks.get('a')!.Version!.Index, 13, 'the fetch the event asked for is taken');
+});

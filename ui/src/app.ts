@@ -87,13 +87,14 @@ async function fetchWanted(): Promise<void> {
   wanted.tasks.clear();
   wanted.services = false;
   wanted.nodes = false;
+  const mark = state.eventMark();
   try {
     const jobs: Array<Promise<void>> = [];
     if (doServices) jobs.push(api.get<Service[]>('/services').then((s) => state.setServices(s)));
     if (doNodes) jobs.push(api.get<Node[]>('/nodes').then((n) => state.setNodes(n)));
     for (let i = 0; i < ids.length; i += ID_BATCH) {
       const filters = encodeURIComponent(JSON.stringify({ id: ids.slice(i, i + ID_BATCH) }));
-      jobs.push(api.get<Task[]>(`/tasks?filters=${filters}`).then((t) => state.upsertTasks(t)));
+      jobs.push(api.get<Task[]>(`/tasks?filters=${filters}`).then((t) => state.upsertTasks(t, mark)));
     }
     stats.fetches += jobs.length;
     await Promise.all(jobs);

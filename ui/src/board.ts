@@ -14,7 +14,7 @@ interface Column { root: HTMLElement; head: HTMLElement; cards: HTMLElement; sig
 
 export class Board {
   private readonly columns = new Map<string, Column>();
-  private readonly cards = new Map<string, HTMLElement>();
+  private readonly cards = new Map<string, Card>();
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -35,7 +35,7 @@ export class Board {
       if (!list) byColumn.set(col, (list = []));
       list.push({ key: `${svc.Spec.Name}\u0000${String(t.Slot ?? 0).padStart(6, '0')}\u0000${t.DesiredState === 'running' ? 0 : 1}\u0000${t.ID}`, card });
     }
-    for (const [id, card] of this.cards) if (!seen.has(id)) { card.remove(); this.cards.delete(id); }
+    for (const [id, card] of this.cards) if (!seen.has(id)) { card.root.remove(); this.cards.delete(id); }
     const columns: HTMLElement[] = [];
     for (const n of nodes) columns.push(this.column(n.ID, n, byColumn.get(n.ID) ?? []).root);
     const pending = byColumn.get(PENDING) ?? [];
@@ -63,33 +63,50 @@ export class Board {
   }
 
   private card(t: Task, service: string, name: string, hue: number, nowMs: number): HTMLElement {
+    let c = this.cards.get(t.ID);
+    if (!c) {
+      c = newCard(t.ID);
+      this.cards.set(t.ID, c);
+    }
     const tag = imageTag(t.Spec?.ContainerSpec?.Image);
     const health = t.Status.Health ?? '';
-    const sig = `${hue}|${name}|${tag}|${t.Status.State}|${t.DesiredState}|${health}|${age(t.CreatedAt, nowMs)}|${t.Status.Err ?? ''}`;
-    let card = this.cards.get(t.ID);
-    if (!card) {
-      card = el('article', { class: 'card', 'data-id': t.ID });
-      this.cards.set(t.ID, card);
+    const state = t.DesiredState !== 'running' && t.Status.State === 'running' ? 'stopping' : t.Status.State;
+    const sig = `${hue}|${name}|${tag}|${t.Status.State}|${t.DesiredState}|${health}|${t.Status.Err ?? ''}`;
+    if (c.sig !== sig) {
+      c.sig = sig;
+      const d = c.root.dataset;
+      c.root.style.setProperty('--hue', String(hue));
+      d.service = service;
+      d.task = name;
+      d.tag = tag;
+      d.state = t.Status.State;
+      d.desired = t.DesiredState;
+      c.root.title = `${name} (${t.ID})\n${t.Spec?.ContainerSpec?.Image ?? ''}\n${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}`;
+      c.name.textContent = name;
+      c.tag.textContent = tag;
+      c.state.textContent = state;
+      c.health.textContent = health;
+      c.health.className = `health ${health}`;
+      c.health.hidden = health === '';
+      c.logs.dataset.name = name;
+      c.logs.title = `logs of ${name}`;
     }
-    if (card.dataset.sig === sig) return card;
-    card.dataset.sig = sig;
-    card.style.setProperty('--hue', String(hue));
-    card.dataset.service = service;
-    card.dataset.task = name;
-    card.dataset.tag = tag;
-    card.dataset.state = t.Status.State;
-    card.dataset.desired = t.DesiredState;
-    card.title = `${name} (${t.ID})\n${t.Spec?.ContainerSpec?.Image ?? ''}\n${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}`;
-    card.replaceChildren(
-      el('div', { class: 'name' }, el('span', {}, name), el('span', { class: 'tag' }, tag)),
-      el('div', { class: 'meta' },
-        el('span', { class: 'state' }, t.DesiredState !== 'running' && t.Status.State === 'running' ? 'stopping' : t.Status.State),
-        ...(health ? [el('span', { class: `health ${health}` }, health)] : []),
-        el('span', { class: 'age' }, age(t.CreatedAt, nowMs))),
-      el('button', { class: 'link', 'data-action': 'task-logs', 'data-id': t.ID, 'data-name': name, title: `logs of ${name}` }, 'logs'),
-    );
-    return card;
+    const a = age(t.CreatedAt, nowMs);
+    if (c.age.textContent !== a) c.age.textContent = a;
+    return c.root;
   }
+}
+
+interface Card { root: HTMLElement; name: HTMLElement; tag: HTMLElement; state: HTMLElement; health: HTMLElement; age: HTMLElement; logs: HTMLElement; sig: string }
+
+function newCard(id: string): Card {
+  const c: Card = {
+    root: el('article', { class: 'card', 'data-id': id }),
+    name: el('span'), tag: el('span', { class: 'tag' }), state: el('span', { class: 'state' }), health: el('span', { class: 'health' }), age: el('span', { class: 'age' }),
+    logs: el('button', { class: 'link', 'data-action': 'task-logs', 'data-id': id }, 'logs'), sig: '',
+  };
+  c.root.append(el('div', { class: 'name' }, c.name, c.tag), el('div', { class: 'meta' }, c.state, c.health, c.age), c.logs);
+  return c;
 }
 
 function fillHead(c: Column, node: Node | undefined, count: number): void {

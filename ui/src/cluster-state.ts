@@ -24,6 +24,7 @@ export class ClusterState {
   replaceAll(nodes: Node[], services: Service[], tasks: Task[]): void {
     this.setNodes(nodes);
     this.setServices(services);
+    this.lastEvent.clear();
     this.tasks.clear();
     for (const t of tasks) this.tasks.set(t.ID, t);
   }
@@ -36,13 +37,32 @@ export class ClusterState {
   setServices(services: Service[]): void {
     this.services.clear();
     for (const s of services) this.services.set(s.ID, s);
-    for (const [id, t] of this.tasks) if (!this.services.has(t.ServiceID)) this.tasks.delete(id);
+    for (const [id, t] of this.tasks) {
+      if (!this.services.has(t.ServiceID)) {
+        this.tasks.delete(id);
+        this.lastEvent.delete(id);
+      }
+    }
   }
 
-  upsertTasks(tasks: Task[]): void {
+  private eventSeq = 0;
+  /** Per task, the sequence number of the last event applied to it. */
+  private readonly lastEvent = new Map<string, number>();
+
+  /** The current event sequence number: take it before a fetch, pass it to upsertTasks. */
+  eventMark(): number {
+    return this.eventSeq;
+  }
+
+  /**
+   * Tasks fetched when the event sequence was at `mark`. A task with an event applied since is
+   * skipped: the answer may predate that event (the fetch that event asked for brings it), and a
+   * task older than the one held (by Version) never replaces it.
+   */
+  upsertTasks(tasks: Task[], mark = Infinity): void {
     for (const t of tasks) {
+      if ((this.lastEvent.get(t.ID) ?? 0) > mark) continue;
       const known = this.tasks.get(t.ID);
-      // A fetch answered after a newer one (or an event) must not roll a task back.
       if (known?.Version && t.Version && known.Version.Index > t.Version.Index) continue;
       this.tasks.set(t.ID, t);
     }
@@ -55,6 +75,7 @@ export class ClusterState {
     if (e.Type === 'service') effect.services = true;
     else if (e.Type === 'node') effect.nodes = true;
     else if (e.Type === 'task') {
+      this.lastEvent.set(e.Actor.ID, ++this.eventSeq);
       if (e.Action === 'remove') {
         this.tasks.delete(e.Actor.ID);
         return effect;
