@@ -111,17 +111,23 @@ const NOUNS = ['turing', 'lovelace', 'hopper', 'knuth', 'ritchie', 'thompson', '
 /** Like docker: a service created without a name gets a random `adjective_scientist` one. */
 function withGeneratedName(input: unknown, tx: WriteTx, ids: IdGenerator): unknown {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
-  const spec = input as { Name?: unknown };
-  if (spec.Name !== undefined && spec.Name !== '') return input;
+  const spec = input as Record<string, unknown>;
+  // Member names match case-insensitively, as the daemon decodes them (`{"name": "web"}` is a name).
+  const key = Object.keys(spec).filter((k) => k.toLowerCase() === 'name').pop();
+  if (key !== undefined && spec[key] !== undefined && spec[key] !== null && spec[key] !== '') return input;
   const taken = new Set(tx.listServices().map((s) => s.Spec.Name));
   for (;;) {
     const id = ids.next();
     const pick = (list: string[], at: number) => list[parseInt(id.slice(at, at + 2), 36) % list.length]!;
     const name = `${pick(ADJECTIVES, 0)}_${pick(NOUNS, 2)}`;
-    if (!taken.has(name)) return { ...spec, Name: name };
+    if (!taken.has(name)) return { ...withoutName(spec), Name: name };
     taken.add(name);
-    if (taken.size > ADJECTIVES.length * NOUNS.length + tx.listServices().length) return { ...spec, Name: `service_${id.slice(0, 8)}` };
+    if (taken.size > ADJECTIVES.length * NOUNS.length + tx.listServices().length) return { ...withoutName(spec), Name: `service_${id.slice(0, 8)}` };
   }
+}
+
+function withoutName(spec: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(spec).filter(([k]) => k.toLowerCase() !== 'name'));
 }
 
 export function checkVersion(version: number): void {
