@@ -87,7 +87,14 @@ export interface PortConfig {
   TargetPort: number;
   PublishedPort?: number;
   PublishMode?: PublishMode;
+  /**
+   * swarmlet's: how the routing mesh treats a TCP port's connections: `http` (layer 7) or `tcp`
+   * (layer 4). Absent: told apart by their first bytes. The label `swarmlet.port.<published>` says the same.
+   */
+  AppProtocol?: AppProtocol;
 }
+
+export type AppProtocol = 'http' | 'tcp';
 
 export interface EndpointSpec { Mode?: 'vip' | 'dnsrr'; Ports?: PortConfig[] }
 
