@@ -52,6 +52,8 @@ class UdpPort {
     let flow = this.flows.lookup(client, now);
     if (flow !== undefined && !this.usable(flow.ep, now)) { this.close(flow); this.flows.remove(client); flow = undefined; }
     if (flow === undefined) {
+      const expired = this.flows.remove(client);
+      if (expired !== undefined) this.close(expired);
       flow = this.open(client, rinfo, now);
       if (flow === undefined) { m.udpDropped++; return; }
     }
