@@ -4,8 +4,18 @@ import type { Image, Task } from '../model/types.js';
 import { nonNegInt, port } from './fields.js';
 import { checkWire, type WireCheck } from './wire-error.js';
 
-/** What an agent needs of a task's service: its name (`<service>.<slot>`) and the first target port it publishes. */
-export interface ServiceInfo { name: string; targetPort?: number }
+/**
+ * What an agent needs of a task's service: its name (`<service>.<slot>`) and the first port it
+ * publishes: target, protocol (absent: tcp), the host port when published in host mode, and
+ * whether every port is UDP (readiness is then not a TCP connect).
+ */
+export interface ServiceInfo {
+  name: string;
+  targetPort?: number;
+  protocol?: 'tcp' | 'udp' | 'sctp';
+  hostPort?: number;
+  udpOnly?: boolean;
+}
 
 /** Secret or config content as the session carries it (base64). */
 export interface ContentPayload { ID: string; Data: string }
@@ -69,7 +79,10 @@ const ContentPayloadSchema = z.object({ ID: z.string().min(1), Data: z.base64() 
 
 export const AssignmentsSchema = z.object({
   Tasks: z.array(AssignedTaskSchema),
-  Services: z.record(z.string(), z.object({ name: z.string(), targetPort: port().optional() })),
+  Services: z.record(z.string(), z.object({
+    name: z.string(), targetPort: port().optional(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(),
+    hostPort: port().optional(), udpOnly: z.boolean().optional(),
+  })),
   Images: z.array(ImageSchema),
   Secrets: z.array(ContentPayloadSchema).optional(),
   Configs: z.array(ContentPayloadSchema).optional(),

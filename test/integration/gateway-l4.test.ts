@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import https from 'node:https';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createGateway } from '../../gateway/index.js';
 import { FakeEndpointSource, endpoint } from '../fixtures/fake-endpoint-source.js';
 import { makeTestCerts, opensslAvailable } from '../fixtures/tls-certs.js';
@@ -54,7 +54,7 @@ function exchange(port: number, data: string | undefined, until: RegExp, opts: {
   });
 }
 
-async function startGateway(t: Tap.Test, routes: ServiceRoute[], over: Record<string, unknown> = {}) {
+async function startGateway(t: Test, routes: ServiceRoute[], over: Record<string, unknown> = {}) {
   const source = new FakeEndpointSource(routes);
   const gw = createGateway({ id: 'node-1', nodeId: 'node-1', hostname: 'node-1', addr: GW, source, processMetrics: false, ...over });
   await gw.start();
