@@ -54,7 +54,7 @@ export interface GatewayOptions {
   processMetrics?: boolean;
   /** Listen as a node:cluster worker sharing the primary's sockets (see createGatewayWorkers). Default false. */
   sharedListeners?: boolean;
-  /** Wait for a client's first bytes on a TCP port without an app protocol before connecting it at layer 4 (server-first protocols). Default 150 ms. */
+  /** Wait for a client's first bytes on a TCP port without an app protocol before connecting it at layer 4 (server-first protocols). Default 200 ms. */
   sniffTimeoutMs?: number;
   /** Close a layer-4 TCP connection after this long without a byte either way. Default one hour; 0: never. */
   l4IdleTimeoutMs?: number;

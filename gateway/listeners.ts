@@ -20,7 +20,7 @@ import type { ListenerState } from './proxy-request.js';
 import { MAX_SNIFF_BYTES, sniffProtocol, type PortMode } from './sniff-protocol.js';
 
 /** Default wait for a client's first bytes before a connection counts as a server-first protocol. */
-export const DEFAULT_SNIFF_TIMEOUT_MS = 150;
+export const DEFAULT_SNIFF_TIMEOUT_MS = 200;
 
 export interface ListenerHandlers {
   request(port: number, listener: ListenerState, req: IncomingMessage, res: ServerResponse): void;
@@ -47,7 +47,7 @@ export interface ListenersOptions {
    * its connections to every worker listening on the port. Default false (this process binds).
    */
   shared?: boolean;
-  /** Wait for a client's first bytes on an `auto` port before treating it as a server-first protocol. Default 150 ms. */
+  /** Wait for a client's first bytes on an `auto` port before treating it as a server-first protocol. Default 200 ms. */
   sniffTimeoutMs?: number;
   /** Open layer-4 connections, closed after the close grace when their port closes. */
   l4Connections?: ReadonlySet<Socket>;
@@ -163,10 +163,12 @@ export class Listeners {
     if (l.mode === 'tcp') { this.opts.handlers.tcp(l.port, socket, EMPTY); return; }
     const chunks: Buffer[] = [];
     let size = 0;
+    let decided = false;
     const decide = (final: boolean): void => {
       const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const kind = sniffProtocol(head, final);
       if (kind === 'more') return;
+      decided = true;
       timer.cancel();
       socket.off('data', onData);
       socket.off('end', onEnd);
@@ -183,7 +185,10 @@ export class Listeners {
     const onData = (chunk: Buffer): void => { chunks.push(chunk); size += chunk.length; decide(size >= MAX_SNIFF_BYTES); };
     const onEnd = (): void => decide(true);
     const onError = (): void => { timer.cancel(); socket.destroy(); };
-    const timer = this.opts.clock.setTimeout(() => { if (!socket.destroyed) decide(true); }, this.opts.sniffTimeoutMs ?? DEFAULT_SNIFF_TIMEOUT_MS);
+    // Timers run before the event loop polls for I/O: after a stall, bytes that arrived in time are
+    // still unread when the timer fires. Deciding only after one more poll (setImmediate) reads them
+    // first, so a busy gateway never takes an HTTP client for a server-first protocol.
+    const timer = this.opts.clock.setTimeout(() => setImmediate(() => { if (!socket.destroyed && !decided) decide(true); }), this.opts.sniffTimeoutMs ?? DEFAULT_SNIFF_TIMEOUT_MS);
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('error', onError);
