@@ -14,8 +14,8 @@ import { FakeEndpointSource, endpoint } from '../fixtures/fake-endpoint-source.j
 import { makeTestCerts, opensslAvailable } from '../fixtures/tls-certs.js';
 import type { ServiceRoute } from '../../gateway/endpoint-table.js';
 
-const GW = '127.0.0.71';
-const UP = '127.0.0.72';
+const GW = '127.0.0.66';
+const UP = '127.0.0.67';
 let nextPort = 18710;
 
 function tcpRoute(name: string, published: number, endpoints: ServiceRoute['endpoints'], appProtocol?: 'http' | 'tcp'): ServiceRoute {
