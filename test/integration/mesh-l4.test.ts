@@ -8,12 +8,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { request } from 'undici';
-import { createCluster } from '../../lib/index.js';
+import { createCluster, type Cluster } from '../../lib/index.js';
 import { taskPorts } from '../../cmd/format/task-table.js';
 
-const ADDRS = ['127.0.0.61', '127.0.0.62', '127.0.0.63'];
+const ADDRS = ['127.0.0.141', '127.0.0.142', '127.0.0.143'];
 
 function has(cmd: string): boolean {
   try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
@@ -82,9 +82,7 @@ class PingClient {
   }
 }
 
-t.test('Redis through every node\'s published port, during a rolling update and a drain', { skip: has('redis-server') && has('redis-cli') ? false : 'redis-server / redis-cli not installed (apt-get install redis-server redis-tools)' }, async (t) => {
-  const cluster = await createCluster({ nodes: 3, addresses: ADDRS, gateway: { adminPort: false } });
-  t.teardown(() => cluster.close());
+async function redisTest(t: Test, cluster: Cluster): Promise<void> {
   await cluster.addImage({ Name: 'redis:7', Cmd: ['/bin/sh', '-c', 'exec redis-server --bind "$HOST" --port "$PORT" --save "" --appendonly no --protected-mode no'] });
   await cluster.createService({ name: 'redis', image: 'redis:7', replicas: 2, publish: ['16390:6379'], stopGracePeriod: '3s' });
   await cluster.waitForConvergence('redis', { timeoutMs: 30_000 });
@@ -112,7 +110,9 @@ t.test('Redis through every node\'s published port, during a rolling update and 
   t.same(clients.flatMap((c) => c.why), [], 'why commands failed');
   t.equal(total.failed, 0, `0 failed commands (${total.ok} answered, ${total.reconnects} reconnects after a task closed its connections)`);
   t.ok(total.reconnects >= 1, 'some clients were connected to a task that stopped');
-});
+  await cluster.updateNode(victim, { availability: 'active' });
+  await cluster.removeService('redis');
+}
 
 /** A server-first protocol (a banner on connect) that keeps its open connections after SIGTERM until they close or it is killed. */
 const BANNER_SERVER = `
@@ -127,9 +127,7 @@ server.listen(Number(process.env.PORT), process.env.HOST);
 process.on('SIGTERM', () => { server.close(); const i = setInterval(() => { if (open.size === 0) process.exit(0); }, 50); });
 `;
 
-t.test('a server-first protocol through every node; a drain leaves open connections the stop grace period', async (t) => {
-  const cluster = await createCluster({ nodes: 3, addresses: ADDRS, gateway: { adminPort: false } });
-  t.teardown(() => cluster.close());
+async function serverFirstTest(t: Test, cluster: Cluster): Promise<void> {
   await cluster.addImage({ Name: 'banner:1', Cmd: [process.execPath, '-e', BANNER_SERVER] });
   await cluster.createService({ name: 'banner', image: 'banner:1', replicas: 2, publish: ['16325:25'], stopGracePeriod: '2s' });
   await cluster.waitForConvergence('banner', { timeoutMs: 30_000 });
@@ -161,7 +159,9 @@ t.test('a server-first protocol through every node; a drain leaves open connecti
   const fresh = await connect(ADDRS[0]!);
   t.notMatch(fresh.banner, new RegExp(`^220 ${taskName.replace('.', '\\.')} `), 'a new connection goes to another task');
   fresh.s.destroy();
-});
+  await cluster.updateNode(task.NodeID, { availability: 'active' });
+  await cluster.removeService('banner');
+}
 
 const UDP_ECHO = `
 const dgram = require('node:dgram');
@@ -170,9 +170,7 @@ s.on('message', (m, r) => s.send(process.env.SWARMLET_TASK_NAME + ':' + m, r.por
 s.bind(Number(process.env.PORT), process.env.HOST);
 `;
 
-t.test('UDP through every node with per-client affinity; a UDP-only task is running without a TCP connect', async (t) => {
-  const cluster = await createCluster({ nodes: 3, addresses: ADDRS, gateway: { adminPort: false } });
-  t.teardown(() => cluster.close());
+async function udpTest(t: Test, cluster: Cluster): Promise<void> {
   await cluster.addImage({ Name: 'udpecho:1', Cmd: [process.execPath, '-e', UDP_ECHO] });
   await cluster.createService({ name: 'echo', image: 'udpecho:1', replicas: 3, publish: ['15353:53/udp'] });
   await cluster.waitForConvergence('echo', { timeoutMs: 30_000 });
@@ -191,11 +189,10 @@ t.test('UDP through every node with per-client affinity; a UDP-only task is runn
     t.match(task, /^echo\.\d$/);
     for (let i = 0; i < 5; i++) t.equal((await ask(addr, `q${i}`)).text, `${task}:q${i}`, `${addr}: the same client stays on ${task}`);
   }
-});
+  await cluster.removeService('echo');
+}
 
-t.test('host mode: 3 replicas on 3 nodes answer on their own node\'s address; a 4th stays pending with Swarm\'s reason', async (t) => {
-  const cluster = await createCluster({ nodes: 3, addresses: ADDRS, gateway: { adminPort: false } });
-  t.teardown(() => cluster.close());
+async function hostModeTest(t: Test, cluster: Cluster): Promise<void> {
   await cluster.createService({ name: 'hm', image: 'whoami', replicas: 3, publish: ['mode=host,published=18088,target=8080'] });
   await cluster.waitForConvergence('hm', { timeoutMs: 30_000 });
   const tasks = await cluster.tasks({ service: ['hm'], 'desired-state': ['running'] });
@@ -220,4 +217,14 @@ t.test('host mode: 3 replicas on 3 nodes answer on their own node\'s address; a 
   await new Promise((r) => setTimeout(r, 1_000));
   const again = (await cluster.tasks({ service: ['hm'], 'desired-state': ['running'] })).filter((x) => x.Status.State === 'running');
   t.equal(again.length, 3, 'still 3 running: never two on one node');
+}
+
+t.test('the routing mesh for every port, on 3 nodes', async (t) => {
+  const cluster = await createCluster({ nodes: 3, addresses: ADDRS, gateway: { adminPort: false } });
+  t.teardown(() => cluster.close());
+  const redis = has('redis-server') && has('redis-cli') ? false : 'redis-server / redis-cli not installed (apt-get install redis-server redis-tools)';
+  await t.test('Redis through every node\'s published port, during a rolling update and a drain', { skip: redis }, (t) => redisTest(t, cluster));
+  await t.test('a server-first protocol through every node; a drain leaves open connections the stop grace period', (t) => serverFirstTest(t, cluster));
+  await t.test('UDP through every node with per-client affinity; a UDP-only task is running without a TCP connect', (t) => udpTest(t, cluster));
+  await t.test('host mode: 3 replicas on 3 nodes answer on their own node\'s address; a 4th stays pending with Swarm\'s reason', (t) => hostModeTest(t, cluster));
 });
