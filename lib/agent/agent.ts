@@ -118,7 +118,7 @@ export class Agent {
       task: t, serviceName, taskName: taskDisplayName(serviceName, t),
       node: { id: this.o.nodeId, hostname: this.o.hostname, addr: this.o.addr },
       image: this.o.link.resolveImage(t.Spec.ContainerSpec.Image),
-      env: t.Spec.ContainerSpec.Env ?? [],
+      env: [...(this.o.link.taskEnv?.(t) ?? []), ...(t.Spec.ContainerSpec.Env ?? [])],
       ...(info?.targetPort !== undefined ? { targetPort: info.targetPort } : {}),
       ...(this.o.link.taskFiles ? { files: () => this.o.link.taskFiles!(t) } : {}),
       ...(info?.hostPort !== undefined ? { hostPort: info.hostPort } : {}),

@@ -1,6 +1,8 @@
 import type { EndpointTable, RouteEndpoint, ServiceRoute } from '../protocol/endpoint-table.js';
 import { stateRank } from '../model/task-state.js';
 import type { Node, PortConfig, Service, Task } from '../model/types.js';
+import { vipPorts } from '../networks/discovery-env.js';
+import { vipAddress } from '../networks/vip-allocation.js';
 
 /**
  * The routing table every gateway gets: for each service with ingress-published ports, the tasks
@@ -25,9 +27,10 @@ export function buildEndpointTable(services: Service[], tasks: Task[], nodes: No
     const ports = (s.Endpoint.Ports ?? [])
       .filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort)
       .map((p) => withAppProtocol({ published: p.PublishedPort!, target: p.TargetPort, protocol: p.Protocol ?? 'tcp' }, p, s.Spec.Labels));
-    if (ports.length === 0) continue;
+    const vips = (s.Endpoint.VirtualIPs ?? []).map((v) => ({ addr: vipAddress(v.Addr), ports: vipPorts(s) }));
+    if (ports.length === 0 && vips.length === 0) continue;
     const endpoints = (byService.get(s.ID) ?? []).sort((a, b) => a.slot - b.slot || a.nodeId.localeCompare(b.nodeId) || a.taskId.localeCompare(b.taskId));
-    routes.push({ serviceId: s.ID, name: s.Spec.Name, ports, endpoints });
+    routes.push({ serviceId: s.ID, name: s.Spec.Name, ports, endpoints, ...(vips.length > 0 ? { vips } : {}) });
   }
   routes.sort((a, b) => a.name.localeCompare(b.name));
   return { version, services: routes };

@@ -9,6 +9,8 @@ import { isLive } from '../orchestrator/slots.js';
 import type { WriteTx } from '../store/store.js';
 import { resolvePublishedPorts } from './published-ports.js';
 import { resolveServiceRefs } from '../secrets/service-refs.js';
+import { resolveServiceNetworks, virtualIpsFor } from '../networks/service-networks.js';
+import type { Network } from '../model/network-types.js';
 
 export interface ServiceOpsContext {
   now: number;
@@ -17,9 +19,10 @@ export interface ServiceOpsContext {
   checkImage: (tx: WriteTx, image: string) => void;
 }
 
-function endpointOf(spec: ServiceSpec, others: Service[], previous?: Service) {
+function endpointOf(spec: ServiceSpec, others: Service[], previous: Service | undefined, networks: Network[]) {
   const ports = resolvePublishedPorts(spec, others, previous?.Endpoint.Ports);
-  return { Spec: spec.EndpointSpec ?? { Mode: 'vip' as const }, ...(ports.length > 0 ? { Ports: ports } : {}) };
+  const vips = virtualIpsFor(spec, networks, others, previous?.Endpoint.VirtualIPs);
+  return { Spec: spec.EndpointSpec ?? { Mode: 'vip' as const }, ...(ports.length > 0 ? { Ports: ports } : {}), ...(vips.length > 0 ? { VirtualIPs: vips } : {}) };
 }
 
 export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsContext): Service {
@@ -29,10 +32,11 @@ export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsCont
   if (taken) throw new SwarmletError('conflict', `name conflicts with an existing object: service ${spec.Name} already exists`, 'Name');
   ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
   resolveServiceRefs(spec, tx);
+  resolveServiceNetworks(spec, tx.listNetworks());
   const ts = isoTime(ctx.now);
   const service: Service = {
     ID: ctx.ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
-    Spec: spec, Endpoint: endpointOf(spec, others), SpecVersion: { Index: 1 },
+    Spec: spec, Endpoint: endpointOf(spec, others, undefined, tx.listNetworks()), SpecVersion: { Index: 1 },
   };
   // swarmkit: a job starts at iteration 0; every update (rollback included) starts the next one.
   if (isJob(service)) service.JobStatus = { JobIteration: { Index: 0 }, LastExecution: ts };
@@ -51,7 +55,7 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     }
     const spec = current.PreviousSpec;
     return tx.putService({
-      ...current, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+      ...current, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current, tx.listNetworks()),
       SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + 1 },
       UpdateStatus: { State: 'rollback_started', StartedAt: ts, Message: 'manually requested rollback' },
     });
@@ -65,11 +69,12 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
   }
   resolveServiceRefs(spec, tx);
+  resolveServiceNetworks(spec, tx.listNetworks());
   const changed = taskTemplateChanged(current.Spec, spec);
   const { UpdateStatus: _old, ...rest } = current;
   void _old;
   return tx.putService({
-    ...rest, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+    ...rest, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current, tx.listNetworks()),
     SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + (changed ? 1 : 0) },
   });
 }

@@ -121,7 +121,7 @@ export interface Service {
   UpdatedAt: string;
   Spec: ServiceSpec;
   PreviousSpec?: ServiceSpec;
-  Endpoint: { Spec: EndpointSpec; Ports?: PortConfig[] };
+  Endpoint: { Spec: EndpointSpec; Ports?: PortConfig[]; VirtualIPs?: Array<{ NetworkID: string; Addr: string }> };
   UpdateStatus?: UpdateStatus;
   ServiceStatus?: { RunningTasks: number; DesiredTasks: number; CompletedTasks: number };
   /** swarmlet: bumped on every TaskTemplate/EndpointSpec change; tasks record the one they were made from. */

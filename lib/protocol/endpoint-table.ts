@@ -25,6 +25,11 @@ export interface ServiceRoute {
   ports: Array<{ published: number; target: number; protocol: 'tcp' | 'udp' | 'sctp'; appProtocol?: 'http' | 'tcp' }>;
   /** Tasks that can take requests (`active`) or that must get no new ones (`draining`). */
   endpoints: RouteEndpoint[];
+  /**
+   * The service's virtual IPs (one per network it is attached to) and the TCP ports each serves:
+   * served by the cluster's VIP gateways, not by the node gateways. Absent: none.
+   */
+  vips?: Array<{ addr: string; ports: number[] }>;
 }
 
 export interface RouteEndpoint {
@@ -59,6 +64,7 @@ export const EndpointTableSchema = z.object({
     name: z.string(),
     ports: z.array(z.object({ published: port(), target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']), appProtocol: z.enum(['http', 'tcp']).optional() })),
     endpoints: z.array(RouteEndpointSchema),
+    vips: z.array(z.object({ addr: z.string().min(1), ports: z.array(port()) })).optional(),
   })),
 }) satisfies z.ZodType<EndpointTable>;
 

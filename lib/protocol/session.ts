@@ -28,6 +28,8 @@ export interface Assignments {
   /** The content of the secrets and configs that the node's tasks awaiting start reference (and no other). */
   Secrets?: ContentPayload[];
   Configs?: ContentPayload[];
+  /** Service discovery variables of the node's tasks awaiting start, by task ID. */
+  Env?: Record<string, string[]>;
 }
 
 /** What goes down a node's session when the manager wants a task's logs. */
@@ -86,6 +88,7 @@ export const AssignmentsSchema = z.object({
   Images: z.array(ImageSchema),
   Secrets: z.array(ContentPayloadSchema).optional(),
   Configs: z.array(ContentPayloadSchema).optional(),
+  Env: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 /**
