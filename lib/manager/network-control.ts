@@ -58,7 +58,7 @@ export function createNetworkControl(o: NetworkControlOptions): NetworkControl {
         const id = o.ids.next();
         tx.putNetwork({
           Name: req.Name, Id: id, Created: isoTime(o.clock.now()), Scope: 'swarm', Driver: req.Driver, EnableIPv6: false,
-          IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: subnet, Gateway: gatewayOf(subnet) }] },
+          IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: subnet, Gateway: gatewayOf(subnet) }] },
           Internal: req.Internal, Attachable: req.Attachable, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
           Containers: {}, Options: req.Options, Labels: req.Labels,
         });

@@ -12,7 +12,7 @@ export interface Network {
   Scope: 'swarm';
   Driver: string;
   EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] };
+  IPAM: { Driver: string; Options: Record<string, string>; Config: IpamConfig[] };
   Internal: boolean;
   Attachable: boolean;
   Ingress: boolean;
