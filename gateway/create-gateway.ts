@@ -18,10 +18,13 @@ import { ServiceEndpoints, type UpstreamEndpoint } from './endpoint-set.js';
 import { GatewayMetrics, methodIndex, type ServiceMetrics } from './gateway-metrics.js';
 import { checkRequest, clientErrorAnswer, resolveLimits, statusForClientError, type GatewayLimits } from './limits.js';
 import { DEFAULT_LINGER, closeAfterAnswers, lingerOnClose, lingeredTooLong, type Lingering } from './lingering-close.js';
+import { proxyConnection, DEFAULT_L4_IDLE_TIMEOUT_MS, type L4Context } from './l4-proxy.js';
 import { Listeners } from './listeners.js';
 import { defaultEjectionPolicy } from './passive-health.js';
 import { proxyRequest, respondText, type ListenerState, type RoutedService } from './proxy-request.js';
 import { proxyUpgrade, respondRaw, type UpgradeContext } from './upgrade.js';
+import { portModeOf, type PortMode } from './sniff-protocol.js';
+import { UdpPorts } from './udp-ports.js';
 import { UpstreamPools } from './upstream-pools.js';
 
 export interface GatewayOptions {
@@ -51,6 +54,14 @@ export interface GatewayOptions {
   processMetrics?: boolean;
   /** Listen as a node:cluster worker sharing the primary's sockets (see createGatewayWorkers). Default false. */
   sharedListeners?: boolean;
+  /** Wait for a client's first bytes on a TCP port without an app protocol before connecting it at layer 4 (server-first protocols). Default 200 ms. */
+  sniffTimeoutMs?: number;
+  /** Close a layer-4 TCP connection after this long without a byte either way. Default one hour; 0: never. */
+  l4IdleTimeoutMs?: number;
+  /** Forget a UDP client's flow (its task affinity) after this long without a datagram. Default 60 s. */
+  udpFlowIdleMs?: number;
+  /** Serve published UDP ports. Default true (a multi-process gateway serves them in one worker). */
+  udp?: boolean;
   /** Called once the listeners match a table just applied (its version, the ports listening). */
   onRouted?(version: number, ports: number[]): void;
 }
@@ -62,8 +73,10 @@ export interface Gateway {
   close(): Promise<void>;
   /** prom-client, this gateway's own (never the global one). */
   readonly registry: Registry;
-  /** Published ports currently listening. */
+  /** Published TCP ports currently listening. */
   ports(): number[];
+  /** Published UDP ports currently bound. */
+  udpPorts?(): number[];
   adminAddress(): { host: string; port: number } | undefined;
 }
 
@@ -84,6 +97,8 @@ class NodeGateway implements Gateway {
   private readonly pools: UpstreamPools;
   private readonly listeners: Listeners;
   private readonly ctx: UpgradeContext;
+  private readonly l4: L4Context;
+  private readonly udp: UdpPorts | undefined;
   private services = new Map<string, RouteEntry>();
   private byPort = new Map<number, RouteEntry>();
   private version = -1;
@@ -121,10 +136,19 @@ class NodeGateway implements Gateway {
         { service, taskId: e.taskId, endpoint: `${e.addr}:${e.port}`, forMs: until - this.clock.now() },
         'endpoint ejected after connect failures'),
     };
+    this.l4 = {
+      ...this.ctx, idleTimeoutMs: Math.max(0, opts.l4IdleTimeoutMs ?? DEFAULT_L4_IDLE_TIMEOUT_MS), connections: new Set(),
+    };
+    this.udp = opts.udp === false ? undefined : new UdpPorts({
+      addr: opts.addr, clock: this.clock, logger: this.logger, flowIdleMs: opts.udpFlowIdleMs, bindRetryMs: opts.bindRetryMs,
+      onBindError: () => this.metrics.bindError(),
+    });
     this.listeners = new Listeners({
       addr: opts.addr, limits: this.limits, clock: this.clock, logger: this.logger,
       closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs, shared: opts.sharedListeners === true,
+      sniffTimeoutMs: opts.sniffTimeoutMs, l4Connections: this.l4.connections,
       handlers: {
+        tcp: (port, socket, head) => this.onTcp(port, socket, head),
         request: (port, l, req, res) => this.onRequest(port, l, req, res),
         upgrade: (port, l, req, socket, head) => this.onUpgrade(port, l, req, socket, head),
         connection: (socket) => this.onConnection(socket),
@@ -158,9 +182,12 @@ class NodeGateway implements Gateway {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.unsubscribe?.();
+    this.udp?.closeAll();
     await this.listeners.closeAll();
     for (const t of this.ctx.tunnels) t.destroy();
     this.ctx.tunnels.clear();
+    for (const c of this.l4.connections) c.destroy();
+    this.l4.connections.clear();
     let timer: Timer | undefined;
     const grace = new Promise<void>((resolve) => { timer = this.clock.setTimeout(resolve, Math.min(this.opts.closeGraceMs ?? 10_000, 5_000)); });
     await Promise.all([this.pools.closeAll(grace), this.admin?.close()]);
@@ -168,6 +195,7 @@ class NodeGateway implements Gateway {
   }
 
   ports(): number[] { return this.listeners.ports(); }
+  udpPorts(): number[] { return this.udp?.ports() ?? []; }
   adminAddress(): { host: string; port: number } | undefined { return this.admin?.address(); }
 
   /** Applies a table in one synchronous step, then acks it. */
@@ -182,6 +210,8 @@ class NodeGateway implements Gateway {
     this.sourceFailed = false;
     const services = new Map<string, RouteEntry>();
     const byPort = new Map<number, RouteEntry>();
+    const modes = new Map<number, PortMode>();
+    const udpByPort = new Map<number, RouteEntry>();
     for (const route of table.services) {
       let entry = this.services.get(route.serviceId);
       if (entry === undefined) entry = new RouteEntry(new ServiceEndpoints(route.serviceId, route.name, this.opts.staggerRoundRobin ? startOffset(this.opts.id, route.serviceId) : 0), this.metrics.service(route.serviceId, route.name));
@@ -190,7 +220,10 @@ class NodeGateway implements Gateway {
       for (const e of change.removed) this.pools.retire(e.key);
       for (const e of change.drained) this.pools.retire(e.key);
       services.set(route.serviceId, entry);
-      for (const p of route.ports) if (p.protocol === 'tcp' && !byPort.has(p.published)) byPort.set(p.published, entry);
+      for (const p of route.ports) {
+        if (p.protocol === 'tcp' && !byPort.has(p.published)) { byPort.set(p.published, entry); modes.set(p.published, portModeOf(p.appProtocol)); }
+        if (p.protocol === 'udp' && !udpByPort.has(p.published)) udpByPort.set(p.published, entry);
+      }
     }
     for (const [id, old] of this.services) {
       if (services.has(id)) continue;
@@ -202,7 +235,7 @@ class NodeGateway implements Gateway {
     this.version = table.version;
     this.metrics.setTableVersion(table.version);
     const onRouted = this.opts.onRouted;
-    this.pendingSync = this.listeners.sync(new Set(byPort.keys()));
+    this.pendingSync = Promise.all([this.listeners.sync(modes), this.udp?.sync(udpByPort)]).then(() => undefined);
     if (onRouted !== undefined) void this.pendingSync.then(() => onRouted(table.version, this.ports()));
     this.opts.source.ack(this.opts.id, table.version);
   }
@@ -250,6 +283,13 @@ class NodeGateway implements Gateway {
     const checked = checkRequest(req, this.limits);
     if (typeof checked !== 'string') { respondRaw(socket, checked.status, checked.text); return; }
     proxyUpgrade(this.ctx, entry, req, socket, head);
+  }
+
+  /** A TCP connection that is not HTTP: layer 4 to a task of the port's service. */
+  private onTcp(port: number, socket: Socket, head: Buffer): void {
+    const entry = this.byPort.get(port);
+    if (entry === undefined || this.state !== 'started') { socket.destroy(); return; }
+    proxyConnection(this.l4, entry, socket, head);
   }
 
   private onConnection(socket: Socket): void {

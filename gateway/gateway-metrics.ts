@@ -35,6 +35,20 @@ export class ServiceMetrics {
   retries = 0;
   connectErrors = 0;
   ejections = 0;
+  /** Layer-4 TCP connections: accepted, open now, closed for want of an endpoint. */
+  l4Connections = 0;
+  l4Open = 0;
+  l4Refused = 0;
+  /** Layer-4 TCP bytes: client to task (in), task to client (out). */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** UDP datagrams and bytes: client to task (in), task to client (out); flows (client ip:port → task) open now. */
+  udpIn = 0;
+  udpOut = 0;
+  udpBytesIn = 0;
+  udpBytesOut = 0;
+  udpFlows = 0;
+  udpDropped = 0;
   constructor(readonly name: string, private readonly duration: HistogramSeries) {}
 
   /** A request answered (`method` from methodIndex) with its duration. */
@@ -123,9 +137,37 @@ export class GatewayMetrics {
       ['node', 'service'], this.perService((s) => s.connectErrors));
     this.counter('swarmlet_gateway_ejections_total', 'Endpoints taken out of rotation by passive health.',
       ['node', 'service'], this.perService((s) => s.ejections));
+    this.registerL4Metrics();
     this.counter('swarmlet_gateway_upstream_requests_total', 'Requests sent upstream, by replica slot (the spread).', ['node', 'service', 'slot'], (c) => {
       for (const s of this.perServiceMetrics.values()) for (const [slot, v] of s.upstreamBySlot) c.inc({ node, service: s.name, slot: String(slot) }, v);
     });
+  }
+
+  /** Layer 4: TCP connections that are not HTTP, and UDP datagrams. */
+  private registerL4Metrics(): void {
+    const node = this.node;
+    this.counter('swarmlet_gateway_l4_connections_total', 'TCP connections proxied at layer 4 (not HTTP), by service.',
+      ['node', 'service'], this.perService((s) => s.l4Connections));
+    this.gauge('swarmlet_gateway_l4_open_connections', 'Layer-4 TCP connections open now, by service.', ['node', 'service'], this.perService((s) => s.l4Open));
+    this.counter('swarmlet_gateway_l4_refused_total', 'Layer-4 TCP connections closed at once: no healthy task, or every connect attempt failed.',
+      ['node', 'service'], this.perService((s) => s.l4Refused));
+    this.counter('swarmlet_gateway_l4_bytes_total', 'Bytes proxied at layer 4, by service, protocol (tcp, udp) and direction (in: client to task, out: task to client).',
+      ['node', 'service', 'protocol', 'direction'], (c) => {
+        for (const s of this.perServiceMetrics.values()) {
+          const put = (protocol: string, direction: string, v: number): void => { if (v > 0) c.inc({ node, service: s.name, protocol, direction }, v); };
+          put('tcp', 'in', s.bytesIn); put('tcp', 'out', s.bytesOut); put('udp', 'in', s.udpBytesIn); put('udp', 'out', s.udpBytesOut);
+        }
+      });
+    this.counter('swarmlet_gateway_udp_datagrams_total', 'UDP datagrams forwarded, by service and direction (in: client to task, out: task to client).',
+      ['node', 'service', 'direction'], (c) => {
+        for (const s of this.perServiceMetrics.values()) {
+          if (s.udpIn > 0) c.inc({ node, service: s.name, direction: 'in' }, s.udpIn);
+          if (s.udpOut > 0) c.inc({ node, service: s.name, direction: 'out' }, s.udpOut);
+        }
+      });
+    this.counter('swarmlet_gateway_udp_dropped_total', 'UDP datagrams dropped (no healthy task, or the flow table is full), by service.',
+      ['node', 'service'], this.perService((s) => s.udpDropped));
+    this.gauge('swarmlet_gateway_udp_flows', 'UDP flows (client address to task) open now, by service.', ['node', 'service'], this.perService((s) => s.udpFlows));
   }
 
   private registerNodeMetrics(): void {

@@ -20,7 +20,8 @@ export type WorkerSourceSpec =
 
 /** The serializable part of GatewayOptions. */
 export type WorkerGatewayOptions = Pick<GatewayOptions,
-  'id' | 'nodeId' | 'hostname' | 'addr' | 'limits' | 'ejection' | 'retries' | 'staggerRoundRobin' | 'closeGraceMs' | 'bindRetryMs' | 'processMetrics'>;
+  'id' | 'nodeId' | 'hostname' | 'addr' | 'limits' | 'ejection' | 'retries' | 'staggerRoundRobin' | 'closeGraceMs' | 'bindRetryMs' | 'processMetrics'
+  | 'sniffTimeoutMs' | 'l4IdleTimeoutMs' | 'udpFlowIdleMs' | 'udp'>;
 
 export interface WorkerConfig {
   gateway: WorkerGatewayOptions;

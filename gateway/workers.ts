@@ -127,7 +127,8 @@ class GatewayWorkers implements WorkersGateway {
   /** Forks worker `n`; resolves once its gateway started. */
   private async fork(n: number): Promise<void> {
     const cfg: WorkerConfig = {
-      gateway: { ...this.opts.gateway, id: workerGatewayId(this.opts.gateway.id, n) },
+      // One worker serves the UDP ports: a client's datagrams all reach the same flow table.
+      gateway: { ...this.opts.gateway, id: workerGatewayId(this.opts.gateway.id, n), udp: this.opts.gateway.udp !== false && n === 1 },
       source: this.opts.source,
       logLevel: this.opts.workerLogLevel ?? 'warn',
     };

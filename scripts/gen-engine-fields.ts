@@ -21,10 +21,11 @@ type Schema = { $ref?: string; allOf?: Schema[]; properties?: Record<string, Sch
 /**
  * Where Go differs from the yaml: moby's swarm.ContainerSpec field is `Healthcheck` (json:",omitempty"),
  * HealthConfig has StartInterval since 1.44 (swarmlet honours it), and swarmlet's UpdateConfig has
- * StartTimeout. Keyed by definition name.
+ * StartTimeout, and swarmlet's port config has AppProtocol (how the routing mesh treats a TCP port).
+ * Keyed by definition name.
  */
 const RENAMES: Record<string, Record<string, string>> = { 'TaskSpec.ContainerSpec': { HealthCheck: 'Healthcheck' } };
-const EXTRA_LEAVES: Record<string, string[]> = { HealthConfig: ['StartInterval'], 'ServiceSpec.UpdateConfig': ['StartTimeout'], 'ServiceSpec.RollbackConfig': ['StartTimeout'] };
+const EXTRA_LEAVES: Record<string, string[]> = { HealthConfig: ['StartInterval'], 'ServiceSpec.UpdateConfig': ['StartTimeout'], 'ServiceSpec.RollbackConfig': ['StartTimeout'], EndpointPortConfig: ['AppProtocol'] };
 
 function build(defs: Record<string, Schema>, schema: Schema, where: string, seen: Set<string>): FieldTree {
   if (schema.$ref) {

@@ -13,7 +13,8 @@ import { registerGateway } from './gateway.js';
 import { registerClientToken, registerJoinToken, registerManager } from './cluster-processes.js';
 import { registerEvents } from './events.js';
 import { registerSecret } from './secret.js';
+import { registerNetwork } from './network.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret, registerNetwork];

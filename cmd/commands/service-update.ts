@@ -47,7 +47,10 @@ Examples:
     }
     const client = ctx.client();
     const current = await client.services.get(ref);
-    const spec = applyUpdateOptions(current.Spec, updateOptionsFromFlags(flags));
+    const opts = updateOptionsFromFlags(flags);
+    // --network-rm takes names too; attachments store network IDs.
+    if (opts.networkRm) opts.networkRm = [...opts.networkRm, ...await Promise.all(opts.networkRm.map((r) => client.networks.get(r).then((n) => n.Id, () => r)))];
+    const spec = applyUpdateOptions(current.Spec, opts);
     const res = await client.services.update(current.ID, current.Version.Index, spec);
     for (const w of res.Warnings ?? []) ctx.err(w);
     ctx.out(ref);

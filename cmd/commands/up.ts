@@ -67,6 +67,7 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);
     for (const n of await cluster.nodes()) ctx.out(`  ${n.Description.Hostname}  ${n.Status.Addr}  ${n.ID}`);
+    ctx.out(`dashboard: ${cluster.url}/ui`);
     if (opts.demo) await startDemo(cluster, ctx, stop.promise);
     ctx.out(`more nodes join with: npx swarmlet join-token worker --host ${cluster.url}`);
     ctx.out(`Try: SWARMLET_HOST=${cluster.url} npx swarmlet service ls    (Ctrl-C stops the cluster)`);

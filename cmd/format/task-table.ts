@@ -32,7 +32,10 @@ export const TASK_HEADER = ['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CUR
 export const TASK_FIELDS: ReadonlyArray<keyof TaskRow> = ['ID', 'Name', 'Image', 'Node', 'DesiredState', 'CurrentState', 'Error', 'Ports'];
 const MAX_ERROR = 30;
 
-/** PORTS: the task's published ports; swarmlet tasks carry their real endpoint (Addr:Port). */
+/**
+ * PORTS: the task's published ports. A host-mode port as Swarm shows it (`*:8088->8080/tcp`: the
+ * task listens on 8088 at its node); an ingress task's own endpoint behind the mesh (Addr:Port).
+ */
 export function taskPorts(task: Pick<Task, 'Status' | 'Endpoint'>): string {
   const ports = task.Status.PortStatus?.Ports ?? [];
   const ep = task.Endpoint;
@@ -40,6 +43,7 @@ export function taskPorts(task: Pick<Task, 'Status' | 'Endpoint'>): string {
   return ports
     .map((p) => {
       const proto = p.Protocol ?? 'tcp';
+      if (p.PublishMode === 'host') return `*:${p.PublishedPort ?? 0}->${p.TargetPort}/${proto}`;
       return ep ? `${ep.Addr}:${ep.Port}->${p.TargetPort}/${proto}` : `*:${p.PublishedPort ?? 0}->${p.TargetPort}/${proto}`;
     })
     .join(',');

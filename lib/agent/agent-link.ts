@@ -27,4 +27,6 @@ export interface AgentLink {
    * when content it references has not reached the node. Optional: without it tasks get none.
    */
   taskFiles?(task: Task): TaskFiles | undefined;
+  /** Service discovery variables for a task about to start (`API_SERVICE_HOST=…`). Optional. */
+  taskEnv?(task: Task): string[];
 }

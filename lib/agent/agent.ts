@@ -8,7 +8,7 @@ import type { AgentLink } from './agent-link.js';
 import type { TaskReport } from '../protocol/task-report.js';
 import { adoptTasks } from './adopt-tasks.js';
 import { reportDescription } from './report-description.js';
-import type { TaskDriver } from './task-driver.js';
+import { taskPortOf, type TaskDriver } from './task-driver.js';
 import { TaskRunner } from './task-runner.js';
 
 export interface AgentOptions {
@@ -101,7 +101,7 @@ export class Agent {
     const adopted = await adoptTasks({
       tasks, driver: this.o.driver, logger: this.logger,
       report: (id, r) => this.o.link.report(this.nodeId, id, r),
-      supervise: (t, rt) => TaskRunner.adopt(t, this.o.driver, rt, report(t), this.logger, this.o.link.serviceInfo(t.ServiceID)?.targetPort, this.o.clock),
+      supervise: (t, rt) => TaskRunner.adopt(t, this.o.driver, rt, report(t), this.logger, taskPortOf(this.o.link.serviceInfo(t.ServiceID)), this.o.clock),
     }).catch((err: unknown) => {
       this.logger.error({ err }, 'adopting tasks failed');
       return new Map<string, TaskRunner>();
@@ -118,11 +118,13 @@ export class Agent {
       task: t, serviceName, taskName: taskDisplayName(serviceName, t),
       node: { id: this.o.nodeId, hostname: this.o.hostname, addr: this.o.addr },
       image: this.o.link.resolveImage(t.Spec.ContainerSpec.Image),
-      env: t.Spec.ContainerSpec.Env ?? [],
+      env: [...(this.o.link.taskEnv?.(t) ?? []), ...(t.Spec.ContainerSpec.Env ?? [])],
       ...(info?.targetPort !== undefined ? { targetPort: info.targetPort } : {}),
       ...(this.o.link.taskFiles ? { files: () => this.o.link.taskFiles!(t) } : {}),
+      ...(info?.hostPort !== undefined ? { hostPort: info.hostPort } : {}),
+      ...(info?.protocol !== undefined ? { protocol: info.protocol } : {}),
     };
-    this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, info?.targetPort, this.o.clock));
+    this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, taskPortOf(info), this.o.clock));
   }
 
   private track(taskId: string, runner: TaskRunner): void {

@@ -122,6 +122,9 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     taskFiles(task) {
       return taskFilesOf(task, payloadLookup(latest));
     },
+    taskEnv(task) {
+      return latest.Env?.[task.ID] ?? [];
+    },
     async drained(taskId) {
       try {
         const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/drained/${taskId}`, {});

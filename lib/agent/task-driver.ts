@@ -1,4 +1,5 @@
-import type { Image, Task } from '../model/types.js';
+import type { Image, PortProtocol, Task } from '../model/types.js';
+import type { ServiceInfo } from '../protocol/session.js';
 import type { TaskFiles } from '../secrets/task-files.js';
 
 /** What a driver needs to start one task. */
@@ -20,6 +21,32 @@ export interface StartRequest {
    * content has not reached the node: the task is rejected). Absent: none.
    */
   files?: () => TaskFiles | undefined;
+  /**
+   * A host-mode published port (`mode=host`): the task listens on exactly this port at the node's
+   * address (process driver: its PORT; docker driver: the host port binding), not one the driver picks.
+   */
+  hostPort?: number;
+  /** The protocol of the task's port; default tcp. */
+  protocol?: PortProtocol;
+}
+
+/** The agent's view of a service's first port. */
+export function taskPortOf(info: ServiceInfo | undefined): TaskPort | undefined {
+  if (info?.targetPort === undefined) return undefined;
+  return {
+    target: info.targetPort, protocol: info.protocol ?? 'tcp', udpOnly: info.udpOnly === true,
+    ...(info.hostPort !== undefined ? { hostPort: info.hostPort } : {}),
+  };
+}
+
+/** What an agent knows of the port a service's tasks publish (its first one). */
+export interface TaskPort {
+  target: number;
+  protocol: PortProtocol;
+  /** Set for a host-mode port: the published port the task itself listens on. */
+  hostPort?: number;
+  /** Every port the service publishes is UDP: the task is running once started, not once it accepts a TCP connection. */
+  udpOnly: boolean;
 }
 
 export interface ExitInfo {

@@ -4,7 +4,7 @@ import { stopGraceMs } from '../model/defaults.js';
 import type { Task } from '../model/types.js';
 import type { TaskReport } from '../protocol/task-report.js';
 import type { Clock } from '../clock.js';
-import type { ExitInfo, RunningTask, StartRequest, TaskDriver } from './task-driver.js';
+import type { ExitInfo, RunningTask, StartRequest, TaskDriver, TaskPort } from './task-driver.js';
 import { waitListening } from './wait-listening.js';
 import { healthSettings, type HealthSettings } from '../health/health-state.js';
 import { monitorHealth } from '../health/health-monitor.js';
@@ -41,7 +41,7 @@ export class TaskRunner {
     private readonly req: StartRequest | undefined,
     private readonly report: (r: TaskReport) => void,
     private readonly logger: Logger,
-    private readonly targetPort: number | undefined,
+    private readonly taskPort: TaskPort | undefined,
     private readonly clock: Clock,
     adopted?: RunningTask,
   ) {
@@ -55,9 +55,9 @@ export class TaskRunner {
    */
   static adopt(
     task: Task, driver: TaskDriver, running: RunningTask, report: (r: TaskReport) => void,
-    logger: Logger, targetPort: number | undefined, clock: Clock,
+    logger: Logger, taskPort: TaskPort | undefined, clock: Clock,
   ): TaskRunner {
-    return new TaskRunner(task, driver, undefined, report, logger, targetPort, clock, running);
+    return new TaskRunner(task, driver, undefined, report, logger, taskPort, clock, running);
   }
 
   private async start(): Promise<RunningTask | undefined> {
@@ -81,18 +81,22 @@ export class TaskRunner {
     this.running = rt;
     if (this.stopRequested) void this.stop();
     const ep = rt.endpoint;
-    const target = this.targetPort;
+    const port = this.taskPort;
     const report: TaskReport = { State: 'running', Message: 'started', ContainerStatus: { ...(rt.pid ? { PID: rt.pid } : {}) } };
     if (ep) {
       report.Endpoint = { Addr: ep.addr, Port: ep.port };
-      if (target !== undefined) {
-        report.PortStatus = { Ports: [{ Protocol: 'tcp', TargetPort: target, PublishedPort: ep.port, PublishMode: 'host' }] };
+      if (port !== undefined) {
+        // Host mode: the port the task itself listens on at its node (Swarm's PortStatus). Ingress:
+        // the task's own endpoint behind the routing mesh (swarmlet's; never counted as a host port).
+        const mode = port.hostPort !== undefined ? 'host' : 'ingress';
+        report.PortStatus = { Ports: [{ Protocol: port.protocol, TargetPort: port.target, PublishedPort: ep.port, PublishMode: mode }] };
       }
     }
-    // A task that publishes a port is running once it accepts connections, not merely once spawned:
-    // the update engine and the gateway must never count or route to a task that cannot answer.
+    // A task that publishes a TCP port is running once it accepts connections, not merely once
+    // spawned: the update engine and the gateway must never count or route to a task that cannot
+    // answer. A task whose ports are all UDP is running once started (or healthy, with a health check).
     let ready = true;
-    if (ep && target !== undefined && !this.stopRequested) {
+    if (ep && port !== undefined && !port.udpOnly && !this.stopRequested) {
       ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]), 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
     }
     const health = healthSettings(this.task.Spec.ContainerSpec.Healthcheck);

@@ -17,6 +17,7 @@ import { serviceRoutes } from './routes-services.js';
 import { swarmRoutes } from './routes-swarm.js';
 import { engineImageRoutes } from './routes-engine-images.js';
 import { secretRoutes } from './routes-secrets.js';
+import { networkRoutes } from './routes-networks.js';
 import { systemRoutes } from './routes-system.js';
 import { taskRoutes } from './routes-tasks.js';
 import { API_VERSION } from './system-info.js';
@@ -59,7 +60,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     ...(opts.authorize ? { authorize: opts.authorize } : {}),
     ...(opts.swarm ? { swarm: opts.swarm } : {}),
   };
-  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...swarmRoutes(), ...engineImageRoutes(), ...imageRoutes(), ...secretRoutes(), ...(opts.extraRoutes ?? [])]);
+  const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...swarmRoutes(), ...engineImageRoutes(), ...imageRoutes(), ...secretRoutes(), ...networkRoutes(), ...(opts.extraRoutes ?? [])]);
   const onRequest: http.RequestListener = (req, res) => { void handle(base, route, req, res); };
   const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   return {

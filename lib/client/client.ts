@@ -4,6 +4,7 @@
  */
 import type { Image, Node, NodeSpec, Service, ServiceSpec, Task } from '../model/types.js';
 import type { Config, ConfigSpec, Secret, SecretSpec } from '../model/secret-types.js';
+import type { Network } from '../model/network-types.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { Http, segment } from './http.js';
 import type { ClientTlsOptions } from './tls-dispatcher.js';
@@ -75,6 +76,12 @@ export interface SwarmletClient {
   images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
   secrets: ObjectApi<Secret, SecretSpec>;
   configs: ObjectApi<Config, ConfigSpec>;
+  networks: {
+    list(filters?: Filters): Promise<Network[]>;
+    get(ref: string): Promise<Network>;
+    create(req: { Name: string; Driver?: string; Attachable?: boolean; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>; IPAM?: { Config: Array<{ Subnet: string }> } }): Promise<{ Id: string; Warning?: string }>;
+    remove(ref: string): Promise<void>;
+  };
   serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
   taskLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
   /** GET /events: replayed then live events until `until`, the server ends the stream, or `signal` aborts. */
@@ -166,6 +173,12 @@ export function createClient(options: ClientOptions = {}): SwarmletClient {
     },
     secrets: objectApi<Secret, SecretSpec>(http, '/secrets'),
     configs: objectApi<Config, ConfigSpec>(http, '/configs'),
+    networks: {
+      list: (filters) => http.json<Network[]>({ method: 'GET', path: '/networks', query: filtersQuery(filters) }),
+      get: (ref) => http.json<Network>({ method: 'GET', path: `/networks/${segment(ref)}` }),
+      create: (req) => http.json<{ Id: string; Warning?: string }>({ method: 'POST', path: '/networks/create', body: req }),
+      remove: (ref) => http.empty({ method: 'DELETE', path: `/networks/${segment(ref)}` }),
+    },
     serviceLogs: (ref, opts = {}) => streamLogs(http, `/services/${segment(ref)}/logs`, opts),
     taskLogs: (ref, opts = {}) => streamLogs(http, `/tasks/${segment(ref)}/logs`, opts),
     events: (opts = {}) => streamEvents(http, filtersQuery(opts.filters).filters, opts),

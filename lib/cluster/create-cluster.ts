@@ -41,6 +41,7 @@ import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '
 import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
 import { uiRoutes } from '../api/ui-route.js';
+import { VipGateways } from './vip-gateways.js';
 import { createSecretCipher, ephemeralSecretCipher, loadOrCreateDataKey } from '../secrets/secret-cipher.js';
 
 export interface ClusterOptions {
@@ -209,12 +210,15 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent',
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
+  // Services' virtual IPs (127.77.N.M, local to this machine): one gateway each, fed like the node gateways.
+  const vipGateways = gatewayOpt === false ? undefined : new VipGateways({ feed, clock, logger });
   let dispatcher: Dispatcher | undefined;
   /** Undoes a start that failed half-way (a port in use): nothing keeps running or writing. */
   const stopAll = async (): Promise<void> => {
     manager.stop();
     dispatcher?.stop();
     await Promise.all(gateways.map((g) => g.close()));
+    await vipGateways?.close();
     feed.stop();
     metrics.close();
     await Promise.all(agents.map((a) => a.close()));
@@ -227,6 +231,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     await stopAll();
     throw failed.reason;
   }
+  vipGateways?.start();
   for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);

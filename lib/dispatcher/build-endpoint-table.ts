@@ -1,6 +1,8 @@
 import type { EndpointTable, RouteEndpoint, ServiceRoute } from '../protocol/endpoint-table.js';
 import { stateRank } from '../model/task-state.js';
-import type { Node, Service, Task } from '../model/types.js';
+import type { Node, PortConfig, Service, Task } from '../model/types.js';
+import { vipPorts } from '../networks/discovery-env.js';
+import { vipAddress } from '../networks/vip-allocation.js';
 
 /**
  * The routing table every gateway gets: for each service with ingress-published ports, the tasks
@@ -24,13 +26,27 @@ export function buildEndpointTable(services: Service[], tasks: Task[], nodes: No
   for (const s of services) {
     const ports = (s.Endpoint.Ports ?? [])
       .filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort)
-      .map((p) => ({ published: p.PublishedPort!, target: p.TargetPort, protocol: p.Protocol ?? 'tcp' }));
-    if (ports.length === 0) continue;
+      .map((p) => withAppProtocol({ published: p.PublishedPort!, target: p.TargetPort, protocol: p.Protocol ?? 'tcp' }, p, s.Spec.Labels));
+    const vips = (s.Endpoint.VirtualIPs ?? []).map((v) => ({ addr: vipAddress(v.Addr), ports: vipPorts(s) }));
+    if (ports.length === 0 && vips.length === 0) continue;
     const endpoints = (byService.get(s.ID) ?? []).sort((a, b) => a.slot - b.slot || a.nodeId.localeCompare(b.nodeId) || a.taskId.localeCompare(b.taskId));
-    routes.push({ serviceId: s.ID, name: s.Spec.Name, ports, endpoints });
+    routes.push({ serviceId: s.ID, name: s.Spec.Name, ports, endpoints, ...(vips.length > 0 ? { vips } : {}) });
   }
   routes.sort((a, b) => a.name.localeCompare(b.name));
   return { version, services: routes };
+}
+
+type RoutePort = ServiceRoute['ports'][number];
+
+/** The label that tells the routing mesh how to treat a published TCP port: `swarmlet.port.<published>=http|tcp`. */
+export const PORT_LABEL_PREFIX = 'swarmlet.port.';
+
+/** A TCP port's app protocol: the port's own AppProtocol, else its label; absent means "tell by the first bytes". */
+function withAppProtocol(out: RoutePort, p: PortConfig, labels: Record<string, string> | undefined): RoutePort {
+  if (out.protocol !== 'tcp') return out;
+  const label = labels?.[`${PORT_LABEL_PREFIX}${out.published}`]?.trim().toLowerCase();
+  const app = p.AppProtocol ?? (label === 'http' || label === 'tcp' ? label : undefined);
+  return app === undefined ? out : { ...out, appProtocol: app };
 }
 
 /** Same routes (ignoring the version)? Used to publish a new version only on real changes. */

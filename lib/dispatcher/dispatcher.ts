@@ -17,7 +17,8 @@ import { LogRequests } from './log-requests.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { IncomingMessage } from 'node:http';
 import { serviceInfoOf, watchNode } from './watch-node.js';
-import { payloadsFor, type ContentLookup } from '../secrets/task-files.js';
+import { awaitsStart, payloadsFor, type ContentLookup } from '../secrets/task-files.js';
+import { discoveryEnv } from '../networks/discovery-env.js';
 
 export interface JoinRequest {
   token: string; hostname: string; addr: string; labels?: Record<string, string>; driver?: string;
@@ -186,7 +187,13 @@ export class Dispatcher {
         if (s && !services[s.ID]) services[s.ID] = serviceInfoOf(s);
       }
       const content = this.o.content ? payloadsFor(tasks, this.o.content) : {};
-      return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()), ...content };
+      const env: Record<string, string[]> = {};
+      for (const t of tasks.filter(awaitsStart)) {
+        const s = tx.getService(t.ServiceID);
+        const vars = s ? discoveryEnv(s, tx.listServices()) : [];
+        if (vars.length > 0) env[t.ID] = vars;
+      }
+      return { Tasks: tasks, Services: services, Images: listImages(tx, this.o.clock.now()), ...content, ...(Object.keys(env).length > 0 ? { Env: env } : {}) };
     });
   }
 

@@ -26,8 +26,22 @@ export function watchNode(store: Store, nodeId: string, deliver: () => void, als
   return () => { stopped = true; unwatch(); };
 }
 
-/** What an agent needs of a task's service: its name (`<service>.<slot>`) and the first target port it publishes. */
+/**
+ * What an agent needs of a task's service: its name (`<service>.<slot>`) and the first port it
+ * publishes: target, protocol, the host port when it is published in host mode (as resolved by the
+ * manager), and whether every port is UDP (readiness is then not a TCP connect).
+ */
 export function serviceInfoOf(s: Service): ServiceInfo {
-  const target = s.Spec.EndpointSpec?.Ports?.[0]?.TargetPort;
-  return target === undefined ? { name: s.Spec.Name } : { name: s.Spec.Name, targetPort: target };
+  const first = s.Spec.EndpointSpec?.Ports?.[0];
+  if (first === undefined) return { name: s.Spec.Name };
+  const protocol = first.Protocol ?? 'tcp';
+  const info: ServiceInfo = { name: s.Spec.Name, targetPort: first.TargetPort };
+  if (protocol !== 'tcp') info.protocol = protocol;
+  if (first.PublishMode === 'host') {
+    const resolved = (s.Endpoint.Ports ?? []).find((p) => p.TargetPort === first.TargetPort && (p.Protocol ?? 'tcp') === protocol && p.PublishMode === 'host');
+    const published = resolved?.PublishedPort ?? first.PublishedPort;
+    if (published) info.hostPort = published;
+  }
+  if ((s.Spec.EndpointSpec?.Ports ?? []).every((p) => (p.Protocol ?? 'tcp') === 'udp')) info.udpOnly = true;
+  return info;
 }

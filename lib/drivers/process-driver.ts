@@ -71,7 +71,7 @@ class ProcessDriver implements TaskDriver {
     const stopSignal = stopSignalOf(spec);
     if (this.running.has(taskId)) throw new SwarmletError('conflict', `task ${taskId} is already running`);
     const addr = req.node.addr;
-    const port = await this.ports.allocate(addr);
+    const port = req.hostPort !== undefined ? this.takeHostPort(addr, req) : await this.ports.allocate(addr);
     let log: LogWriter | undefined;
     try {
       this.ensureOpen();
@@ -92,6 +92,15 @@ class ProcessDriver implements TaskDriver {
       if (err instanceof SwarmletError) throw err;
       throw invalid(`cannot start task ${req.taskName}: ${(err as Error).message}`, 'TaskTemplate.ContainerSpec');
     }
+  }
+
+  /** A host-mode port: the task listens on the published port itself (two tasks of this node never share one). */
+  private takeHostPort(addr: string, req: StartRequest): number {
+    const port = req.hostPort!;
+    if (!this.ports.reserve(addr, port)) {
+      throw new SwarmletError('failed_precondition', `host-mode port ${port}/${req.protocol ?? 'tcp'} is already in use on node ${req.node.hostname}`);
+    }
+    return port;
   }
 
   async adopt(task: Task): Promise<RunningTask | undefined> {

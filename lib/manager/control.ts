@@ -1,6 +1,7 @@
 import type { Image, Node, NodeSpec, Service, Task } from '../model/types.js';
 import type { LogQuery } from '../agent/task-driver.js';
 import type { SecretControls } from './secret-control.js';
+import type { NetworkControl } from './network-control.js';
 
 /** Docker-style list filters: key → accepted values (ORed within a key, ANDed across keys). */
 export type Filters = Record<string, string[]>;
@@ -36,6 +37,8 @@ export interface ClusterInfo {
  */
 export interface Control extends Partial<SecretControls> {
   info(): ClusterInfo;
+  /** Overlay networks (service discovery through virtual IPs). Optional: absent, /networks answers 503. */
+  networks?: NetworkControl;
 
   listServices(filters?: Filters, withStatus?: boolean): Service[];
   getService(ref: string, insertDefaults?: boolean): Service;

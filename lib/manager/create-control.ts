@@ -19,6 +19,7 @@ import { findTask as findTaskIn } from './find-task.js';
 import { createServiceTx, removeServiceTx, updateServiceTx } from './service-ops.js';
 import type { SecretCipher } from '../secrets/secret-cipher.js';
 import { createSecretControls } from './secret-control.js';
+import { createNetworkControl } from './network-control.js';
 
 /** Reads one task's log lines from wherever the task ran. */
 export type LogSource = (nodeId: string, taskId: string, query: LogQuery) => AsyncIterable<LogLine>;
@@ -42,6 +43,8 @@ export interface ControlOptions {
   maxReplicas?: number;
   /** Encrypts secret and config content at rest; without it there are no /secrets and /configs. */
   cipher?: SecretCipher;
+  /** Where network subnets come from (default 127.77.0.0/16, a /24 per network). */
+  vipPool?: string;
 }
 
 const AVAILABILITY = new Set(['active', 'pause', 'drain']);
@@ -74,6 +77,7 @@ export function createControl(o: ControlOptions): Control {
 
   return {
     ...(o.cipher ? createSecretControls({ store, clock, ids: o.ids, cipher: o.cipher }) : {}),
+    networks: createNetworkControl({ store, clock, ids: o.ids, ...(o.vipPool ? { vipPool: o.vipPool } : {}) }),
     info(): ClusterInfo {
       return store.view((tx) => {
         const nodes = tx.listNodes();

@@ -30,7 +30,7 @@ export function resolvePublishedPorts(spec: ServiceSpec, others: Service[], prev
       throw new SwarmletError('conflict',
         `port '${published}' is already in use by service '${clash.Spec.Name}' (${clash.ID}) as ${as}`, 'EndpointSpec.Ports');
     }
-    out.push({ Protocol: proto, TargetPort: p.TargetPort, PublishedPort: published, PublishMode: mode, ...(p.Name ? { Name: p.Name } : {}) });
+    out.push({ Protocol: proto, TargetPort: p.TargetPort, PublishedPort: published, PublishMode: mode, ...(p.Name ? { Name: p.Name } : {}), ...(p.AppProtocol ? { AppProtocol: p.AppProtocol } : {}) });
   }
   return out;
 }

@@ -9,6 +9,8 @@ import { isLive } from '../orchestrator/slots.js';
 import type { WriteTx } from '../store/store.js';
 import { resolvePublishedPorts } from './published-ports.js';
 import { resolveServiceRefs } from '../secrets/service-refs.js';
+import { resolveServiceNetworks, virtualIpsFor } from '../networks/service-networks.js';
+import type { Network } from '../model/network-types.js';
 
 export interface ServiceOpsContext {
   now: number;
@@ -36,9 +38,10 @@ function checkReplicaLimit(spec: ServiceSpec, max: number): void {
   }
 }
 
-function endpointOf(spec: ServiceSpec, others: Service[], previous?: Service) {
+function endpointOf(spec: ServiceSpec, others: Service[], previous: Service | undefined, networks: Network[]) {
   const ports = resolvePublishedPorts(spec, others, previous?.Endpoint.Ports);
-  return { Spec: spec.EndpointSpec ?? { Mode: 'vip' as const }, ...(ports.length > 0 ? { Ports: ports } : {}) };
+  const vips = virtualIpsFor(spec, networks, others, previous?.Endpoint.VirtualIPs);
+  return { Spec: spec.EndpointSpec ?? { Mode: 'vip' as const }, ...(ports.length > 0 ? { Ports: ports } : {}), ...(vips.length > 0 ? { VirtualIPs: vips } : {}) };
 }
 
 export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsContext): Service {
@@ -49,10 +52,11 @@ export function createServiceTx(tx: WriteTx, input: unknown, ctx: ServiceOpsCont
   if (taken) throw new SwarmletError('conflict', `name conflicts with an existing object: service ${spec.Name} already exists`, 'Name');
   ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
   resolveServiceRefs(spec, tx);
+  resolveServiceNetworks(spec, tx.listNetworks());
   const ts = isoTime(ctx.now);
   const service: Service = {
     ID: ctx.ids.next(), Version: { Index: 0 }, CreatedAt: ts, UpdatedAt: ts,
-    Spec: spec, Endpoint: endpointOf(spec, others), SpecVersion: { Index: 1 },
+    Spec: spec, Endpoint: endpointOf(spec, others, undefined, tx.listNetworks()), SpecVersion: { Index: 1 },
   };
   // swarmkit: a job starts at iteration 0; every update (rollback included) starts the next one.
   if (isJob(service)) service.JobStatus = { JobIteration: { Index: 0 }, LastExecution: ts };
@@ -71,7 +75,7 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     }
     const spec = current.PreviousSpec;
     return tx.putService({
-      ...current, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+      ...current, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current, tx.listNetworks()),
       SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + 1 },
       UpdateStatus: { State: 'rollback_started', StartedAt: ts, Message: 'manually requested rollback' },
     });
@@ -86,11 +90,12 @@ export function updateServiceTx(tx: WriteTx, current: Service, version: number, 
     ctx.checkImage(tx, spec.TaskTemplate.ContainerSpec.Image);
   }
   resolveServiceRefs(spec, tx);
+  resolveServiceNetworks(spec, tx.listNetworks());
   const changed = taskTemplateChanged(current.Spec, spec);
   const { UpdateStatus: _old, ...rest } = current;
   void _old;
   return tx.putService({
-    ...rest, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current),
+    ...rest, ...nextJobStatus(current, ts), Spec: spec, PreviousSpec: current.Spec, Endpoint: endpointOf(spec, others, current, tx.listNetworks()),
     SpecVersion: { Index: (current.SpecVersion?.Index ?? 0) + (changed ? 1 : 0) },
   });
 }
@@ -132,17 +137,23 @@ const NOUNS = ['turing', 'lovelace', 'hopper', 'knuth', 'ritchie', 'thompson', '
 /** Like docker: a service created without a name gets a random `adjective_scientist` one. */
 function withGeneratedName(input: unknown, tx: WriteTx, ids: IdGenerator): unknown {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
-  const spec = input as { Name?: unknown };
-  if (spec.Name !== undefined && spec.Name !== '') return input;
+  const spec = input as Record<string, unknown>;
+  // Member names match case-insensitively, as the daemon decodes them (`{"name": "web"}` is a name).
+  const key = Object.keys(spec).filter((k) => k.toLowerCase() === 'name').pop();
+  if (key !== undefined && spec[key] !== undefined && spec[key] !== null && spec[key] !== '') return input;
   const taken = new Set(tx.listServices().map((s) => s.Spec.Name));
   for (;;) {
     const id = ids.next();
     const pick = (list: string[], at: number) => list[parseInt(id.slice(at, at + 2), 36) % list.length]!;
     const name = `${pick(ADJECTIVES, 0)}_${pick(NOUNS, 2)}`;
-    if (!taken.has(name)) return { ...spec, Name: name };
+    if (!taken.has(name)) return { ...withoutName(spec), Name: name };
     taken.add(name);
-    if (taken.size > ADJECTIVES.length * NOUNS.length + tx.listServices().length) return { ...spec, Name: `service_${id.slice(0, 8)}` };
+    if (taken.size > ADJECTIVES.length * NOUNS.length + tx.listServices().length) return { ...withoutName(spec), Name: `service_${id.slice(0, 8)}` };
   }
+}
+
+function withoutName(spec: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(spec).filter(([k]) => k.toLowerCase() !== 'name'));
 }
 
 export function checkVersion(version: number): void {

@@ -12,12 +12,14 @@ import {
 import { parsePublish } from './ports.js';
 import { parseConfigRef, parseSecretRef, removeRefs } from './file-ref-options.js';
 import type { ConfigReference, SecretReference } from './secret-types.js';
+import { parseNetworkAttachment, removeAttachments } from './network-options.js';
+import type { NetworkAttachment } from './network-types.js';
 import { checkNoJobUpdateOptions, type ServiceOptions } from './service-options.js';
 import type { ContainerSpec, PortConfig, ServiceSpec, TaskSpec } from './types.js';
 import { assertServerAccepts } from './validate-spec.js';
 
 export interface ServiceUpdateOptions
-  extends Omit<ServiceOptions, 'name' | 'mode' | 'env' | 'labels' | 'containerLabels' | 'constraints' | 'publish' | 'secrets' | 'configs'> {
+  extends Omit<ServiceOptions, 'name' | 'mode' | 'env' | 'labels' | 'containerLabels' | 'constraints' | 'publish' | 'secrets' | 'configs' | 'networks'> {
   envAdd?: string[];
   envRm?: string[];
   labelAdd?: string[];
@@ -33,6 +35,9 @@ export interface ServiceUpdateOptions
   secretRm?: string[];
   configAdd?: string[];
   configRm?: string[];
+  networkAdd?: string[];
+  /** Network IDs (or names, matched as given) to detach. */
+  networkRm?: string[];
   force?: boolean;
 }
 
@@ -109,6 +114,10 @@ function applyContainer(c: ContainerSpec, opts: ServiceUpdateOptions): void {
 }
 
 function applyTask(task: TaskSpec, opts: ServiceUpdateOptions): void {
+  if (opts.networkAdd !== undefined || opts.networkRm !== undefined) {
+    const kept = removeAttachments((task.Networks ?? []) as NetworkAttachment[], opts.networkRm);
+    set(task, 'Networks', nonEmpty([...kept, ...stringList(opts.networkAdd ?? [], 'networkAdd').map((v) => parseNetworkAttachment(v, 'networkAdd'))]));
+  }
   if (RESOURCE_KEYS.some((k) => opts[k] !== undefined)) task.Resources = resourcesFromOptions(opts, task.Resources);
   set(task, 'RestartPolicy', restartPolicyFromOptions(opts, task.RestartPolicy));
   if (opts.constraintAdd !== undefined || opts.constraintRm !== undefined) {

@@ -3,6 +3,7 @@
  * vanish and omitempty zero values disappear (docker-cli-compat §0.7, §7.4): absent, null, {}, [], 0,
  * false and "" must all compare equal, or every `docker service scale` would redeploy every task.
  */
+import { withDefaults } from './defaults.js';
 import type { EndpointSpec, PortConfig, ServiceSpec, TaskSpec } from './types.js';
 
 /** Keys whose presence is the meaning even when empty: Mode.Global: {} is not the same as no Global. */
@@ -61,14 +62,25 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * dirty here (the caller checks whether the node still satisfies them); ForceUpdate is a difference.
  */
 export function isTaskDirty(service: ServiceSpec, taskSpec: TaskSpec, taskPorts?: PortConfig[]): boolean {
-  if (!specsEqual(withoutConstraints(service.TaskTemplate), withoutConstraints(taskSpec))) return true;
+  const current = effectiveTemplate(service.TaskTemplate, service);
+  if (!specsEqual(withoutConstraints(current), withoutConstraints(effectiveTemplate(taskSpec, service)))) return true;
   if (taskPorts !== undefined && !specsEqual(canonicalPorts(service.EndpointSpec?.Ports), canonicalPorts(taskPorts))) return true;
   return false;
 }
 
 /** True when a rolling update is needed: TaskTemplate or EndpointSpec differ (normalised). Scale- or label-only changes are false. */
 export function taskTemplateChanged(a: ServiceSpec, b: ServiceSpec): boolean {
-  return !specsEqual(a.TaskTemplate, b.TaskTemplate) || !specsEqual(canonicalEndpoint(a.EndpointSpec), canonicalEndpoint(b.EndpointSpec));
+  return !specsEqual(effectiveTemplate(a.TaskTemplate, a), effectiveTemplate(b.TaskTemplate, b)) || !specsEqual(canonicalEndpoint(a.EndpointSpec), canonicalEndpoint(b.EndpointSpec));
+}
+
+/**
+ * The task template as its tasks run: Swarm's defaults filled in where nothing is set, so a spec read
+ * with insertDefaults (the Python SDK's `service.scale()`, `docker service update`) and sent back is
+ * not a change that restarts every task.
+ */
+function effectiveTemplate(template: TaskSpec | undefined, service: ServiceSpec): TaskSpec | undefined {
+  if (!template) return template;
+  return withDefaults({ ...service, TaskTemplate: template }).TaskTemplate;
 }
 
 function withoutConstraints(spec: TaskSpec | undefined): unknown {

@@ -1,13 +1,15 @@
 /**
  * `-p/--publish` in both of Docker's syntaxes, and the PORTS column of `docker service ls`.
  *   short: "[published:]target[/protocol]"        e.g. "9000:8080", "9000:8080/udp", "8080"
- *   long:  "published=9000,target=8080,protocol=tcp,mode=host"
+ *   long:  "published=9000,target=8080,protocol=tcp,mode=host,app-protocol=tcp"
+ * (`app-protocol` is swarmlet's: `http` or `tcp` fixes how the routing mesh treats the port.)
  */
 import { invalid } from '../errors.js';
-import type { PortConfig, PortProtocol, PublishMode } from './types.js';
+import type { AppProtocol, PortConfig, PortProtocol, PublishMode } from './types.js';
 
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
 const MODES: readonly string[] = ['ingress', 'host'];
+const APP_PROTOCOLS: readonly string[] = ['http', 'tcp'];
 const FIELD = 'publish';
 
 /** Parses one --publish value to a PortConfig (PublishedPort omitted when not given: the manager picks one). */
@@ -36,6 +38,7 @@ function parseLong(raw: string, text: string): PortConfig {
   let mode = 'ingress';
   let target = 0;
   let published = 0;
+  let app: string | undefined;
   for (const field of text.split(',')) {
     const eq = field.indexOf('=');
     if (eq <= 0) throw fail(raw, `invalid field "${field}" (expected key=value)`);
@@ -45,10 +48,14 @@ function parseLong(raw: string, text: string): PortConfig {
     else if (key === 'mode') mode = checkMode(raw, val.toLowerCase());
     else if (key === 'target') target = val === '' ? 0 : port(raw, 'target', val);
     else if (key === 'published') published = val === '' ? 0 : port(raw, 'published', val, true);
-    else throw fail(raw, `unknown field "${key}" (use published, target, protocol, mode)`);
+    else if (key === 'app-protocol' || key === 'app_protocol') app = checkAppProtocol(raw, val.toLowerCase());
+    else throw fail(raw, `unknown field "${key}" (use published, target, protocol, mode, app-protocol)`);
   }
   if (target === 0) throw fail(raw, 'target port is required');
-  return portConfig(protocol, target, published, mode);
+  if (app !== undefined && protocol !== 'tcp') throw fail(raw, `app-protocol applies to tcp ports only, not ${protocol}`);
+  const cfg = portConfig(protocol, target, published, mode);
+  if (app !== undefined) cfg.AppProtocol = app as AppProtocol;
+  return cfg;
 }
 
 function portConfig(protocol: string, target: number, published: number, mode: string): PortConfig {
@@ -77,6 +84,11 @@ function checkProtocol(raw: string, protocol: string): string {
 function checkMode(raw: string, mode: string): string {
   if (!MODES.includes(mode)) throw fail(raw, `invalid publish mode "${mode}": must be either 'ingress' or 'host'`);
   return mode;
+}
+
+function checkAppProtocol(raw: string, app: string): string {
+  if (!APP_PROTOCOLS.includes(app)) throw fail(raw, `invalid app-protocol "${app}" (use http or tcp)`);
+  return app;
 }
 
 function fail(raw: string, problem: string) {

@@ -63,6 +63,8 @@ export interface ServiceOptions {
   secrets?: string[];
   /** `NAME` or `source=NAME,target=/PATH,mode=0444` (docker's --config). */
   configs?: string[];
+  /** `NAME` or `name=NAME,alias=ALIAS` (docker's --network): overlay networks to attach. */
+  networks?: string[];
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from './option-groups.js';
 import { parsePublish } from './ports.js';
 import { parseConfigRef, parseSecretRef } from './file-ref-options.js';
+import { parseNetworkAttachment } from './network-options.js';
 import { checkNoJobUpdateOptions, type ServiceOptions } from './service-options.js';
 import type { ContainerSpec, Placement, ServiceMode, ServiceSpec, TaskSpec } from './types.js';
 import { assertServerAccepts, checkServiceName } from './validate-spec.js';
@@ -77,6 +78,7 @@ function taskTemplateFromOptions(opts: ServiceOptions, image: string): TaskSpec 
   const restart = restartPolicyFromOptions(opts, undefined);
   if (restart) task.RestartPolicy = restart;
   task.Placement = placementFromOptions(opts);
+  if (opts.networks !== undefined && opts.networks.length > 0) task.Networks = stringList(opts.networks, 'networks').map((v) => parseNetworkAttachment(v));
   task.ForceUpdate = 0;
   return task;
 }

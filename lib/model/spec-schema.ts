@@ -91,6 +91,7 @@ export const PortConfigSchema = z.looseObject({
   PublishedPort: z.number({ error: PUBLISHED_PORT }).int({ error: PUBLISHED_PORT }).min(0, { error: PUBLISHED_PORT })
     .max(65535, { error: PUBLISHED_PORT }).optional(),
   PublishMode: oneOf(['ingress', 'host']).optional(),
+  AppProtocol: oneOf(['http', 'tcp']).optional(),
 });
 
 export const ServiceModeSchema = z.looseObject({

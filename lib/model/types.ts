@@ -87,7 +87,14 @@ export interface PortConfig {
   TargetPort: number;
   PublishedPort?: number;
   PublishMode?: PublishMode;
+  /**
+   * swarmlet's: how the routing mesh treats a TCP port's connections: `http` (layer 7) or `tcp`
+   * (layer 4). Absent: told apart by their first bytes. The label `swarmlet.port.<published>` says the same.
+   */
+  AppProtocol?: AppProtocol;
 }
+
+export type AppProtocol = 'http' | 'tcp';
 
 export interface EndpointSpec { Mode?: 'vip' | 'dnsrr'; Ports?: PortConfig[] }
 
@@ -114,7 +121,7 @@ export interface Service {
   UpdatedAt: string;
   Spec: ServiceSpec;
   PreviousSpec?: ServiceSpec;
-  Endpoint: { Spec: EndpointSpec; Ports?: PortConfig[] };
+  Endpoint: { Spec: EndpointSpec; Ports?: PortConfig[]; VirtualIPs?: Array<{ NetworkID: string; Addr: string }> };
   UpdateStatus?: UpdateStatus;
   ServiceStatus?: { RunningTasks: number; DesiredTasks: number; CompletedTasks: number };
   /** swarmlet: bumped on every TaskTemplate/EndpointSpec change; tasks record the one they were made from. */

@@ -30,6 +30,7 @@ export function validateServiceSpec(input: unknown): ServiceSpec {
   checkUpdateConfig(spec.UpdateConfig, 'UpdateConfig');
   checkUpdateConfig(spec.RollbackConfig, 'RollbackConfig');
   checkEndpointSpec(spec.EndpointSpec);
+  checkPortLabels(spec.Labels);
   return spec;
 }
 
@@ -153,5 +154,15 @@ function checkEndpointSpec(ep: EndpointSpec | undefined): void {
     const key = `${port.PublishedPort}/${port.Protocol || 'tcp'}`;
     if (seen.has(key)) throw invalid('EndpointSpec: duplicate published ports provided', 'EndpointSpec.Ports');
     seen.add(key);
+  }
+}
+
+/** swarmlet's port labels: `swarmlet.port.<published>` is `http` or `tcp`. */
+function checkPortLabels(labels: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    if (!key.startsWith('swarmlet.port.')) continue;
+    const port = key.slice('swarmlet.port.'.length);
+    if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw invalid(`label ${key}: "${port}" is not a port number`, `Labels.${key}`);
+    if (!['http', 'tcp'].includes(String(value).trim().toLowerCase())) throw invalid(`label ${key}: "${value}" must be http or tcp`, `Labels.${key}`);
   }
 }

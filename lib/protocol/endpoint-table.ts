@@ -17,10 +17,19 @@ export interface ServiceRoute {
   serviceId: string;
   /** Service name (metric label). */
   name: string;
-  /** Published ports: the gateway listens on `published` on its node address. */
-  ports: Array<{ published: number; target: number; protocol: 'tcp' | 'udp' | 'sctp' }>;
+  /**
+   * Published ports: the gateway listens on `published` on its node address (TCP and UDP; SCTP is
+   * not served). `appProtocol` fixes how a TCP port's connections are treated (`http`: layer 7,
+   * `tcp`: layer 4); absent, the gateway tells them apart by their first bytes.
+   */
+  ports: Array<{ published: number; target: number; protocol: 'tcp' | 'udp' | 'sctp'; appProtocol?: 'http' | 'tcp' }>;
   /** Tasks that can take requests (`active`) or that must get no new ones (`draining`). */
   endpoints: RouteEndpoint[];
+  /**
+   * The service's virtual IPs (one per network it is attached to) and the TCP ports each serves:
+   * served by the cluster's VIP gateways, not by the node gateways. Absent: none.
+   */
+  vips?: Array<{ addr: string; ports: number[] }>;
 }
 
 export interface RouteEndpoint {
@@ -53,8 +62,9 @@ export const EndpointTableSchema = z.object({
   services: z.array(z.object({
     serviceId: z.string().min(1),
     name: z.string(),
-    ports: z.array(z.object({ published: port(), target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']) })),
+    ports: z.array(z.object({ published: port(), target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']), appProtocol: z.enum(['http', 'tcp']).optional() })),
     endpoints: z.array(RouteEndpointSchema),
+    vips: z.array(z.object({ addr: z.string().min(1), ports: z.array(port()) })).optional(),
   })),
 }) satisfies z.ZodType<EndpointTable>;
 

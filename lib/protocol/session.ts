@@ -4,8 +4,18 @@ import type { Image, Task } from '../model/types.js';
 import { nonNegInt, port } from './fields.js';
 import { checkWire, type WireCheck } from './wire-error.js';
 
-/** What an agent needs of a task's service: its name (`<service>.<slot>`) and the first target port it publishes. */
-export interface ServiceInfo { name: string; targetPort?: number }
+/**
+ * What an agent needs of a task's service: its name (`<service>.<slot>`) and the first port it
+ * publishes: target, protocol (absent: tcp), the host port when published in host mode, and
+ * whether every port is UDP (readiness is then not a TCP connect).
+ */
+export interface ServiceInfo {
+  name: string;
+  targetPort?: number;
+  protocol?: 'tcp' | 'udp' | 'sctp';
+  hostPort?: number;
+  udpOnly?: boolean;
+}
 
 /** Secret or config content as the session carries it (base64). */
 export interface ContentPayload { ID: string; Data: string }
@@ -18,6 +28,8 @@ export interface Assignments {
   /** The content of the secrets and configs that the node's tasks awaiting start reference (and no other). */
   Secrets?: ContentPayload[];
   Configs?: ContentPayload[];
+  /** Service discovery variables of the node's tasks awaiting start, by task ID. */
+  Env?: Record<string, string[]>;
 }
 
 /** What goes down a node's session when the manager wants a task's logs. */
@@ -69,10 +81,14 @@ const ContentPayloadSchema = z.object({ ID: z.string().min(1), Data: z.base64() 
 
 export const AssignmentsSchema = z.object({
   Tasks: z.array(AssignedTaskSchema),
-  Services: z.record(z.string(), z.object({ name: z.string(), targetPort: port().optional() })),
+  Services: z.record(z.string(), z.object({
+    name: z.string(), targetPort: port().optional(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(),
+    hostPort: port().optional(), udpOnly: z.boolean().optional(),
+  })),
   Images: z.array(ImageSchema),
   Secrets: z.array(ContentPayloadSchema).optional(),
   Configs: z.array(ContentPayloadSchema).optional(),
+  Env: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 /**

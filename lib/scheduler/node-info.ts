@@ -112,9 +112,13 @@ export function hostPortKeys(ports: readonly PortConfig[] | undefined): string[]
   return keys;
 }
 
-/** Host-mode ports a service's tasks publish. */
+/**
+ * Host-mode ports a service's tasks publish: the ports as the manager resolved them
+ * (Endpoint.Ports, where a host port left out of the spec has its number), else the spec's.
+ */
 export function serviceHostPorts(service: Service | undefined): string[] {
-  return hostPortKeys(service?.Spec.EndpointSpec?.Ports ?? service?.Endpoint?.Spec?.Ports);
+  const resolved = service?.Endpoint?.Ports;
+  return hostPortKeys(resolved && resolved.length > 0 ? resolved : service?.Spec.EndpointSpec?.Ports ?? service?.Endpoint?.Spec?.Ports);
 }
 
 export interface NodeInfoSet {

@@ -1,5 +1,6 @@
 import type { Image, Node, Service, Task } from '../model/types.js';
 import type { Config, Secret } from '../model/secret-types.js';
+import type { Network } from '../model/network-types.js';
 import type { ObjectKind } from './store.js';
 
 export type JournalOp =
@@ -15,6 +16,7 @@ export interface StoreSnapshot {
   /** Absent in snapshots written before secrets and configs existed. */
   secrets?: Secret[];
   configs?: Config[];
+  networks?: Network[];
 }
 
 /** Durable backing for the store: a snapshot plus the batches committed after it. */

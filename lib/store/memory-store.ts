@@ -1,5 +1,6 @@
 import type { Image, Node, Service, Task } from '../model/types.js';
 import type { Config, Secret } from '../model/secret-types.js';
+import type { Network } from '../model/network-types.js';
 import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
 import type { KindMap, ObjectKind, ReadTx, Store, StoreEvent, WriteTx } from './store.js';
@@ -13,10 +14,11 @@ interface Tables {
   image: Map<string, Image>;
   secret: Map<string, Secret>;
   config: Map<string, Config>;
+  network: Map<string, Network>;
 }
 
 function emptyTables(): Tables {
-  return { service: new Map(), task: new Map(), node: new Map(), image: new Map(), secret: new Map(), config: new Map() };
+  return { service: new Map(), task: new Map(), node: new Map(), image: new Map(), secret: new Map(), config: new Map(), network: new Map() };
 }
 
 /** Secondary index: parent id → set of task ids. */
@@ -73,6 +75,7 @@ export class MemoryStore implements Store {
       for (const i of snapshot.images) this.raw('image', i.Name, i);
       for (const x of snapshot.secrets ?? []) this.raw('secret', x.ID, x);
       for (const x of snapshot.configs ?? []) this.raw('config', x.ID, x);
+      for (const x of snapshot.networks ?? []) this.raw('network', x.Id, x);
     }
     for (const batch of ops) {
       for (const op of batch) {
@@ -125,6 +128,8 @@ export class MemoryStore implements Store {
       listSecrets: () => [...t.secret.values()],
       getConfig: (id) => t.config.get(id),
       listConfigs: () => [...t.config.values()],
+      getNetwork: (id) => t.network.get(id),
+      listNetworks: () => [...t.network.values()],
       index: () => this.version,
     };
   }
@@ -175,6 +180,8 @@ export class MemoryStore implements Store {
       deleteSecret: (id) => del('secret', id),
       putConfig: (x) => put('config', x.ID, x),
       deleteConfig: (id) => del('config', id),
+      putNetwork: (x) => put('network', x.Id, x),
+      deleteNetwork: (id) => del('network', id),
     };
     let result: T;
     if (this.inTransaction) throw new Error('store.update() called inside another update() callback');
@@ -225,6 +232,7 @@ export class MemoryStore implements Store {
       images: [...this.t.image.values()],
       secrets: [...this.t.secret.values()],
       configs: [...this.t.config.values()],
+      networks: [...this.t.network.values()],
     };
   }
 

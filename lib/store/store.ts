@@ -1,8 +1,9 @@
 import type { Image, Node, Service, Task } from '../model/types.js';
 import type { Config, Secret } from '../model/secret-types.js';
+import type { Network } from '../model/network-types.js';
 
-export type ObjectKind = 'service' | 'task' | 'node' | 'image' | 'secret' | 'config';
-export type KindMap = { service: Service; task: Task; node: Node; image: Image; secret: Secret; config: Config };
+export type ObjectKind = 'service' | 'task' | 'node' | 'image' | 'secret' | 'config' | 'network';
+export type KindMap = { service: Service; task: Task; node: Node; image: Image; secret: Secret; config: Config; network: Network };
 
 export interface StoreEvent<K extends ObjectKind = ObjectKind> {
   kind: K;
@@ -28,6 +29,8 @@ export interface ReadTx {
   listSecrets(): Secret[];
   getConfig(id: string): Config | undefined;
   listConfigs(): Config[];
+  getNetwork(id: string): Network | undefined;
+  listNetworks(): Network[];
   /** The store's last committed version index. */
   index(): number;
 }
@@ -46,6 +49,8 @@ export interface WriteTx extends ReadTx {
   deleteSecret(id: string): void;
   putConfig(c: Config): Config;
   deleteConfig(id: string): void;
+  putNetwork(n: Network): Network;
+  deleteNetwork(id: string): void;
 }
 
 /**

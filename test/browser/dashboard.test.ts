@@ -155,13 +155,17 @@ t.test('the dashboard follows a cluster live in chromium', { skip: CHROMIUM ? fa
     await shot('6-rollback');
   });
 
-  await t.test('logs of a task, followed', async (t) => {
+  await t.test('logs of a task and of the service, followed', async (t) => {
     await page.click('.card[data-task="toms.1"][data-desired=running] button[data-action=task-logs]');
     await until('a log line', async () => /whoami listening .* as toms\.1/.test(await page.locator('#logs pre').textContent() ?? ''));
     t.match(await page.locator('#logs .title').textContent(), /logs of toms\.1 \(following\)/);
     await shot('7-task-logs');
     await page.click('#logs button[data-action=close-logs]');
     t.equal(await page.locator('#logs').isHidden(), true, 'closed');
+    await page.click('tr[data-service=toms] button[data-action=service-logs]');
+    await until('lines of several tasks', async () => new Set([...(await page.locator('#logs pre').textContent() ?? '').matchAll(/as (toms\.\d+)/g)].map((m) => m[1])).size >= 3);
+    t.match(await page.locator('#logs .title').textContent(), /logs of toms \(following\)/);
+    await page.click('#logs button[data-action=close-logs]');
   });
 
   await t.test('a manager restart: the page reconnects', async (t) => {

@@ -13,6 +13,7 @@ import { nodeRoutes } from '../../lib/api/routes-nodes.js';
 import { engineImageRoutes } from '../../lib/api/routes-engine-images.js';
 import { swarmRoutes } from '../../lib/api/routes-swarm.js';
 import { secretRoutes } from '../../lib/api/routes-secrets.js';
+import { networkRoutes } from '../../lib/api/routes-networks.js';
 import { loadEngineSchema } from '../fixtures/engine-schema.js';
 
 const schema = loadEngineSchema();
@@ -105,12 +106,17 @@ t.test('every route answers as the Engine API v1.41 spec describes', async (t) =
     await call('GET', `/${kind}/nope`, undefined, 404);
     await call('DELETE', `/${kind}/${made.ID}`, undefined, 204);
   }
+  const net = await call('POST', '/networks/create', { Name: 'net1', Driver: 'overlay', Attachable: true, Labels: { a: 'b' } }, 201);
+  await call('GET', `/networks?filters=${encodeURIComponent('{"driver":{"overlay":true}}')}`, undefined, 200);
+  await call('GET', '/networks/net1', undefined, 200);
+  await call('GET', '/networks/nope', undefined, 404);
+  await call('DELETE', `/networks/${net.Id}`, undefined, 204);
   await call('DELETE', `/services/${created.ID}`, undefined, 200);
 
   // Every Engine API route the server has (swarmlet's own /swarmlet/v1 routes aside) was checked above,
   // apart from the streams (logs, events) whose frames are not JSON documents of the spec.
   const streams = /\/logs\$|^\^\\\/events/;
-  const routes = [...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...engineImageRoutes(), ...swarmRoutes(), ...secretRoutes()]
+  const routes = [...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...engineImageRoutes(), ...swarmRoutes(), ...secretRoutes(), ...networkRoutes()]
     .filter((r) => !/swarmlet/.test(r.pattern.source) && !streams.test(r.pattern.source));
   for (const r of routes) {
     t.ok(checked.some((c) => c.method === r.method && r.pattern.test(c.path)), `${r.method} ${r.pattern.source} was checked`);

@@ -23,7 +23,7 @@ t.test('the dashboard route', async (t) => {
   const secrets: ClientSecrets = { checkClientToken: (x) => x === 'good', nodeOfCredential: () => undefined, checkCredential: () => false };
   const control = { listServices: () => [] } as unknown as Control;
   const api = createApiServer({ control, extraRoutes: uiRoutes({ assetsDir: dir }), authorize: createAuthorizer(secrets, { required: true }) });
-  const { host, port } = await api.listen('127.0.0.186', 0);
+  const { host, port } = await api.listen('127.0.0.180', 0);
   t.teardown(() => api.close());
   const base = `http://${host}:${port}`;
   const get = async (path: string, headers: Record<string, string> = {}) => {
@@ -57,7 +57,7 @@ t.test('the dashboard route', async (t) => {
 
 t.test('a missing build is named', async (t) => {
   const api = createApiServer({ control: {} as Control, extraRoutes: uiRoutes({ assetsDir: join(tmpdir(), 'swarmlet-no-such-ui') }) });
-  const { host, port } = await api.listen('127.0.0.186', 0);
+  const { host, port } = await api.listen('127.0.0.180', 0);
   t.teardown(() => api.close());
   const res = await request(`http://${host}:${port}/ui/`);
   t.equal(res.statusCode, 503);

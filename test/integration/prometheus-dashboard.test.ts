@@ -6,6 +6,7 @@
  */
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -43,6 +44,30 @@ const MAY_BE_EMPTY: Record<string, string> = {};
 const HALF_DEAF = `const srv = require('node:http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, process.env.HOST);
 if (process.env.SWARMLET_SLOT !== '1') setTimeout(() => { srv.close(); srv.closeAllConnections(); }, 1000);
 setInterval(() => {}, 1 << 30);`;
+
+/** Echoes TCP (not HTTP) and UDP on PORT: the layer-4 panels. */
+const L4_ECHO = `require('node:net').createServer((s) => s.on('data', (d) => s.write(d)).on('error', () => {})).listen(+process.env.PORT, process.env.HOST);
+const u = require('node:dgram').createSocket('udp4'); u.on('message', (m, r) => u.send(m, r.port, r.address)); u.bind(+process.env.PORT, process.env.HOST);`;
+
+/** Sends raw bytes on a new TCP connection; resolves with what came back once `bytes` arrived, or '' when the gateway closed it. */
+function tcpExchange(addr: string, port: number, text: string, bytes: number): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = connect({ host: addr, port }, () => s.write(text));
+    s.on('data', (d) => { got += d.toString(); if (got.length >= bytes) { s.destroy(); resolve(got); } });
+    s.on('close', () => resolve(got));
+    s.on('error', () => resolve(got));
+  });
+}
+
+function udpExchange(addr: string, port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => { s.close(); reject(new Error(`no UDP answer from ${addr}:${port}`)); }, 3_000);
+    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(m.toString()); });
+    s.send(text, port, addr);
+  });
+}
 
 function refuses(addr: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -177,6 +202,15 @@ async function exercise(t: Test, cluster: Cluster, nodes: string[]): Promise<voi
   t.same(half, Array(10).fill(200), 'connect failures on slot 2 are retried on slot 1');
   t.match(await oversizedHead(nodes[0]!, 9600), /^HTTP\/1\.1 431/, 'an oversized request head gets 431');
 
+  await cluster.addImage({ Name: 'echo-l4', Cmd: [process.execPath, '-e', L4_ECHO] });
+  await cluster.createService({ name: 'raw', image: 'echo-l4', replicas: 1, publish: ['9603:7000', '9604:7000/udp'] });
+  await cluster.waitForConvergence('raw', { timeoutMs: 15_000 });
+  for (const addr of nodes) {
+    t.equal(await until(`layer 4 through ${addr}:9603`, async () => (await tcpExchange(addr, 9603, '\x00raw', 4)) || false), '\x00raw', `raw TCP echoed through ${addr}`);
+    t.equal(await until(`UDP through ${addr}:9604`, () => udpExchange(addr, 9604, 'dgram').catch(() => false)), 'dgram', `UDP echoed through ${addr}`);
+    t.equal(await tcpExchange(addr, 9601, '\x00nobody', 1), '', 'layer 4 to a service without tasks: closed at once (refused)');
+  }
+
   await cluster.updateService('web', { envAdd: ['DASHBOARD=1'] });
   await cluster.waitForConvergence('web', { timeoutMs: 15_000 });
   await cluster.rollbackService('web');
@@ -243,7 +277,7 @@ t.test('every dashboard query returns data from a real Prometheus scraping a clu
       t.ok(got.length > 0, `${v.name}: ${variableQuery(v)} → ${got.join(', ')}`);
       values[v.name as 'service' | 'node'] = got;
     }
-    t.same(values.service, ['half', 'idle', 'web'], 'every service');
+    t.same(values.service, ['half', 'idle', 'raw', 'web'], 'every service');
     t.same(values.node, ['node-1', 'node-2'], 'both nodes');
   });
 
@@ -287,6 +321,10 @@ t.test('every dashboard query returns data from a real Prometheus scraping a clu
     t.ok(r('Task failures and restarts/B').some((s) => s.metric.service === 'web'), 'its replacement counts as a restart');
     t.ok(r('Responses by status class/A').some((s) => s.metric.code === '4xx'), '4xx answers');
     t.ok(r('Gateway client errors and bind errors/A').some((s) => s.metric.code === '431'), 'the oversized head counts as a client error');
+    t.ok(r('Layer-4 TCP connections by service/B').some((s) => s.metric.service === 'idle'), 'a refused layer-4 connection');
+    t.same(r('Layer-4 throughput by service/A').filter((s) => s.metric.service === 'raw').map((s) => `${s.metric.protocol} ${s.metric.direction}`).sort(),
+      ['tcp in', 'tcp out', 'udp in', 'udp out'], 'layer-4 bytes both ways, TCP and UDP');
+    t.same(r('UDP datagrams by service/A').filter((s) => s.metric.service === 'raw').map((s) => s.metric.direction).sort(), ['in', 'out'], 'UDP datagrams both ways');
   });
 
   const unused = [...fams.keys()].filter((n) => n.startsWith('swarmlet_') && !/_(process|nodejs)_/.test(n)

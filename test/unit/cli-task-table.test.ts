@@ -55,6 +55,10 @@ t.test('PORTS: the task endpoint when known, else *:published', async (t) => {
   t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...ports } }), '*:9000->8080/tcp');
   t.equal(taskPorts({ Status: { Timestamp: '', State: 'running' }, Endpoint: { Addr: '127.0.0.2', Port: 30001 } }), '127.0.0.2:30001');
   t.equal(taskPorts({ Status: { Timestamp: '', State: 'running' } }), '');
+  const host = { PortStatus: { Ports: [{ TargetPort: 8080, PublishedPort: 8088, Protocol: 'tcp' as const, PublishMode: 'host' as const }] } };
+  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...host }, Endpoint: { Addr: '127.0.0.2', Port: 8088 } }), '*:8088->8080/tcp', 'host mode as Swarm shows it');
+  const udp = { PortStatus: { Ports: [{ TargetPort: 53, PublishedPort: 5353, Protocol: 'udp' as const, PublishMode: 'host' as const }] } };
+  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...udp } }), '*:5353->53/udp');
 });
 
 t.test('image digest is hidden unless --no-trunc', async (t) => {

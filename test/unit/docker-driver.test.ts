@@ -137,7 +137,7 @@ t.test('through the runner, a container that cannot start is never reported runn
   api.failStart = 'port is already allocated';
   const tk = task('task-a');
   const reports: TaskReport[] = [];
-  const runner = new TaskRunner(tk, driver, request(tk, { targetPort: 80 }), (r) => reports.push(r), silentLogger(), 80, clock);
+  const runner = new TaskRunner(tk, driver, request(tk, { targetPort: 80 }), (r) => reports.push(r), silentLogger(), { target: 80, protocol: 'tcp', udpOnly: false }, clock);
   await runner.done;
   t.same(reports.map((r) => r.State), ['accepted', 'preparing', 'starting', 'failed']);
   t.equal(reports.at(-1)!.Err, 'starting container failed: port is already allocated');

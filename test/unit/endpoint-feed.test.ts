@@ -24,7 +24,7 @@ t.test('buildEndpointTable: running tasks with an endpoint; draining when desire
   const table = buildEndpointTable([s, service({ id: 'nopublish' })], tasks, [node('n1'), node('n2'), node('down', { state: 'down' })], 7);
   t.equal(table.version, 7);
   t.equal(table.services.length, 1, 'services without published ports are left out');
-  t.same(table.services[0]!.ports, [{ published: 9000, target: 8080, protocol: 'tcp' }]);
+  t.same(table.services[0]!.ports, [{ published: 9000, target: 8080, protocol: 'tcp' }], 'no app protocol: the gateway tells by the first bytes');
   t.same(table.services[0]!.endpoints.map((e) => [e.slot, e.port, e.state]), [[1, 20001, 'active'], [2, 20002, 'draining']]);
   t.ok(isActiveIn(table, tasks[0]!.ID));
   t.notOk(isActiveIn(table, tasks[1]!.ID));
@@ -98,4 +98,21 @@ t.test('drain barrier: no gateways → immediate once the table changed; bounded
   clock.advance(1);
   await flush();
   t.equal(done, false, 'timed out without the silent gateway');
+});
+
+t.test('buildEndpointTable: a port\'s app protocol from its AppProtocol, else the label swarmlet.port.<published>; host-mode ports stay out', async (t) => {
+  const s = service({ id: 'multi' });
+  s.Spec.Labels = { 'swarmlet.port.6390': 'TCP', 'swarmlet.port.5353': 'tcp' };
+  s.Endpoint.Ports = [
+    { Protocol: 'tcp', TargetPort: 8080, PublishedPort: 80, PublishMode: 'ingress', AppProtocol: 'http' },
+    { Protocol: 'tcp', TargetPort: 6379, PublishedPort: 6390, PublishMode: 'ingress' },
+    { Protocol: 'udp', TargetPort: 53, PublishedPort: 5353, PublishMode: 'ingress' },
+    { Protocol: 'tcp', TargetPort: 22, PublishedPort: 2222, PublishMode: 'host' },
+  ];
+  const table = buildEndpointTable([s], [], [node('n1')], 1);
+  t.same(table.services[0]!.ports, [
+    { published: 80, target: 8080, protocol: 'tcp', appProtocol: 'http' },
+    { published: 6390, target: 6379, protocol: 'tcp', appProtocol: 'tcp' },
+    { published: 5353, target: 53, protocol: 'udp' },
+  ]);
 });

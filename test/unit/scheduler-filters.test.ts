@@ -192,6 +192,28 @@ t.test('host-mode ports', async (t) => {
     const plan = planPlacements(makeInput({ nodes: [makeNode('a')], services: [s], tasks: [old], pending: [makeTask(s, 1)] }));
     t.equal(plan.assignments.length, 1);
   });
+  t.test('a running host-mode task holds the published port it reported, not its ingress-style endpoint', async (t) => {
+    // The agent reports PortStatus for running tasks: a host-mode task's is the published port itself;
+    // an ingress task's endpoint (PublishMode ingress) is no host port at all.
+    const s = web({ hostPorts: [8088] });
+    const running = runningTask(s, 'a', 1);
+    running.Status.PortStatus = { Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 8088, PublishMode: 'host' }] };
+    const plan = planPlacements(makeInput({ nodes: [makeNode('a'), makeNode('b')], services: [s], tasks: [running], pending: pendingTasks(s, 2, 2) }));
+    t.same(plan.assignments.map((a) => a.nodeId), ['b'], 'the only free node takes one');
+    t.same(plan.unplaced.map((u) => u.reason), ['no suitable node (host-mode port already in use on 2 nodes)'], 'the other waits, with Swarm\'s reason');
+    const ingress = makeService('api', { ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 80 }] });
+    const itask = runningTask(ingress, 'a', 1);
+    itask.Status.PortStatus = { Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8088, PublishMode: 'ingress' }] };
+    const plan2 = planPlacements(makeInput({ nodes: [makeNode('a')], services: [s, ingress], tasks: [itask], pending: pendingTasks(s, 1) }));
+    t.equal(plan2.assignments.length, 1, 'an ingress task\'s endpoint port does not block a host-mode port');
+  });
+  t.test('a host port the manager picked (published left out) counts too', async (t) => {
+    const s = makeService('web', { ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' }] });
+    s.Endpoint.Ports = [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 30001, PublishMode: 'host' }];
+    const plan = planPlacements(makeInput({ nodes: [makeNode('a')], services: [s], pending: pendingTasks(s, 2) }));
+    t.equal(plan.assignments.length, 1);
+    t.same(plan.unplaced.map((u) => u.reason), ['no suitable node (host-mode port already in use on 1 node)']);
+  });
   t.test('a task still running while being shut down keeps its port', async (t) => {
     const s = web({ hostPorts: [80] });
     const old = runningTask(s, 'a', 1, { desired: 'shutdown' });

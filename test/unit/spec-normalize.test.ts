@@ -1,5 +1,6 @@
 import t from 'tap';
 import { isTaskDirty, normalize, specsEqual, taskTemplateChanged } from '../../lib/model/normalize-spec.js';
+import { withDefaults } from '../../lib/model/defaults.js';
 import { applyUpdateOptions, specFromOptions } from '../../lib/model/spec-from-options.js';
 import { validateServiceSpec } from '../../lib/model/validate-spec.js';
 import type { ServiceSpec, TaskSpec } from '../../lib/model/types.js';
@@ -88,4 +89,13 @@ t.test('taskTemplateChanged: a rolling update is needed', async (t) => {
   const reversed = structuredClone(twoPorts);
   reversed.EndpointSpec!.Ports!.reverse();
   t.notOk(taskTemplateChanged(twoPorts, reversed), 'port order does not matter');
+});
+
+t.test('a spec read with insertDefaults and sent back changes no task (the Python SDK scale, docker service update)', async (t) => {
+  const spec = { Name: 'w', TaskTemplate: { ContainerSpec: { Image: 'whoami:1' } }, Mode: { Replicated: { Replicas: 1 } } } as ServiceSpec;
+  const back = { ...withDefaults(spec), Mode: { Replicated: { Replicas: 2 } } };
+  t.equal(taskTemplateChanged(spec, back), false, 'the defaults are what the tasks already run with');
+  t.equal(isTaskDirty(back, spec.TaskTemplate), false);
+  const changed = { ...back, TaskTemplate: { ...back.TaskTemplate, RestartPolicy: { Condition: 'none' as const } } };
+  t.equal(taskTemplateChanged(spec, changed), true, 'a value other than the default is a change');
 });

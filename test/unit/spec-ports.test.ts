@@ -17,6 +17,8 @@ t.test('parsePublish: short and long syntax', async (t) => {
     ['target=53,published=5353,protocol=udp', { Protocol: 'udp', TargetPort: 53, PublishedPort: 5353, PublishMode: 'ingress' }],
     ['Published=9000,Target=80,Mode=INGRESS', { Protocol: 'tcp', TargetPort: 80, PublishedPort: 9000, PublishMode: 'ingress' }],
     ['published=0,target=80', { Protocol: 'tcp', TargetPort: 80, PublishMode: 'ingress' }],
+    ['published=6390,target=6379,app-protocol=tcp', { Protocol: 'tcp', TargetPort: 6379, PublishedPort: 6390, PublishMode: 'ingress', AppProtocol: 'tcp' }],
+    ['published=80,target=8080,app_protocol=HTTP', { Protocol: 'tcp', TargetPort: 8080, PublishedPort: 80, PublishMode: 'ingress', AppProtocol: 'http' }],
   ];
   for (const [input, want] of cases) t.strictSame(parsePublish(input), want, input);
 });
@@ -41,7 +43,9 @@ t.test('parsePublish: every bad form names the value and the problem', async (t)
     ['published=9000', 'invalid publish "published=9000": target port is required'],
     ['published=9000,target=80,mode=vip', `invalid publish "published=9000,target=80,mode=vip": invalid publish mode "vip": must be either 'ingress' or 'host'`],
     ['target=80,protocol=icmp', 'invalid publish "target=80,protocol=icmp": invalid protocol "icmp" (use tcp, udp or sctp)'],
-    ['target=80,foo=1', 'invalid publish "target=80,foo=1": unknown field "foo" (use published, target, protocol, mode)'],
+    ['target=80,foo=1', 'invalid publish "target=80,foo=1": unknown field "foo" (use published, target, protocol, mode, app-protocol)'],
+    ['target=80,app-protocol=grpc', 'invalid publish "target=80,app-protocol=grpc": invalid app-protocol "grpc" (use http or tcp)'],
+    ['target=53,protocol=udp,app-protocol=tcp', 'invalid publish "target=53,protocol=udp,app-protocol=tcp": app-protocol applies to tcp ports only, not udp'],
     ['target=80,bogus', 'invalid publish "target=80,bogus": invalid field "bogus" (expected key=value)'],
     ['target=abc', 'invalid publish "target=abc": target port "abc" is not a number'],
     ['target=80,published=99999', 'invalid publish "target=80,published=99999": published port 99999 out of range 1-65535'],

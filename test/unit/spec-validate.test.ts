@@ -117,6 +117,9 @@ t.test("Swarm's error texts, with the field path", async (t) => {
       'Jobs may not have an update config', 'UpdateConfig'],
     ['global job with a rollback config', (s) => { s.Mode = { GlobalJob: {} }; s.RollbackConfig = { Parallelism: 1 }; },
       'Jobs may not have an update config', 'RollbackConfig'],
+    ['port label value', (s) => { s.Labels = { 'swarmlet.port.6390': 'redis' }; }, 'label swarmlet.port.6390: "redis" must be http or tcp', 'Labels.swarmlet.port.6390'],
+    ['port label port', (s) => { s.Labels = { 'swarmlet.port.web': 'tcp' }; }, 'label swarmlet.port.web: "web" is not a port number', 'Labels.swarmlet.port.web'],
+    ['app protocol', (s) => { s.EndpointSpec.Ports[0].AppProtocol = 'grpc'; }, 'invalid ServiceSpec: EndpointSpec.Ports[0].AppProtocol: expected one of http, tcp', 'EndpointSpec.Ports[0].AppProtocol'],
     ['negative max concurrent', (s) => { s.Mode = { ReplicatedJob: { MaxConcurrent: -1 } }; },
       /^invalid ServiceSpec: Mode\.ReplicatedJob\.MaxConcurrent: /, 'Mode.ReplicatedJob.MaxConcurrent'],
   ];

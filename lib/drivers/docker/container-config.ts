@@ -14,7 +14,7 @@ export const LABELS = {
 } as const;
 
 /** Where a task's target port is published: the node's address and a host port the driver allocated. */
-export interface PublishedPort { target: number; addr: string; hostPort: number }
+export interface PublishedPort { target: number; addr: string; hostPort: number; protocol?: 'tcp' | 'udp' | 'sctp' }
 
 /** Swarm's container name: `<service>.<slot|nodeID>.<taskID>`. */
 export function containerName(req: Pick<StartRequest, 'taskName' | 'task'>): string {
@@ -60,7 +60,7 @@ export function containerConfig(req: StartRequest, publish: PublishedPort | unde
   Object.assign(body.HostConfig, limitsOf(req));
   if (binds.length > 0) body.HostConfig.Binds = binds;
   if (publish) {
-    const key = `${publish.target}/tcp`;
+    const key = `${publish.target}/${publish.protocol ?? 'tcp'}`;
     body.ExposedPorts = { [key]: {} };
     body.HostConfig.PortBindings = { [key]: [{ HostIp: publish.addr, HostPort: String(publish.hostPort) }] };
   }

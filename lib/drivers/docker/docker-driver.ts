@@ -80,8 +80,12 @@ class DockerTaskDriver implements DockerDriver {
       throw new SwarmletError('failed_precondition', `image ${image} not found on node ${this.opts.hostname}`);
     }
     const addr = req.node.addr;
+    if (req.hostPort !== undefined && !this.ports.reserve(addr, req.hostPort)) {
+      throw new SwarmletError('failed_precondition', `host-mode port ${req.hostPort}/${req.protocol ?? 'tcp'} is already in use on node ${this.opts.hostname}`);
+    }
+    // Host mode: the container's port is bound on the published port itself; ingress: on a port the driver picks.
     const publish: PublishedPort | undefined = req.targetPort === undefined
-      ? undefined : { target: req.targetPort, addr, hostPort: await this.ports.allocate(addr) };
+      ? undefined : { target: req.targetPort, addr, hostPort: req.hostPort ?? await this.ports.allocate(addr), protocol: req.protocol ?? 'tcp' };
     const release = () => { if (publish) this.ports.release(addr, publish.hostPort); };
     let id: string;
     try {

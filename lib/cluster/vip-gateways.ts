@@ -1,0 +1,84 @@
+/**
+ * The gateways that serve services' virtual IPs: one per VIP address (127.77.N.M, local on this
+ * machine), listening on each of the service's ports and balancing over its tasks cluster-wide with
+ * the node gateways' machinery (round-robin, retries, passive health, draining endpoints get no new
+ * requests). Each joins the feed's drain barrier like a node gateway, so a task is signalled to stop
+ * only once the VIP gateways stopped routing to it too. Started and stopped as VIPs come and go.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import type { EndpointFeed } from '../dispatcher/endpoint-feed.js';
+
+/** The table as the gateway of one VIP sees it: the services with that VIP, their VIP ports as "published". */
+export function projectVipTable(table: EndpointTable, addr: string): EndpointTable {
+  const services = table.services.flatMap((s) => {
+    const vip = s.vips?.find((v) => v.addr === addr);
+    if (!vip) return [];
+    const { vips: _v, ...route } = s;
+    void _v;
+    return [{ ...route, ports: vip.ports.map((p) => ({ published: p, target: p, protocol: 'tcp' as const })) }];
+  });
+  return { version: table.version, services };
+}
+
+export function vipAddresses(table: EndpointTable): Set<string> {
+  return new Set(table.services.flatMap((s) => (s.vips ?? []).map((v) => v.addr)));
+}
+
+function vipSource(feed: EndpointFeed, id: string, addr: string): EndpointSource {
+  return {
+    subscribe(onTable) {
+      const leave = feed.register(id);
+      const unsubscribe = feed.subscribe((t) => onTable(projectVipTable(t, addr)));
+      return () => { unsubscribe(); leave(); };
+    },
+    ack: (gw, version) => feed.ack(gw, version),
+  };
+}
+
+export interface VipGatewaysOptions { feed: EndpointFeed; clock: Clock; logger: Logger }
+
+export class VipGateways {
+  private readonly running = new Map<string, Gateway>();
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly o: VipGatewaysOptions) {}
+
+  start(): void {
+    this.unsubscribe = this.o.feed.subscribe((t) => this.sync(t));
+  }
+
+  /** VIP addresses served now. */
+  addresses(): string[] { return [...this.running.keys()].sort(); }
+
+  private sync(table: EndpointTable): void {
+    if (this.closed) return;
+    const wanted = vipAddresses(table);
+    for (const addr of wanted) {
+      if (this.running.has(addr)) continue;
+      const id = `vip:${addr}`;
+      const gw = createGateway({
+        id, nodeId: id, hostname: `vip-${addr}`, addr, source: vipSource(this.o.feed, id, addr), clock: this.o.clock,
+        logger: this.o.logger.child({ component: 'vip-gateway', vip: addr }), admin: false, processMetrics: false, staggerRoundRobin: true,
+      });
+      this.running.set(addr, gw);
+      void gw.start().catch((err: unknown) => this.o.logger.warn({ vip: addr, err: (err as Error).message }, 'VIP gateway did not start'));
+    }
+    for (const [addr, gw] of this.running) {
+      if (wanted.has(addr)) continue;
+      this.running.delete(addr);
+      void gw.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(all.map((g) => g.close().catch(() => undefined)));
+  }
+}
