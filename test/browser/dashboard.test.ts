@@ -66,6 +66,9 @@ async function watchTags(page: Page, tag: string, n: number, timeoutMs = 30_000)
   return seen;
 }
 
+// About 35 s on an idle 2-core machine; a loaded one (CI's parallel jobs) can take 2-3 times that.
+t.setTimeout(240_000);
+
 t.test('the dashboard follows a cluster live in chromium', { skip: CHROMIUM ? false : NO_CHROMIUM }, async (t) => {
   buildUi();
   const shots = artefactDir('dashboard');
