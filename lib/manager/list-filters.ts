@@ -45,7 +45,8 @@ export function filterTasks(tasks: Task[], filters: Filters | undefined, ctx: Ta
       const s = svc.get(t.ServiceID);
       return s !== undefined && taskDisplayName(s.Spec.Name, t).startsWith(v);
     },
-    label: (t, v) => labelMatch(t.Labels, v),
+    // swarmkit matches a task's labels and its service's (docker stack ps filters by the stack's label).
+    label: (t, v) => labelMatch(t.Labels, v) || labelMatch(svc.get(t.ServiceID)?.Spec.Labels, v),
     service: (t, v) => serviceIds(v).includes(t.ServiceID),
     node: (t, v) => nodeIds(v).includes(t.NodeID),
     'desired-state': (t, v) => {
