@@ -7,15 +7,18 @@ const PADDING = 3;
 
 /** Display width: code points (what Go's tabwriter counts), not UTF-16 units. */
 export function displayWidth(text: string): number {
-  return [...text].length;
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(text) ? text.length : [...text].length;
 }
 
 export function formatTable(header: string[], rows: string[][]): string[] {
   const all = [header, ...rows];
-  const columns = Math.max(...all.map((r) => r.length));
+  let columns = 0;
+  for (const r of all) if (r.length > columns) columns = r.length;
   const widths: number[] = [];
   for (let c = 0; c < columns - 1; c++) {
-    const widest = Math.max(0, ...all.map((r) => displayWidth(r[c] ?? '')));
+    let widest = 0;
+    for (const r of all) { const w = displayWidth(r[c] ?? ''); if (w > widest) widest = w; }
     widths.push(Math.max(widest + PADDING, MIN_WIDTH));
   }
   return all.map((row) => {
@@ -25,6 +28,6 @@ export function formatTable(header: string[], rows: string[][]): string[] {
       const width = widths[c];
       line += width === undefined ? cell : cell + ' '.repeat(width - displayWidth(cell));
     }
-    return line.replace(/\s+$/, '');
+    return line.trimEnd();
   });
 }

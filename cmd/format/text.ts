@@ -19,18 +19,23 @@ export function displayImage(image: string): string {
   return at < 0 ? image : image.slice(0, at);
 }
 
-/** sortorder.NaturalLess: digit runs compare as numbers ("web.2" < "web.10"). */
-export function naturalCompare(a: string, b: string): number {
-  const chunk = /(\d+|\D+)/g;
-  const as = a.match(chunk) ?? [];
-  const bs = b.match(chunk) ?? [];
-  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+/** A string cut into digit and non-digit runs, for sorting many strings naturally (cut once, compared often). */
+export type NaturalKey = readonly string[];
+
+export function naturalKey(s: string): NaturalKey {
+  return s.match(/(\d+|\D+)/g) ?? [];
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Compares two natural keys (see naturalCompare). */
+export function compareNaturalKeys(as: NaturalKey, bs: NaturalKey): number {
+  const n = Math.min(as.length, bs.length);
+  for (let i = 0; i < n; i++) {
     const x = as[i]!;
     const y = bs[i]!;
     if (x === y) continue;
-    const xd = /^\d/.test(x);
-    const yd = /^\d/.test(y);
-    if (xd && yd) {
+    if (isDigit(x.charCodeAt(0)) && isDigit(y.charCodeAt(0))) {
       const diff = Number(x) - Number(y);
       if (diff !== 0) return diff < 0 ? -1 : 1;
       return x.length - y.length < 0 ? -1 : 1;
@@ -38,6 +43,11 @@ export function naturalCompare(a: string, b: string): number {
     return x < y ? -1 : 1;
   }
   return as.length - bs.length;
+}
+
+/** sortorder.NaturalLess: digit runs compare as numbers ("web.2" < "web.10"). */
+export function naturalCompare(a: string, b: string): number {
+  return compareNaturalKeys(naturalKey(a), naturalKey(b));
 }
 
 /** One JSON object per line with keys sorted, as docker's `--format json` prints them. */
