@@ -12,6 +12,8 @@ import { reconcileService } from '../orchestrator/reconcile-service.js';
 import { reapTasks } from '../orchestrator/task-reaper.js';
 import { requirementsOf } from '../scheduler/filters.js';
 import { PendingQueue, isSchedulable } from '../scheduler/pending-queue.js';
+import { NodeInfoCache } from '../scheduler/node-info-cache.js';
+import { serviceHostPorts } from '../scheduler/node-info.js';
 import type { TaskReport } from '../protocol/task-report.js';
 import { planPlacements } from '../scheduler/plan-placements.js';
 import type { ReadTx, Store, StoreEvent, WriteTx } from '../store/store.js';
@@ -92,6 +94,8 @@ export class Manager {
   /** Every service (and orphaned task) is due: the first pass, a resync. */
   private fullDue = true;
   private readonly queue = new PendingQueue();
+  /** The scheduler's view of every node, moved by task changes instead of rebuilt each pass. */
+  private readonly nodeInfos = new NodeInfoCache();
   /** When each service with timed work (update delay, restart delay) wants its next pass. */
   private readonly wakes = new Map<string, number>();
   /**
@@ -152,6 +156,7 @@ export class Manager {
   }
 
   private observe(events: StoreEvent[]): void {
+    this.followNodeInfos(events);
     const fx = classifyChanges(events);
     for (const [id, task] of fx.tasks) this.queue.observe(id, task);
     for (const id of fx.services) this.dirty.add(id);
@@ -183,8 +188,28 @@ export class Manager {
     return more || this.dirty.size > 0 || this.queue.readyCount > 0;
   }
 
+  private hostPortsOf = (serviceId: string): string[] => serviceHostPorts(this.store.view((tx) => tx.getService(serviceId)));
+
+  private followNodeInfos(events: readonly StoreEvent[]): void {
+    const now = this.clock.now();
+    for (const e of events) {
+      if (e.kind === 'node') { this.nodeInfos.invalidate(); return; }
+      if (e.kind === 'service') {
+        const before = serviceHostPorts(e.old as Service | undefined ?? (e.action === 'delete' ? e.object as Service : undefined));
+        const after = serviceHostPorts(e.action === 'delete' ? undefined : e.object as Service);
+        if (before.join() !== after.join()) { this.nodeInfos.invalidate(); return; }
+        continue;
+      }
+      if (e.kind !== 'task') continue;
+      const next = e.action === 'delete' ? undefined : (e.object as Task);
+      const old = e.action === 'create' ? undefined : ((e.old ?? e.object) as Task);
+      this.nodeInfos.observeTask(e.id, old, next, this.hostPortsOf, now);
+    }
+  }
+
   private markEverything(): void {
     this.fullDue = false;
+    this.nodeInfos.invalidate();
     this.store.view((tx) => {
       for (const s of tx.listServices()) this.dirty.add(s.ID);
       this.queue.clear();
@@ -282,6 +307,15 @@ export class Manager {
   private schedule(now: number, report: PassReport): void {
     const ids = this.queue.peek(this.budget.placements);
     if (ids.length === 0) return;
+    try {
+      this.placeWaiting(ids, now, report);
+    } catch (e) {
+      this.nodeInfos.invalidate(); // the plan added assignments that were not committed
+      throw e;
+    }
+  }
+
+  private placeWaiting(ids: string[], now: number, report: PassReport): void {
     this.store.update((tx) => {
       const pending: Task[] = [];
       for (const id of ids) {
@@ -294,7 +328,7 @@ export class Manager {
       const services = new Map(tx.listServices().map((s) => [s.ID, s]));
       const available = this.imageAvailable;
       const plan = planPlacements({
-        nodes: tx.listNodes(), services, tasks: tx.listTasks(), pending, now,
+        nodes: [], services, tasks: [], pending, now, nodeInfos: this.nodeInfos.get(tx, services, now),
         ...(available ? { imageAvailable: (node: Node, image: string) => available(tx, node, image) } : {}),
       });
       const ts = isoTime(now);
@@ -303,7 +337,8 @@ export class Manager {
         const t = tx.getTask(a.taskId);
         this.queue.placed(a.taskId);
         if (!t) continue;
-        tx.putTask({ ...t, NodeID: a.nodeId, Status: { Timestamp: ts, State: 'assigned', Message: 'scheduler assigned task to node' } });
+        const placed = tx.putTask({ ...t, NodeID: a.nodeId, Status: { Timestamp: ts, State: 'assigned', Message: 'scheduler assigned task to node' } });
+        this.nodeInfos.notePlaced(placed, this.hostPortsOf);
       }
       const resourceBound = new Map<string, boolean>();
       for (const u of plan.unplaced) {

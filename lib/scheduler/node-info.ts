@@ -41,7 +41,8 @@ export class NodeInfo {
   /** Active tasks of every service on this node. */
   activeTasks = 0;
   private readonly byService: ServiceTaskIndex;
-  private readonly usedHostPorts = new Set<string>();
+  /** `protocol/port` → tasks holding it (two tasks of one node can hold one key only mid-shutdown). */
+  private readonly usedHostPorts = new Map<string, number>();
   private readonly failuresByService = new Map<string, FailureRecord[]>();
 
   constructor(node: Node, byService: ServiceTaskIndex = new Map()) {
@@ -64,19 +65,38 @@ export class NodeInfo {
   }
 
   hasHostPort(key: string): boolean {
-    return this.usedHostPorts.has(key);
+    return (this.usedHostPorts.get(key) ?? 0) > 0;
   }
 
   /** Takes a task's footprint: resources and host ports always, counts when it is active. */
   add(fp: TaskFootprint): void {
     this.availableNanoCpus -= fp.nanoCpus;
     this.availableMemoryBytes -= fp.memoryBytes;
-    for (const key of fp.hostPorts) this.usedHostPorts.add(key);
+    for (const key of fp.hostPorts) this.usedHostPorts.set(key, (this.usedHostPorts.get(key) ?? 0) + 1);
     if (!fp.active) return;
     this.activeTasks += 1;
     const counts = this.byService.get(fp.serviceId);
     if (counts) counts.set(this, (counts.get(this) ?? 0) + 1);
     else this.byService.set(fp.serviceId, new Map([[this, 1]]));
+  }
+
+  /** Gives back a footprint taken by `add` (a task stopped, moved or was deleted). */
+  remove(fp: TaskFootprint): void {
+    this.availableNanoCpus += fp.nanoCpus;
+    this.availableMemoryBytes += fp.memoryBytes;
+    for (const key of fp.hostPorts) {
+      const n = (this.usedHostPorts.get(key) ?? 0) - 1;
+      if (n > 0) this.usedHostPorts.set(key, n); else this.usedHostPorts.delete(key);
+    }
+    if (!fp.active) return;
+    this.activeTasks -= 1;
+    const counts = this.byService.get(fp.serviceId);
+    const n = (counts?.get(this) ?? 0) - 1;
+    if (n > 0) counts!.set(this, n);
+    else {
+      counts?.delete(this);
+      if (counts && counts.size === 0) this.byService.delete(fp.serviceId);
+    }
   }
 
   recordFailure(serviceId: string, at: number, version: number | undefined): void {
@@ -131,7 +151,7 @@ export interface NodeInfoSet {
   readonly byService: ServiceTaskIndex;
 }
 
-function footprintOf(task: Task, hostPorts: readonly string[]): TaskFootprint {
+export function footprintOf(task: Task, hostPorts: readonly string[]): TaskFootprint {
   const r = task.Spec?.Resources?.Reservations;
   return {
     serviceId: task.ServiceID,
@@ -147,8 +167,25 @@ function neverRuns(task: Task): boolean {
   return stateRank(task.Status.State) < stateRank('assigned') && !isActiveDesired(task.DesiredState);
 }
 
-function isFailure(task: Task): boolean {
+export function isFailure(task: Task): boolean {
   return task.Status.State === 'failed' || task.Status.State === 'rejected';
+}
+
+/** The host ports a task holds: those it reported, else its service's. */
+export function taskHostPorts(task: Task, serviceHostPortsOf: (serviceId: string) => string[]): string[] {
+  const reported = task.Status.PortStatus?.Ports;
+  if (reported && reported.length > 0) return hostPortKeys(reported);
+  return serviceHostPortsOf(task.ServiceID);
+}
+
+/** What a task takes from its node right now: its footprint, or nothing (unassigned, stopped, never runs). */
+export function holdingFootprint(task: Task, serviceHostPortsOf: (serviceId: string) => string[]): TaskFootprint | undefined {
+  if (!task.NodeID || isTerminal(task.Status.State) || neverRuns(task)) return undefined;
+  return footprintOf(task, taskHostPorts(task, serviceHostPortsOf));
+}
+
+export function recordFailureOf(info: NodeInfo, task: Task, now: number): void {
+  recordFailure(info, task, now);
 }
 
 /**

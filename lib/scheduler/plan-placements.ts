@@ -23,8 +23,10 @@ import { buildSpreadTree, flatTree, placeOnTree, type PlaceOnLeaf, type SpreadTr
 export interface PlacementInput {
   nodes: Node[];
   services: ReadonlyMap<string, Service>;
-  /** Every task in the store (for counts, reservations, failures). */
+  /** Every task in the store (for counts, reservations, failures); not read when `nodeInfos` is given. */
   tasks: Task[];
+  /** NodeInfo kept up to date between plans (NodeInfoCache); assignments are added to it. */
+  nodeInfos?: NodeInfoSet;
   /** Tasks to place: NodeID === '' and Status.State 'new' or 'pending', DesiredState <= running. */
   pending: Task[];
   /** ms since the epoch, for the 5-minute failure window. */
@@ -149,7 +151,7 @@ function placeGroup(group: TaskGroup, input: PlacementInput, nodes: NodeInfoSet,
 
 /** Decides a node for each pending task (see the file comment). Pure: the input is not modified. */
 export function planPlacements(input: PlacementInput): PlacementPlan {
-  const nodes = buildNodeInfos(input.nodes, input.services, input.tasks, input.now);
+  const nodes = input.nodeInfos ?? buildNodeInfos(input.nodes, input.services, input.tasks, input.now);
   const plan: PlacementPlan = { assignments: [], unplaced: [] };
   for (const group of groupPending(input.pending)) placeGroup(group, input, nodes, plan);
   return plan;
