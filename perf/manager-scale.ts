@@ -71,7 +71,7 @@ function simulateFleet(store: Store, manager: Manager): () => void {
     scheduled = false;
     const batch = [...due.values()];
     due.clear();
-    for (let i = 0; i < batch.length; i += 5000) manager.applyReports(batch.slice(i, i + 5000));
+    for (let i = 0; i < batch.length; i += 1000) manager.applyReports(batch.slice(i, i + 1000));
   };
   return store.watch((events) => {
     for (const e of events) {

@@ -3,13 +3,18 @@
  * reconcile, and which waiting tasks may have become placeable. Only changes that can alter a
  * plan count: a task's Err text or a node's heartbeat-free fields do not make work.
  */
-import { isActiveDesired, isTerminal } from '../model/task-state.js';
+import { isActiveDesired, isTerminal, stateRank } from '../model/task-state.js';
 import type { Node, Task } from '../model/types.js';
 import type { StoreEvent } from '../store/store.js';
 
 export interface ChangeEffects {
   /** Services to reconcile (updater, orchestrator, reaper, delayed starts). */
   services: Set<string>;
+  /**
+   * Of those, the ones marked only because tasks moved forward on their way to running (assigned,
+   * starting, running): a huge service's reconcile may wait a little for these.
+   */
+  progressOnly: Set<string>;
   /** A node changed in a way orchestrators care about: reconcile every service. */
   allServices: boolean;
   /** Waiting tasks of every service may fit now (a node or an image changed). */
@@ -38,6 +43,15 @@ export function changesOrchestration(old: Task, next: Task): boolean {
     || old.JobIteration?.Index !== next.JobIteration?.Index;
 }
 
+/** A task moved forward towards running and nothing else that planners read changed. */
+export function isProgress(old: Task, next: Task): boolean {
+  return old.DesiredState === next.DesiredState && old.NodeID === next.NodeID && !isTerminal(next.Status.State)
+    && stateRank(next.Status.State) > stateRank(old.Status.State) && old.StartAfter === next.StartAfter
+    && (next.Status.Health ?? 'none') !== 'unhealthy'
+    && JSON.stringify(old.Labels ?? null) === JSON.stringify(next.Labels ?? null)
+    && old.JobIteration?.Index === next.JobIteration?.Index;
+}
+
 /** The task holds CPU, memory and host ports on its node: assigned and not yet stopped. */
 function holdsResources(t: Task): boolean {
   return t.NodeID !== '' && !isTerminal(t.Status.State);
@@ -45,7 +59,7 @@ function holdsResources(t: Task): boolean {
 
 export function classifyChanges(events: readonly StoreEvent[]): ChangeEffects {
   const fx: ChangeEffects = {
-    services: new Set(), allServices: false, wakeAll: false, wakeServices: new Set(), wakeResourceBound: false, tasks: new Map(),
+    services: new Set(), progressOnly: new Set(), allServices: false, wakeAll: false, wakeServices: new Set(), wakeResourceBound: false, tasks: new Map(),
   };
   for (const e of events) {
     switch (e.kind) {
@@ -69,7 +83,12 @@ export function classifyChanges(events: readonly StoreEvent[]): ChangeEffects {
         const old = e.action === 'create' ? undefined : ((e.old ?? e.object) as Task);
         const serviceId = (next ?? old)!.ServiceID;
         fx.tasks.set(e.id, next);
-        if (!old || !next || changesOrchestration(old, next)) fx.services.add(serviceId);
+        if (!old || !next || changesOrchestration(old, next)) {
+          const progress = old !== undefined && next !== undefined && isProgress(old, next);
+          if (progress && !fx.services.has(serviceId)) fx.progressOnly.add(serviceId);
+          if (!progress) fx.progressOnly.delete(serviceId);
+          fx.services.add(serviceId);
+        }
         if (!old) break;
         const freed = holdsResources(old) && (!next || !holdsResources(next) || next.NodeID !== old.NodeID);
         if (freed) fx.wakeResourceBound = true;

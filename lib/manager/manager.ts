@@ -61,6 +61,10 @@ export interface PassBudget {
   placements: number;
 }
 
+/** A service with this many tasks is "huge": progress-only changes reconcile it at most every PROGRESS_DEFER_MS. */
+export const BIG_SERVICE_TASKS = 20_000;
+export const PROGRESS_DEFER_MS = 1_000;
+
 export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 1_000, placements: 2_000 };
 /**
  * The manager's control loop. Store commits are classified as they arrive: the services they
@@ -91,6 +95,10 @@ export class Manager {
   private passes = 0;
   /** Services to reconcile at the next pass. */
   private readonly dirty = new Set<string>();
+  /** Services marked only by tasks moving towards running: a huge one is reconciled at most every PROGRESS_DEFER_MS. */
+  private readonly progressDirty = new Set<string>();
+  /** Tasks read at each service's last reconcile, and when it was. */
+  private readonly lastReconcile = new Map<string, { size: number; at: number }>();
   /** Every service (and orphaned task) is due: the first pass, a resync. */
   private fullDue = true;
   private readonly queue = new PendingQueue();
@@ -159,7 +167,10 @@ export class Manager {
     this.followNodeInfos(events);
     const fx = classifyChanges(events);
     for (const [id, task] of fx.tasks) this.queue.observe(id, task);
-    for (const id of fx.services) this.dirty.add(id);
+    for (const id of fx.services) {
+      if (fx.progressOnly.has(id) && !this.dirty.has(id)) this.progressDirty.add(id);
+      else { this.dirty.add(id); this.progressDirty.delete(id); }
+    }
     if (fx.allServices) this.fullDue = true;
     if (fx.wakeAll) this.queue.wakeAll();
     else {
@@ -180,12 +191,31 @@ export class Manager {
     const full = this.fullDue;
     if (full) this.markEverything();
     this.takeDueWakes(now);
+    this.takeProgress(now);
     const report: PassReport = { services: [], tried: 0, assigned: 0, full };
     const more = this.reconcileDirty(now, report);
     this.schedule(now, report);
     this.armWake();
     this.onPass?.(report);
     return more || this.dirty.size > 0 || this.queue.readyCount > 0;
+  }
+
+  /**
+   * Services dirty only from task progress join the pass now, unless they are huge and were
+   * reconciled less than PROGRESS_DEFER_MS ago (a full reconcile of 100,000 tasks takes a while:
+   * done at most that often while they report running, and always after a real change).
+   */
+  private takeProgress(now: number): void {
+    for (const id of this.progressDirty) {
+      const last = this.lastReconcile.get(id);
+      if (last && last.size >= BIG_SERVICE_TASKS && now - last.at < PROGRESS_DEFER_MS) {
+        const at = last.at + PROGRESS_DEFER_MS;
+        this.wakes.set(id, Math.min(this.wakes.get(id) ?? at, at));
+        continue;
+      }
+      this.progressDirty.delete(id);
+      this.dirty.add(id);
+    }
   }
 
   private hostPortsOf = (serviceId: string): string[] => serviceHostPorts(this.store.view((tx) => tx.getService(serviceId)));
@@ -225,6 +255,7 @@ export class Manager {
       if (at > now) continue;
       this.wakes.delete(id);
       this.dirty.add(id);
+      this.progressDirty.delete(id);
     }
   }
 
@@ -240,6 +271,7 @@ export class Manager {
       for (const id of this.dirty) {
         if (examined >= this.budget.tasksExamined || ops >= this.budget.orchestratorOps) break;
         this.dirty.delete(id);
+        this.progressDirty.delete(id);
         report.services.push(id);
         const r = this.reconcileOne(tx, id, nodes, down, now, this.budget.orchestratorOps - ops);
         examined += r.examined;
@@ -264,6 +296,7 @@ export class Manager {
     this.continuations.delete(id);
     let tasks = tx.tasksOfService(id);
     const examined = tasks.length;
+    this.lastReconcile.set(id, { size: examined, at: now });
     let wakeAt: number | undefined;
     if (service) {
       const step = planUpdateStep({ service, tasks, now, nodes });
@@ -275,6 +308,7 @@ export class Manager {
       }
     } else if (tasks.length === 0) {
       this.wakes.delete(id);
+      this.lastReconcile.delete(id);
       return { examined, ops: 0, truncated: false };
     }
     const planned = service
