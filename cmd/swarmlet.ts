@@ -26,6 +26,8 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: (s) => { io.stdout.write(s); },
       writeErr: (s) => { io.stderr.write(s); },
+      // commander prints `error: unknown option …`; every other error of the CLI reads `Error: …`.
+      outputError: (s, write) => write(s.replace(/^error: /, 'Error: ')),
     })
     .showSuggestionAfterError(true);
   const ctx = createContext(program, io);

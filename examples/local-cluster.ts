@@ -3,12 +3,18 @@
  * read a task's answer and its logs, then shut everything down.
  *
  *   npm run build && node --import tsx examples/local-cluster.ts
+ *
+ * It runs beside `npm start` (whose nodes are 127.0.0.1-3 with the demo on port 9000): its nodes are
+ * 127.0.0.21-23, its service publishes port 9010, and its gateways serve no /metrics port.
  */
 import { createCluster } from 'swarmlet';
 
-const cluster = await createCluster({ nodes: 3 });           // node-K at 127.0.0.K, state in a temp dir
+const cluster = await createCluster({                       // state in a temp dir
+  addresses: ['127.0.0.21', '127.0.0.22', '127.0.0.23'],
+  gateway: { adminPort: false },
+});
 try {
-  await cluster.createService({ name: 'web', image: 'whoami', replicas: 3, publish: ['9000:8080'] });
+  await cluster.createService({ name: 'web', image: 'whoami', replicas: 3, publish: ['9010:8080'] });
   await cluster.waitForConvergence('web', { timeoutMs: 30_000 });
 
   await cluster.scaleService('web', 5);

@@ -55,6 +55,11 @@ export function createGatewayProcess(opts: GatewayProcessOptions): ProcessGatewa
   return new GatewayProcess(opts);
 }
 
+/** This process's node flags (tsx's loader when run from source) without the inspector's: a child would fight for its port, or wait for a debugger. */
+function childExecArgv(): string[] {
+  return process.execArgv.filter((a) => !/^--inspect(?:-brk|-wait|-port)?(?:=|$)/.test(a));
+}
+
 function isEndpointSource(s: EndpointSource | WorkerSourceSpec): s is EndpointSource {
   return typeof (s as EndpointSource).subscribe === 'function';
 }
@@ -121,7 +126,7 @@ class GatewayProcess implements ProcessGateway {
       admin: this.opts.admin ?? false,
     };
     const proc = fork(gatewayChildEntry(), [], {
-      execArgv: process.execArgv, // tsx's loader when run from source
+      execArgv: childExecArgv(), // tsx's loader when run from source
       env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(cfg) },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -2,7 +2,8 @@
  * Scenario 4, gateway throughput: the same load generator and the same three minimal backends,
  * in the same run, one after another: direct to one backend, the swarmlet gateway, nginx (Debian
  * package: round-robin upstream with keepalive, worker_processes = the gateway's cores) and the
- * http-proxy package (the Node baseline), each proxy in front of all three backends; then the
+ * http-proxy package (the Node baseline), HAProxy (`mode http`) and Caddy (`reverse_proxy`), both
+ * Debian packages, each proxy in front of all three backends; then the
  * floor of the gateway's own stack (node:http + an undici Pool per backend, nothing else), so the
  * run shows how much of the gateway's cost is its own work and how much its HTTP stack's.
  *
@@ -29,10 +30,11 @@ import { findOrInstallNginx, prepareNginx } from './lib/nginx.js';
 import { createPinning, type Pinning } from './lib/pinning.js';
 import { cpuMeter, procAvailable } from './lib/proc-cpu.js';
 import { ProcessGroup, tsxCommand, waitForPort } from './lib/processes.js';
+import { findBinary, prepareCaddy, prepareHaproxy, type Prepared } from './lib/ref-proxies.js';
 import type { ProxyConfig } from './lib/proxy-config.js';
 import { Report } from './lib/report.js';
 
-const PORTS = { gateway: 18590, httpProxy: 18591, nginx: 18592, undiciFloor: 18593, gateway2: 18594, nginx2: 18595 } as const;
+const PORTS = { gateway: 18590, httpProxy: 18591, nginx: 18592, undiciFloor: 18593, gateway2: 18594, nginx2: 18595, haproxy: 18596, caddy: 18597 } as const;
 /** Every core of the machine (this process is pinned, and children inherit its affinity). */
 const ALL_CORES = os.cpus().length;
 const anyCore = (cmd: string, args: string[]) => ({ cmd: 'taskset', args: ['-c', `0-${ALL_CORES - 1}`, cmd, ...args] });
@@ -80,6 +82,19 @@ async function nginxProxy(b: Bench, path: string, cfg: ProxyConfig, workers: num
   } finally {
     await proc.stop();
     prefix.cleanup();
+  }
+}
+
+/** A reference proxy binary (HAProxy, Caddy) pinned like the others; its CPU is its process tree's. */
+async function refProxy(b: Bench, name: string, path: string, cfg: ProxyConfig, prepared: Prepared): Promise<Run> {
+  const w = b.pinning.wrap('proxy', path, prepared.argv);
+  const proc = await b.group.start(w.cmd, w.args, { name, waitForLine: false, ...(prepared.env ? { env: { ...process.env, ...prepared.env } } : {}) });
+  try {
+    await waitForPort(cfg.listen.addr, cfg.listen.port);
+    return await measure(b, `http://${cfg.listen.addr}:${cfg.listen.port}/`, proc.pid, true);
+  } finally {
+    await proc.stop();
+    prepared.cleanup();
   }
 }
 
@@ -138,6 +153,20 @@ async function main(): Promise<void> {
       report.note(`nginx ${nginx.installed ? '(installed by this run) ' : ''}with worker_processes ${pinning.proxyCoreCount}, upstream keepalive 64`);
       runFigures(report, 'nginx', 'nginx', viaNginx);
     }
+    const haproxyBin = findBinary('haproxy');
+    let viaHaproxy: Run | undefined;
+    if (haproxyBin.path !== undefined) {
+      viaHaproxy = await refProxy(b, 'haproxy', haproxyBin.path, cfg(PORTS.haproxy), prepareHaproxy(cfg(PORTS.haproxy), 'http', pinning.proxyCoreCount));
+      report.note(`HAProxy mode http with nbthread ${pinning.proxyCoreCount}, round-robin, http-reuse always`);
+      runFigures(report, 'haproxy', 'HAProxy (mode http)', viaHaproxy);
+    } else report.note(haproxyBin.reason);
+    const caddyBin = findBinary('caddy');
+    let viaCaddy: Run | undefined;
+    if (caddyBin.path !== undefined) {
+      viaCaddy = await refProxy(b, 'caddy', caddyBin.path, cfg(PORTS.caddy), prepareCaddy(cfg(PORTS.caddy), pinning.proxyCoreCount));
+      report.note(`Caddy reverse_proxy with GOMAXPROCS ${pinning.proxyCoreCount}, round-robin, no access log`);
+      runFigures(report, 'caddy', 'Caddy (reverse_proxy)', viaCaddy);
+    } else report.note(caddyBin.reason);
     const httpProxy = await nodeProxy(b, 'http-proxy-server.ts', cfg(PORTS.httpProxy));
     runFigures(report, 'httpProxy', 'http-proxy (Node baseline)', httpProxy);
     const floor = await nodeProxy(b, 'undici-floor-server.ts', cfg(PORTS.undiciFloor));
@@ -150,13 +179,23 @@ async function main(): Promise<void> {
       report.figure('gatewayCpuOverUndiciFloor', 'gateway CPU per request − undici floor\'s', cpuPerRequestUs(gateway) - cpuPerRequestUs(floor), 'µs', { digits: 3 });
     }
     report.figure('gatewayOverHttpProxy', 'gateway / http-proxy throughput', gateway.rps / httpProxy.rps, '×', { digits: 3, target: { op: '>=', value: 1.5 } });
+    const perCpu = (r: Run): number => r.requests / r.cpuSeconds!;
+    if (viaCaddy?.cpuSeconds && gateway.cpuSeconds) {
+      report.figure('gatewayOverCaddyPerCpu', 'gateway / Caddy requests per CPU second', perCpu(gateway) / perCpu(viaCaddy), '×', { digits: 3, target: { op: '>=', value: 1.5 } });
+      report.figure('gatewayOverCaddy', 'gateway / Caddy throughput', gateway.rps / viaCaddy.rps, '×', { digits: 3 });
+    } else {
+      report.notMeasured('gatewayOverCaddyPerCpu', 'gateway / Caddy requests per CPU second', '×', caddyBin.path === undefined ? caddyBin.reason : 'no CPU figures (no /proc)', { op: '>=', value: 1.5 });
+    }
+    if (viaHaproxy?.cpuSeconds && gateway.cpuSeconds) {
+      report.figure('gatewayOverHaproxyPerCpu', 'gateway / HAProxy requests per CPU second', perCpu(gateway) / perCpu(viaHaproxy), '×', { digits: 3 });
+      report.figure('gatewayOverHaproxy', 'gateway / HAProxy throughput', gateway.rps / viaHaproxy.rps, '×', { digits: 3 });
+    }
     if (viaNginx) {
       report.figure('gatewayOverNginx', 'gateway / nginx throughput', gateway.rps / viaNginx.rps, '×', { digits: 3, target: { op: '>=', value: 0.8 } });
       report.figure('gatewayP99OverNginxP99', 'gateway p99 / nginx p99', gateway.p99Ms / viaNginx.p99Ms, '×', { digits: 3, target: { op: '<=', value: 2 } });
       report.figure('httpProxyOverNginx', 'http-proxy / nginx throughput', httpProxy.rps / viaNginx.rps, '×', { digits: 3 });
       report.figure('nginxOverDirect', 'nginx / direct throughput', viaNginx.rps / direct.rps, '×', { digits: 3 });
       if (gateway.cpuSeconds && viaNginx.cpuSeconds) {
-        const perCpu = (r: Run) => r.requests / r.cpuSeconds!;
         report.figure('gatewayOverNginxPerCpu', 'gateway / nginx requests per CPU second', perCpu(gateway) / perCpu(viaNginx), '×', { digits: 3 });
         const busy = (viaNginx.cpuSeconds / (viaNginx.meteredSeconds ?? viaNginx.seconds)) * 100;
         if (busy < 80) report.note(`nginx kept its core only ${Math.round(busy)} % busy: the backends and the load generator on the other core(s) were the limit, so gateway / nginx throughput flatters the gateway; requests per CPU second compares the proxies themselves`);

@@ -14,7 +14,8 @@ import { registerClientToken, registerJoinToken, registerManager } from './clust
 import { registerEvents } from './events.js';
 import { registerSecret } from './secret.js';
 import { registerNetwork } from './network.js';
+import { registerStack } from './stack.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret, registerNetwork];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret, registerNetwork, registerStack];

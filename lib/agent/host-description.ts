@@ -1,7 +1,9 @@
 import { arch, availableParallelism, platform, totalmem } from 'node:os';
 import type { NodeReport } from '../protocol/node-report.js';
+import { SWARMLET_VERSION } from '../version.js';
 
-export const ENGINE_VERSION = 'swarmlet-0.1.0';
+/** `docker node ls`' ENGINE VERSION: a version number, as Docker's engines report theirs. */
+export const ENGINE_VERSION = SWARMLET_VERSION;
 
 /** Docker's architecture names (uname -m), from Node's. */
 const ARCHITECTURES: Record<string, string> = {

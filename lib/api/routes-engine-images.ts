@@ -16,7 +16,7 @@ interface KnownImage { name: string; created: string; cmd: string[]; entrypoint:
 const imageId = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
 
 /** Catalog entries first, then the images nodes report; one entry per `name:tag`. */
-function knownImages(ctx: ApiContext): KnownImage[] {
+export function knownImages(ctx: ApiContext): KnownImage[] {
   const out = new Map<string, KnownImage>();
   for (const i of ctx.control.listImages() as Array<Image & { Entrypoint?: string[] }>) {
     out.set(i.Name, { name: i.Name, created: i.CreatedAt, cmd: i.Cmd, entrypoint: i.Entrypoint ?? [], env: i.Env ?? [], dir: i.Cwd ?? '' });

@@ -41,10 +41,14 @@ export function versionBody(version: string): Record<string, unknown> {
 }
 
 /** The SystemInfo body of GET /info, with the Swarm block the docker CLI prints. */
-export function infoBody(version: string, info: ClusterInfo, swarm?: SwarmState): Record<string, unknown> {
+/** What `docker info` counts: the tasks that have (or had) a process or container on the nodes, and the images. */
+export interface EngineCounts { running: number; stopped: number; images: number }
+
+export function infoBody(version: string, info: ClusterInfo, swarm?: SwarmState, counts?: EngineCounts): Record<string, unknown> {
   return {
     ID: info.nodeId,
-    Containers: 0, ContainersRunning: 0, ContainersPaused: 0, ContainersStopped: 0, Images: 0,
+    Containers: (counts?.running ?? 0) + (counts?.stopped ?? 0), ContainersRunning: counts?.running ?? 0, ContainersPaused: 0,
+    ContainersStopped: counts?.stopped ?? 0, Images: counts?.images ?? 0,
     Name: os.hostname(),
     ServerVersion: version,
     NCPU: os.cpus().length,

@@ -9,6 +9,7 @@ import type { TaskDriver } from '../agent/task-driver.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
 import { SwarmState } from '../api/swarm-state.js';
 import { eraseSwarmState } from './erase-swarm-state.js';
+import { startUpError } from './start-up-error.js';
 import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
 import { createControl } from '../manager/create-control.js';
 import type { Control } from '../manager/control.js';
@@ -229,7 +230,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await stopAll();
-    throw failed.reason;
+    throw startUpError(failed.reason, 'gateway');
   }
   vipGateways?.start();
   for (const a of agents) a.start();
@@ -261,7 +262,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
       url = `${opts.tls ? 'https' : 'http'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
     } catch (e) {
       await stopAll();
-      throw e;
+      throw startUpError(e, 'api');
     }
   }
   let closing: Promise<void> | undefined;

@@ -22,6 +22,9 @@ export function eventsFromStore(e: StoreEvent, names: NameLookup): EventDraft[] 
     case 'service': return serviceEvent(e as StoreEvent<'service'>);
     case 'node': return nodeEvent(e as StoreEvent<'node'>);
     case 'task': return taskEvent(e as StoreEvent<'task'>, names);
+    // moby's daemon/cluster events for these: the name only (a secret's content is never in an event).
+    case 'secret': case 'config': return draft(e.kind, e, { name: (e as StoreEvent<'secret'>).object.Spec.Name });
+    case 'network': return draft('network', e, { name: (e as StoreEvent<'network'>).object.Name });
     default: return [];
   }
 }

@@ -125,8 +125,23 @@ t.test('docker stack deploy/ls/services/ps/rm against swarmlet', { skip }, async
   t.equal(failed, 0, 'no failed request');
   t.same((await tasks('app_api')).map((x) => x.ID).sort(), apiBefore, 'api was not rolled');
 
+  // The swarmlet CLI sees the same stack.
+  t.same(parseTable((await cli(up.url, 'stack', 'ls')).stdout).map((r) => [r.NAME, r.SERVICES]), [['app', '2']]);
+  t.same(parseTable((await cli(up.url, 'stack', 'services', 'app')).stdout).map((r) => r.NAME), ['app_api', 'app_web']);
+  const sps = await cli(up.url, 'stack', 'ps', 'app', '--filter', 'desired-state=running', '--format', '{{.Name}}');
+  t.same(lines(sps.stdout).sort(), ['app_api.1', 'app_api.2', 'app_web.1', 'app_web.2'], sps.stderr);
+
   const rm = await docker.run('stack', 'rm', 'app');
   t.equal(rm.code, 0, rm.stderr);
   await until('nothing left', async () => ((await getJson<unknown[]>(up.url, '/services')).length === 0 ? true : undefined));
   for (const what of ['network', 'secret', 'config']) t.same(parseTable((await docker.run(what, 'ls')).stdout), [], `no ${what} left`);
+
+  // Deployed again, removed by `swarmlet stack rm`: the same nothing left.
+  t.equal((await deploy('compose.yml')).code, 0);
+  const srm = await cli(up.url, 'stack', 'rm', 'app');
+  t.equal(srm.code, 0, srm.stderr);
+  t.same(lines(srm.stdout), ['Removing service app_api', 'Removing service app_web', 'Removing secret app_db_pass', 'Removing config app_app_conf', 'Removing network app_default']);
+  t.same(await getJson<unknown[]>(up.url, '/services'), []);
+  for (const what of ['network', 'secret', 'config']) t.same(parseTable((await docker.run(what, 'ls')).stdout), [], `no ${what} left after swarmlet stack rm`);
+  t.match((await cli(up.url, 'stack', 'rm', 'app')).stdout, /Nothing found in stack: app/);
 });

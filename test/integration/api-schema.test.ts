@@ -82,7 +82,11 @@ t.test('every route answers as the Engine API v1.41 spec describes', async (t) =
   await call('GET', '/_ping', undefined, 200);
   await call('HEAD', '/_ping', undefined, 200);
   await call('GET', '/version', undefined, 200);
-  await call('GET', '/info', undefined, 200);
+  const info = await call('GET', '/info', undefined, 200);
+  t.ok(info.ContainersRunning >= 4 && info.Containers >= info.ContainersRunning, `docker info counts the tasks' processes (${info.ContainersRunning} running)`);
+  t.ok(info.Images >= 1, 'and the images');
+  const node = await call('GET', `/nodes/${nodes[0].ID}`, undefined, 200);
+  t.match(node.Description.Engine.EngineVersion, /^\d+\.\d+\.\d+/, 'ENGINE VERSION is a version number');
   await call('GET', '/distribution/whoami:1/json', undefined, 200);
   await call('GET', '/swarm', undefined, 200);
   await call('GET', '/swarm/unlockkey', undefined, 200);

@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { Task } from '../../lib/model/types.js';
@@ -63,12 +63,17 @@ function timeline(r: LoadResult): string {
 }
 
 /**
- * The p99 bound: 100 ms, unless the same load with nothing going on (the baseline) already shows
- * the machine is loaded (other processes on few cores): then 3× the baseline's p99. A gateway
- * stalled by its manager shows seconds, far beyond either.
+ * The p99 bound: 100 ms on a machine with spare CPU (1-minute load average at most its cores).
+ * On a loaded one (others' processes on few cores) a manager that takes a core also slows the
+ * backends and the load generator, so the bound is 3× the p99 of the same load just before, and at
+ * least 500 ms: a gateway stalled with its manager still shows seconds, far beyond it.
  */
-function p99Bound(baselineP99: number): number {
-  return Math.max(P99_MS, 3 * baselineP99);
+function p99Bound(baselineP99: number): { bound: number; why?: string } {
+  const load = os.loadavg()[0]!;
+  const cores = os.availableParallelism();
+  if (load <= cores) return { bound: P99_MS };
+  const bound = Math.max(P99_MS, 3 * baselineP99, 500);
+  return { bound, why: `the machine is loaded (load average ${load.toFixed(1)} on ${cores} cores; baseline p99 ${baselineP99.toFixed(1)} ms): bound ${bound.toFixed(0)} ms, the strict ${P99_MS} ms is not checked` };
 }
 
 function checkLoad(t: Test, r: LoadResult, what: string, baselineP99?: number): void {
@@ -78,8 +83,8 @@ function checkLoad(t: Test, r: LoadResult, what: string, baselineP99?: number): 
   t.equal(r.non2xx + r.errors, 0, `${what}: 0 failed requests ${r.samples.join(' | ')}`);
   t.equal(r.ok, r.sent, `${what}: every request answered`);
   if (baselineP99 === undefined) return;
-  const bound = p99Bound(baselineP99);
-  if (bound > P99_MS) t.comment(`the machine is loaded (baseline p99 ${baselineP99.toFixed(1)} ms): bound ${bound.toFixed(0)} ms instead of ${P99_MS} ms`);
+  const { bound, why } = p99Bound(baselineP99);
+  if (why !== undefined) t.comment(why);
   t.ok(p99 < bound, `${what}: p99 ${p99.toFixed(1)} ms < ${bound.toFixed(0)} ms`);
 }
 
@@ -185,10 +190,12 @@ t.test('swarmlet up: the gateways run outside the manager; a busy or stopped man
     t.match(await metrics.body.text(), /swarmlet_gateway_requests_total\{node="node-2",service="web"/, 'its /metrics on the admin port');
   });
 
-  await t.test('Ctrl-C drains through swarmlet up and leaves no process behind', async (t) => {
+  await t.test('Ctrl-C (to every process of the group) drains through swarmlet up and leaves no process behind', async (t) => {
     const children = [...gatewayChildren(up.pid).keys()];
     t.equal(children.length, 3);
     for (const x of await runningWeb()) if (x.Status.ContainerStatus?.PID) taskPids.add(x.Status.ContainerStatus.PID);
+    // A terminal's Ctrl-C reaches the whole process group: the gateways leave it to their parent.
+    for (const pid of children) process.kill(pid, 'SIGINT');
     const r = await up.stop('SIGINT', 60_000);
     t.equal(r.code, 0, r.stderr);
     t.match(r.stdout, /swarmlet stopped/);

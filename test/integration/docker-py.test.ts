@@ -4,10 +4,13 @@
  * inspects, updates, scales, rolls back, reads logs, tasks and nodes, updates the swarm, inspects an
  * image, then leaves and re-inits the swarm. Each step's answer and the manager's state are checked here.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { createCluster } from '../../lib/index.js';
 import { pythonWithDocker, runPython } from '../fixtures/python-docker.js';
+import { readmeBlock } from '../fixtures/readme-snippet.js';
 import { ROOT } from '../fixtures/up-process.js';
 
 const python = pythonWithDocker();
@@ -58,6 +61,17 @@ t.test('the Python Docker SDK drives swarmlet', { skip }, async (t) => {
   t.equal(running.length, 2, 'stored: 2 running pyweb tasks');
   const worker = (await cluster.nodes()).find((n) => n.Description.Hostname === step('node-update').hostname)!;
   t.strictSame(worker.Spec.Labels, { zone: 'py' }, 'stored: the node label');
+
+  // The README's Python snippet, as a user runs it.
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlet-readme-py-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'readme.py'), readmeBlock('python'));
+  const snippet = await runPython(python!, join(dir, 'readme.py'), [], host);
+  t.equal(snippet.code, 0, `the README's Python snippet: ${snippet.stderr.slice(-2000)}`);
+  const pyweb = (await cluster.services()).find((s) => s.Spec.Name === 'web-py')!;
+  t.strictSame(pyweb.Spec.Mode, { Replicated: { Replicas: 5 } }, 'README snippet: created, then scaled to 5');
+  t.equal(pyweb.Spec.UpdateConfig?.Order, 'start-first');
+  t.equal(snippet.stdout.trim(), (await fetch(`${cluster.url}/swarm`).then((r) => r.json()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker, 'it prints the worker token');
 
   const left = await runPython(python!, SCRIPT, ['leave'], host);
   t.equal(left.code, 0, `docker_py_steps.py leave: ${left.stderr.slice(-2000)}`);

@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import t from 'tap';
 import { createCluster } from '../../lib/index.js';
+import { readmeBlock } from '../fixtures/readme-snippet.js';
 import type { Service } from '../../lib/model/types.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -26,7 +27,6 @@ t.test('dockerode drives swarmlet', async (t) => {
   const stored = async (name: string): Promise<Service> => (await cluster.services()).find((s) => s.Spec.Name === name)!;
   const running = async (name: string) => (await cluster.tasks({ service: [name], 'desired-state': ['running'] })).filter((x) => x.Status.State === 'running');
 
-  // README: dockerode
   const web = await docker.createService({
     Name: 'web',
     TaskTemplate: { ContainerSpec: { Image: 'whoami:1', Env: ['GREETING=hi'] } },
@@ -34,7 +34,6 @@ t.test('dockerode drives swarmlet', async (t) => {
     UpdateConfig: { Parallelism: 1, Order: 'start-first' },
     EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 0 }] },
   });
-  // end README
   const lower = await docker.createService({
     name: 'all', tasktemplate: { containerspec: { image: 'whoami:1' } }, mode: { global: {} },
   } as unknown as Docker.CreateServiceOptions);
@@ -88,6 +87,17 @@ t.test('dockerode drives swarmlet', async (t) => {
   t.not(after.JoinTokens.Manager, swarm.JoinTokens.Manager, 'manager token rotated');
   t.equal(after.Version.Index, swarm.Version.Index + 1);
   await t.rejects(docker.swarmUpdate({ version: swarm.Version.Index, ...swarm.Spec }), /update out of sequence/);
+
+  // The README's dockerode snippet, as a user runs it (pointed at this cluster).
+  const port = new URL(cluster.url!).port;
+  const code = readmeBlock('js').replace(/^import Docker from 'dockerode';$/m, '').replace("host: '127.0.0.1', port: 2377", `host: '127.0.0.185', port: ${port}`);
+  t.match(code, /host: '127\.0\.0\.185'/, 'the snippet points at this cluster');
+  const printed: unknown[] = [];
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  await new AsyncFunction('Docker', 'console', code)(Docker, { log: (...a: unknown[]) => printed.push(...a) });
+  const readmeWeb = (await cluster.services()).find((s) => s.Spec.Name === 'web-js')!;
+  t.strictSame(readmeWeb.Spec.Mode, { Replicated: { Replicas: 4 } }, 'README snippet: created, then scaled to 4');
+  t.strictSame(printed, [(await docker.swarmInspect()).JoinTokens.Worker], 'it prints the worker token');
 
   await t.rejects(docker.swarmInit({ ListenAddr: '0.0.0.0:2377' }), /already part of a swarm/);
   await t.rejects(docker.swarmLeave({}), /leave the swarm on a node that is participating as a manager/);

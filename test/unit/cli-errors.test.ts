@@ -13,3 +13,20 @@ t.test('describeError: daemon answers, stream errors as docker prints them, the 
   t.equal(describeError(thrown), 'error from daemon in stream: Error grabbing logs: rpc error: code = Unknown desc = warning: incomplete log stream',
     'a log stream\'s error frame: the message alone, as the docker CLI prints it');
 });
+
+t.test('flag errors read "Error: …" like every other error (commander prints "error: …")', async (t) => {
+  const { runCli } = await import('../../cmd/swarmlet.js');
+  const { PassThrough } = await import('node:stream');
+  const run = async (...args: string[]) => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (c: Buffer) => { text += c.toString(); });
+    const code = await runCli(['node', 'swarmlet', ...args], {
+      stdout: out as unknown as NodeJS.WriteStream, stderr: err as unknown as NodeJS.WriteStream, env: {}, isTTY: false, signal: new AbortController().signal,
+    });
+    return { code, text };
+  };
+  t.same(await run('service', 'create', '--bogus', 'x'), { code: 1, text: "Error: unknown option '--bogus'\n" });
+  t.same(await run('service', 'scale'), { code: 1, text: "Error: missing required argument 'service=replicas'\n" });
+});

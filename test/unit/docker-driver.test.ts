@@ -111,6 +111,22 @@ t.test('start: creates and starts the container, published on the node address a
   await driver.close();
 });
 
+t.test('host mode: the container port is bound on the published port itself (udp too); a second task with that port on the node is refused', async (t) => {
+  const { api, driver } = setup();
+  const rt = await driver.start(request(task('task-h'), { targetPort: 8080, hostPort: 8088 }));
+  const c = api.byTask('task-h')!;
+  t.same(c.body.HostConfig.PortBindings, { '8080/tcp': [{ HostIp: NODE.addr, HostPort: '8088' }] });
+  t.same(rt.endpoint, { addr: NODE.addr, port: 8088 }, 'the task listens on the published port at the node address');
+  await t.rejects(driver.start(request(task('task-i'), { targetPort: 8080, hostPort: 8088 })), {
+    code: 'failed_precondition', message: 'host-mode port 8088/tcp is already in use on node worker-1',
+  });
+  t.notOk(api.byTask('task-i'), 'nothing created for the refused task');
+  await driver.start(request(task('task-u'), { targetPort: 53, hostPort: 5353, protocol: 'udp' }));
+  t.same(api.byTask('task-u')!.body.HostConfig.PortBindings, { '53/udp': [{ HostIp: NODE.addr, HostPort: '5353' }] });
+  t.same(api.byTask('task-u')!.body.ExposedPorts, { '53/udp': {} });
+  await driver.close();
+});
+
 t.test('a missing image is a rejection naming the image and the node; nothing is created', async (t) => {
   const { api, driver } = setup();
   await t.rejects(driver.start(request(task('task-a', {}, { Image: 'web:9' }), { targetPort: 80 })), {

@@ -122,3 +122,14 @@ t.test('session lines: assignments keep the Swarm task objects, log requests are
     t.equal(r.ok ? undefined : r.error.field, field, JSON.stringify(m).slice(0, 80));
   }
 });
+
+t.test('layer 4 and host mode cross the wire: a port\'s app protocol, a service\'s host port, protocol and UDP-only flag', async (t) => {
+  const table = { version: 3, services: [{ serviceId: 's', name: 'db', ports: [{ published: 6390, target: 6379, protocol: 'tcp', appProtocol: 'tcp' }, { published: 5353, target: 53, protocol: 'udp' }], endpoints: [] }] };
+  t.same(parseWire(EndpointTableSchema, JSON.parse(JSON.stringify(table)), 'EndpointTable'), table, 'appProtocol kept');
+  let thrown: unknown;
+  try { parseWire(EndpointTableSchema, { ...table, services: [{ ...table.services[0], ports: [{ published: 1, target: 1, protocol: 'tcp', appProtocol: 'grpc' }] }] }, 'EndpointTable'); } catch (e) { thrown = e; }
+  t.ok(isSwarmletError(thrown) && /appProtocol/.test(thrown.field ?? ''), 'an unknown app protocol is refused, naming the field');
+  const assigned = { Tasks: [], Services: { dns: { name: 'dns', targetPort: 53, protocol: 'udp', udpOnly: true }, edge: { name: 'edge', targetPort: 8080, hostPort: 8088 } }, Images: [] };
+  const a = parseSessionLine(JSON.parse(JSON.stringify(assigned)));
+  t.same(a.ok ? a.value : a.error.message, assigned, 'host port, protocol and udpOnly kept');
+});
