@@ -33,19 +33,14 @@ export const TASK_FIELDS: ReadonlyArray<keyof TaskRow> = ['ID', 'Name', 'Image',
 const MAX_ERROR = 30;
 
 /**
- * PORTS: the task's published ports. A host-mode port as Swarm shows it (`*:8088->8080/tcp`: the
- * task listens on 8088 at its node); an ingress task's own endpoint behind the mesh (Addr:Port).
+ * PORTS as Swarm prints it: only the task's host-mode ports (`*:8088->8080/tcp`: the task listens on
+ * 8088 at its node). Tasks of ingress-published services show nothing: their ports live on the service
+ * (`service ls`), and the task's own endpoint behind the mesh stays in `inspect` (Task.Endpoint).
  */
-export function taskPorts(task: Pick<Task, 'Status' | 'Endpoint'>): string {
-  const ports = task.Status.PortStatus?.Ports ?? [];
-  const ep = task.Endpoint;
-  if (ports.length === 0) return ep ? `${ep.Addr}:${ep.Port}` : '';
-  return ports
-    .map((p) => {
-      const proto = p.Protocol ?? 'tcp';
-      if (p.PublishMode === 'host') return `*:${p.PublishedPort ?? 0}->${p.TargetPort}/${proto}`;
-      return ep ? `${ep.Addr}:${ep.Port}->${p.TargetPort}/${proto}` : `*:${p.PublishedPort ?? 0}->${p.TargetPort}/${proto}`;
-    })
+export function taskPorts(task: Pick<Task, 'Status'> & Partial<Pick<Task, 'Endpoint'>>): string {
+  return (task.Status.PortStatus?.Ports ?? [])
+    .filter((p) => p.PublishMode === 'host')
+    .map((p) => `*:${p.PublishedPort ?? 0}->${p.TargetPort}/${p.Protocol ?? 'tcp'}`)
     .join(',');
 }
 

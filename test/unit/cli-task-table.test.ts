@@ -49,16 +49,19 @@ t.test('ERROR is quoted and cut to 30 characters with … unless --no-trunc', as
   t.equal(taskError('x'.repeat(30), false), `"${'x'.repeat(30)}"`);
 });
 
-t.test('PORTS: the task endpoint when known, else *:published', async (t) => {
-  const ports = { PortStatus: { Ports: [{ TargetPort: 8080, PublishedPort: 9000, Protocol: 'tcp' as const }] } };
-  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...ports }, Endpoint: { Addr: '127.0.0.2', Port: 30001 } }), '127.0.0.2:30001->8080/tcp');
-  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...ports } }), '*:9000->8080/tcp');
-  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running' }, Endpoint: { Addr: '127.0.0.2', Port: 30001 } }), '127.0.0.2:30001');
+t.test('PORTS as Swarm: host-mode ports only; ingress tasks show nothing (the endpoint stays in inspect)', async (t) => {
+  const ingress = { PortStatus: { Ports: [{ TargetPort: 8080, PublishedPort: 9000, Protocol: 'tcp' as const, PublishMode: 'ingress' as const }] } };
+  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...ingress }, Endpoint: { Addr: '127.0.0.2', Port: 30001 } }), '');
+  const unset = { PortStatus: { Ports: [{ TargetPort: 8080, PublishedPort: 9000, Protocol: 'tcp' as const }] } };
+  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...unset } }), '', 'no PublishMode means ingress');
+  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running' }, Endpoint: { Addr: '127.0.0.2', Port: 30001 } }), '');
   t.equal(taskPorts({ Status: { Timestamp: '', State: 'running' } }), '');
   const host = { PortStatus: { Ports: [{ TargetPort: 8080, PublishedPort: 8088, Protocol: 'tcp' as const, PublishMode: 'host' as const }] } };
   t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...host }, Endpoint: { Addr: '127.0.0.2', Port: 8088 } }), '*:8088->8080/tcp', 'host mode as Swarm shows it');
   const udp = { PortStatus: { Ports: [{ TargetPort: 53, PublishedPort: 5353, Protocol: 'udp' as const, PublishMode: 'host' as const }] } };
   t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...udp } }), '*:5353->53/udp');
+  const both = { PortStatus: { Ports: [ingress.PortStatus.Ports[0]!, host.PortStatus.Ports[0]!, udp.PortStatus.Ports[0]!] } };
+  t.equal(taskPorts({ Status: { Timestamp: '', State: 'running', ...both } }), '*:8088->8080/tcp,*:5353->53/udp');
 });
 
 t.test('image digest is hidden unless --no-trunc', async (t) => {
