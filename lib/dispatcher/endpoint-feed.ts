@@ -65,8 +65,8 @@ export class EndpointFeed implements EndpointSource {
 
   private recompute(): void {
     const next = this.o.store.view((tx) => {
-      // Only the tasks of services that publish ports can be routed to: a huge unpublished
-      // service costs nothing here.
+      // Only the tasks of services that publish ports or have a VIP can be routed to: a huge
+      // service that does neither costs nothing here.
       const services = tx.listServices();
       const tasks = services.filter(publishesPorts).flatMap((s) => tx.tasksOfService(s.ID));
       return buildEndpointTable(services, tasks, tx.listNodes(), tx.index());
@@ -134,8 +134,10 @@ export class EndpointFeed implements EndpointSource {
   }
 }
 
+/** Whether gateways route to the service: it publishes ports or has a virtual IP on a network. */
 function publishesPorts(s: Service): boolean {
-  return (s.Endpoint?.Ports?.length ?? 0) > 0 || (s.Spec.EndpointSpec?.Ports?.length ?? 0) > 0;
+  return (s.Endpoint?.Ports?.length ?? 0) > 0 || (s.Spec.EndpointSpec?.Ports?.length ?? 0) > 0
+    || (s.Endpoint?.VirtualIPs?.length ?? 0) > 0;
 }
 
 /** Whether a store change can change the routing table (a task that never ran with an endpoint cannot). */
