@@ -11,6 +11,11 @@
  * process to the others. Reported: round trips per second, p50/p99 from redis-benchmark, and the
  * proxy's CPU per round trip (/proc/<pid>/stat). Target: the gateway ≥ 0.5 × HAProxy's round trips
  * per second. Backends on 127.0.0.95-97 (ports 18690-18692), proxies on 127.0.0.98.
+ *
+ * Chart: after each measured benchmark, a short PING load from this process (8 connections, 5 s;
+ * 2 s with --quick) records every round trip; perf/results/l4-throughput.svg shows round trips per
+ * second and p50/p99 over time for direct, gateway and HAProxy, one after another (the time spent
+ * between them starting proxies and benchmarking is left out).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,11 +28,45 @@ import type { ProxyConfig } from './lib/proxy-config.js';
 import { findBinary, prepareHaproxy } from './lib/ref-proxies.js';
 import { parseBenchmarkCsv } from './lib/redis-benchmark.js';
 import { Report } from './lib/report.js';
+import { pingLoad, type PingSample } from './lib/redis-ping-load.js';
+import { loadChartSvg, writeChart, type ChartMarker } from './lib/chart-svg.js';
+import { TimelineRecorder } from './lib/timeline.js';
 
 const PORTS = { gateway: 18693, haproxy: 18694 } as const;
 const REDIS_PORT = 18690;
 
-interface Bench { group: ProcessGroup; pinning: Pinning; requests: number; clients: number; benchmark: string }
+interface Bench {
+  group: ProcessGroup; pinning: Pinning; requests: number; clients: number; benchmark: string;
+  /** Seconds of the timed PING load per target (for the chart). */
+  chartSeconds: number;
+  /** Each target's timed PING load, in run order. */
+  timed: Array<{ name: string; samples: PingSample[] }>;
+}
+
+const CHART_CONNECTIONS = 8;
+
+async function timedLoad(b: Bench, name: string, addr: string, port: number): Promise<void> {
+  b.timed.push({ name, samples: await pingLoad(addr, port, { connections: CHART_CONNECTIONS, seconds: b.chartSeconds }) });
+}
+
+/** The timed loads one after another on one time axis, a marker where each begins. */
+function writeL4Chart(b: Bench): string {
+  const startedAt = Date.now();
+  const recorder = new TimelineRecorder(startedAt, 250);
+  const markers: ChartMarker[] = [];
+  let offset = 0;
+  for (const run of b.timed) {
+    markers.push({ atMs: startedAt + offset, kind: 'phase', short: run.name, label: `${run.name}: ${CHART_CONNECTIONS} connections, ${b.chartSeconds} s` });
+    for (const x of run.samples) recorder.record(startedAt + offset + x.atMs, x.latencyMs, x.ok);
+    offset += b.chartSeconds * 1000;
+  }
+  return writeChart('l4-throughput', loadChartSvg({
+    title: 'layer 4: Redis PING round trips, direct vs swarmlet gateway vs HAProxy mode tcp',
+    subtitle: `closed loop, ${CHART_CONNECTIONS} connections, one PING in flight each, ${b.chartSeconds} s per target (run one after another; the time between them left out)`,
+    timeline: recorder.finish(),
+    markers,
+  }));
+}
 interface Run { rps: number; p50Ms: number; p99Ms: number; requests: number; cpuSeconds?: number }
 
 async function benchmark(b: Bench, addr: string, port: number, requests: number, pid?: number): Promise<Run> {
@@ -55,7 +94,9 @@ async function viaProxy(b: Bench, name: string, cmd: string, args: string[], por
   try {
     await waitForPort(PROXY_ADDR, port);
     await benchmark(b, PROXY_ADDR, port, Math.max(1000, Math.floor(b.requests / 10)));
-    return await benchmark(b, PROXY_ADDR, port, b.requests, proc.pid);
+    const run = await benchmark(b, PROXY_ADDR, port, b.requests, proc.pid);
+    await timedLoad(b, name, PROXY_ADDR, port);
+    return run;
   } finally {
     await proc.stop();
   }
@@ -75,7 +116,7 @@ async function main(): Promise<void> {
   const pinning = createPinning(args.get('no-pin', 'false') !== 'true');
   const group = new ProcessGroup();
   process.once('exit', () => group.killAll());
-  const b: Bench = { group, pinning, benchmark: bench.path, requests: args.num('requests', args.quick ? 20_000 : 100_000), clients: args.num('clients', 32) };
+  const b: Bench = { group, pinning, benchmark: bench.path, requests: args.num('requests', args.quick ? 20_000 : 100_000), clients: args.num('clients', 32), chartSeconds: args.quick ? 2 : 5, timed: [] };
   pinning.pin('other', process.pid);
   console.log(`redis-benchmark PING, ${b.clients} clients, ${b.requests} requests per test, no pipelining; ${pinning.description}`);
   try {
@@ -87,6 +128,7 @@ async function main(): Promise<void> {
     }
     const direct = await benchmark(b, backends[0]!.addr, backends[0]!.port, b.requests);
     figures(report, 'direct', 'direct (one redis-server)', direct);
+    await timedLoad(b, 'direct', backends[0]!.addr, backends[0]!.port);
     const cfg = (port: number): ProxyConfig => ({ listen: { addr: PROXY_ADDR, port }, backends });
     const gw = tsxCommand(perfLib('gateway-server.ts'), [JSON.stringify(cfg(PORTS.gateway))]);
     const gateway = await viaProxy(b, 'gateway', gw.cmd, gw.args, PORTS.gateway);
@@ -106,6 +148,8 @@ async function main(): Promise<void> {
       report.notMeasured('gatewayOverHaproxy', 'gateway / HAProxy mode tcp round trips per second', '×', haproxy.reason, { op: '>=', value: 0.5 });
     }
     report.figure('gatewayOverDirect', 'gateway / direct round trips per second', gateway.rps / direct.rps, '×', { digits: 3 });
+    const failed = b.timed.reduce((n, r) => n + r.samples.filter((x) => !x.ok).length, 0);
+    report.note(`chart ${writeL4Chart(b)} (${failed} failed round trips in its PING loads)`);
   } finally {
     await group.stopAll();
   }

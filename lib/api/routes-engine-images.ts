@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SwarmletError } from '../errors.js';
-import { imageRef, parseImageRef } from '../model/image-ref.js';
+import { imageRef, normalizeImageName, parseImageRef } from '../model/image-ref.js';
 import type { Image } from '../model/types.js';
 import type { ApiContext } from './context.js';
 import { sendJson } from './reply.js';
@@ -30,9 +30,9 @@ export function knownImages(ctx: ApiContext): KnownImage[] {
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function findKnown(ctx: ApiContext, name: string): KnownImage {
-  const ref = imageRef(name);
-  const hit = knownImages(ctx).find((i) => i.name === ref || imageId(i.name) === name || imageId(i.name).slice(7).startsWith(name));
+export function findKnown(ctx: ApiContext, name: string): KnownImage {
+  const ref = normalizeImageName(name);
+  const hit = knownImages(ctx).find((i) => i.name === ref || normalizeImageName(i.name) === ref || imageId(i.name) === name || imageId(i.name).slice(7).startsWith(name));
   if (hit) return hit;
   // A built-in image (`whoami`) runs with any tag: the catalog lists it as :latest.
   const { repository, digest } = parseImageRef(ref);

@@ -1,13 +1,19 @@
 import { isoTime } from '../clock.js';
 import { SwarmletError, invalid, notFound } from '../errors.js';
 import { builtinImage, imageRef } from '../drivers/builtin-images.js';
+import { normalizeImageName } from '../model/image-ref.js';
 import type { Image } from '../model/types.js';
 import type { ReadTx, WriteTx } from '../store/store.js';
 
 /** The process driver's images: built-in `whoami` (any tag) plus the entries users registered. */
 export function findImage(tx: ReadTx, name: string, now: number): Image | undefined {
-  const ref = imageRef(name);
-  return tx.getImage(ref) ?? builtinImage(ref, isoTime(now));
+  const ref = normalizeImageName(name);
+  return tx.getImage(ref) ?? builtinImage(ref, isoTime(now)) ?? storedAs(tx, name, ref);
+}
+
+/** An entry stored before names were normalised (`library/app:latest`, `docker.io/app:latest`). */
+function storedAs(tx: ReadTx, name: string, ref: string): Image | undefined {
+  return tx.getImage(imageRef(name)) ?? tx.listImages().find((i) => normalizeImageName(i.Name) === ref);
 }
 
 export function listImages(tx: ReadTx, now: number): Image[] {
@@ -22,7 +28,7 @@ export function addImage(tx: WriteTx, input: ImageInput, now: number): Image {
   if (typeof input.Name !== 'string' || input.Name.trim() === '' || /\s/.test(input.Name)) {
     throw invalid('invalid image: Name must be a non-empty NAME:TAG without spaces', 'Name');
   }
-  const name = imageRef(input.Name);
+  const name = normalizeImageName(input.Name);
   if (builtinImage(name, '')) throw new SwarmletError('conflict', `image ${name} is built in and cannot be replaced`, 'Name');
   // An empty argument is an argument (`redis-server --save ""`); only the program itself must be named.
   const isArgv = (v: unknown): v is string[] => Array.isArray(v) && v.every((c) => typeof c === 'string');
@@ -42,10 +48,11 @@ export function addImage(tx: WriteTx, input: ImageInput, now: number): Image {
 }
 
 export function removeImage(tx: WriteTx, name: string): void {
-  const ref = imageRef(name);
+  const ref = normalizeImageName(name);
   if (builtinImage(ref, '')) throw new SwarmletError('conflict', `image ${ref} is built in and cannot be removed`);
-  if (!tx.getImage(ref)) throw notFound('image', ref);
-  const user = tx.listServices().find((s) => imageRef(s.Spec.TaskTemplate.ContainerSpec.Image) === ref);
+  const stored = tx.getImage(ref) ?? storedAs(tx, name, ref);
+  if (!stored) throw notFound('image', ref);
+  const user = tx.listServices().find((s) => normalizeImageName(s.Spec.TaskTemplate.ContainerSpec.Image) === ref);
   if (user) throw new SwarmletError('conflict', `image ${ref} is used by service ${user.Spec.Name} (${user.ID})`);
-  tx.deleteImage(ref);
+  tx.deleteImage(stored.Name);
 }

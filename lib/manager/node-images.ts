@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { imageRef } from '../drivers/builtin-images.js';
+import { normalizeImageName } from '../model/image-ref.js';
 import type { Node } from '../model/types.js';
 import type { ReadTx } from '../store/store.js';
 import { findImage } from './image-catalog.js';
@@ -11,17 +11,8 @@ export function hasNodeImages(node: Node): boolean {
   return NODE_IMAGE_DRIVERS.has(node.Description.Driver ?? 'process');
 }
 
-/**
- * One spelling per image, as a Docker engine lists it: `:latest` added when there is no tag,
- * Docker Hub's `docker.io/` and `library/` prefixes dropped (`docker.io/library/nginx` → `nginx:latest`).
- */
-export function canonicalImage(name: string): string {
-  let ref = imageRef(name.trim());
-  if (ref.startsWith('docker.io/')) ref = ref.slice('docker.io/'.length);
-  if (ref.startsWith('index.docker.io/')) ref = ref.slice('index.docker.io/'.length);
-  if (ref.startsWith('library/')) ref = ref.slice('library/'.length);
-  return ref;
-}
+/** One spelling per image, as a Docker engine lists it (see normalizeImageName). */
+export const canonicalImage = normalizeImageName;
 
 /** Whether `node` can run `image`: in its engine's image list (docker) or in the catalog (process). */
 export function canRunImage(tx: ReadTx, node: Node, image: string, now: number): boolean {

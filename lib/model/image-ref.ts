@@ -16,3 +16,19 @@ export function imageRef(name: string): string {
   if (tag !== undefined || digest !== undefined) return name;
   return `${repository}:latest`;
 }
+
+/**
+ * Docker's familiar, tagged spelling: what the docker CLI sends (`reference.TagNameOnly` then
+ * `FamiliarString`) and so what Swarm stores. `whoami` → `whoami:latest`, `docker.io/library/nginx`
+ * and `library/nginx` → `nginx:latest`, `docker.io/org/app:1` → `org/app:1`; other registries, tags
+ * and digests are kept as written.
+ */
+export function normalizeImageName(name: string): string {
+  let ref = imageRef(name.trim());
+  for (const host of ['docker.io/', 'index.docker.io/']) {
+    if (ref.startsWith(host)) { ref = ref.slice(host.length); break; }
+  }
+  // `library/` is Docker Hub's namespace of official (single-component) images only.
+  if (ref.startsWith('library/') && !parseImageRef(ref).repository.slice('library/'.length).includes('/')) ref = ref.slice('library/'.length);
+  return ref;
+}

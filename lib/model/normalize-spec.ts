@@ -4,6 +4,7 @@
  * false and "" must all compare equal, or every `docker service scale` would redeploy every task.
  */
 import { withDefaults } from './defaults.js';
+import { normalizeImageName } from './image-ref.js';
 import type { EndpointSpec, PortConfig, ServiceSpec, TaskSpec } from './types.js';
 
 /** Keys whose presence is the meaning even when empty: Mode.Global: {} is not the same as no Global. */
@@ -80,7 +81,11 @@ export function taskTemplateChanged(a: ServiceSpec, b: ServiceSpec): boolean {
  */
 function effectiveTemplate(template: TaskSpec | undefined, service: ServiceSpec): TaskSpec | undefined {
   if (!template) return template;
-  return withDefaults({ ...service, TaskTemplate: template }).TaskTemplate;
+  const effective = withDefaults({ ...service, TaskTemplate: template }).TaskTemplate;
+  // `whoami` and `whoami:latest` are one image: a spec stored before names were normalised is not a change.
+  const image = effective.ContainerSpec?.Image;
+  if (!image) return effective;
+  return { ...effective, ContainerSpec: { ...effective.ContainerSpec, Image: normalizeImageName(image) } };
 }
 
 function withoutConstraints(spec: TaskSpec | undefined): unknown {

@@ -9,6 +9,7 @@ import { SwarmletError, invalid } from '../errors.js';
 import { parseConstraints } from './constraints.js';
 import { decodeFields } from './decode-fields.js';
 import { ServiceSpecFields } from './engine-fields.js';
+import { normalizeImageName } from './image-ref.js';
 import { checkResourceMinimums } from './resource-limits.js';
 import { ServiceSpecSchema } from './spec-schema.js';
 import type { EndpointSpec, HealthConfig, ServiceSpec, UpdateConfig } from './types.js';
@@ -103,6 +104,7 @@ function checkTaskTemplate(spec: ServiceSpec): void {
   if (!container.Image || container.Image.trim() === '') {
     throw invalid('ContainerSpec: image reference must be provided', 'TaskTemplate.ContainerSpec.Image');
   }
+  container.Image = normalizeImageName(container.Image); // stored as the docker CLI sends it: `whoami` → `whoami:latest`
   if (container.Healthcheck) checkHealth(container.Healthcheck);
   const restart = task.RestartPolicy;
   if (restart) {

@@ -82,7 +82,7 @@ t.test('a user drives `swarmlet up` with the swarmlet CLI', async (t) => {
 
     t.equal(ls.code, 0, ls.stderr);
     const lsRow = parseTable(ls.stdout).find((r) => r.NAME === 'toms');
-    t.match(lsRow, { ID: tomsId.slice(0, 12), MODE: 'replicated', REPLICAS: '3/3', IMAGE: 'whoami', PORTS: '*:9000->8080/tcp' });
+    t.match(lsRow, { ID: tomsId.slice(0, 12), MODE: 'replicated', REPLICAS: '3/3', IMAGE: 'whoami:latest', PORTS: '*:9000->8080/tcp' });
 
     t.equal(ps.code, 0, ps.stderr);
     const rows = parseTable(ps.stdout);

@@ -88,6 +88,7 @@ t.test('every route answers as the Engine API v1.41 spec describes', async (t) =
   const node = await call('GET', `/nodes/${nodes[0].ID}`, undefined, 200);
   t.match(node.Description.Engine.EngineVersion, /^\d+\.\d+\.\d+/, 'ENGINE VERSION is a version number');
   await call('GET', '/distribution/whoami:1/json', undefined, 200);
+  await call('GET', '/distribution/nosuchimage:1/json', undefined, 404);
   await call('GET', '/swarm', undefined, 200);
   await call('GET', '/swarm/unlockkey', undefined, 200);
   const swarm = await call('GET', '/swarm', undefined, 200);

@@ -315,13 +315,19 @@ t.test('DELETE /nodes uses removeNode when the control has it', async (t) => {
   t.same(removed, [['wrk1', true]]);
 });
 
-t.test('distribution: silent no-op for any image name', async (t) => {
+t.test('distribution: silent no-op for a known image, Docker\'s 404 for an unknown one', async (t) => {
   const h = await start(t);
-  for (const name of ['nginx:latest', 'ghcr.io/org/sub/img:1.2', 'localhost:5000/a/b@sha256:abc']) {
+  h.control.images.push({ Name: 'ghcr.io/org/sub/img:1.2', Cmd: ['node'], CreatedAt: new Date(0).toISOString() });
+  for (const name of ['whoami:1', 'whoami:latest', 'docker.io/library/whoami:7', 'ghcr.io/org/sub/img:1.2']) {
     const r = await call(h, 'GET', `/v1.41/distribution/${name}/json`);
     t.equal(r.status, 200, name);
     t.equal(r.headers['content-type'], 'application/json');
     t.equal(r.text, '{"Descriptor":{"mediaType":"","digest":"","size":0},"Platforms":[]}');
+  }
+  for (const [name, ref] of [['nginx:latest', 'nginx:latest'], ['docker.io/library/nginx', 'nginx:latest'], ['ghcr.io/org/sub/img:9', 'ghcr.io/org/sub/img:9'], ['localhost:5000/a/b@sha256:abc', 'localhost:5000/a/b@sha256:abc']] as const) {
+    const r = await call(h, 'GET', `/v1.41/distribution/${name}/json`);
+    t.equal(r.status, 404, name);
+    t.same(JSON.parse(r.text), { message: `manifest for ${ref} not found: manifest unknown: manifest unknown` }, name);
   }
 });
 
