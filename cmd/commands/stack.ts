@@ -1,8 +1,7 @@
 /**
  * `swarmlet stack ls|services|ps|rm`, as `docker stack …`: a stack is the services, networks,
  * secrets and configs labelled `com.docker.stack.namespace=<name>` (what `docker stack deploy`
- * creates). `swarmlet stack deploy` (reading compose files itself) is not there yet: use
- * `docker stack deploy` against the manager.
+ * creates). `swarmlet stack deploy` reads the compose file itself (cmd/stack-deploy.ts).
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
@@ -10,13 +9,23 @@ import { cliError, describeError, ExitError } from '../errors.js';
 import { buildServiceRows, SERVICE_FIELDS, SERVICE_HEADER, serviceRowCells } from '../format/service-table.js';
 import { collect, parseFilterArgs } from '../options.js';
 import { checkFormat, printRows, printTasks } from '../print-tasks.js';
+import { deployStack } from '../stack-deploy.js';
 
-export const STACK_LABEL = 'com.docker.stack.namespace';
+import { STACK_LABEL } from '../../lib/stack/compose-to-specs.js';
+
+export { STACK_LABEL };
 
 const inStack = (name: string) => ({ label: [`${STACK_LABEL}=${name}`] });
 
 export function registerStack(program: Command, ctx: CliContext): void {
-  const stack = program.command('stack').description('Manage stacks (deploy them with `docker stack deploy -c FILE NAME`)');
+  const stack = program.command('stack').description('Manage stacks');
+  stack.command('deploy').alias('up').description('Deploy a new stack or update an existing stack from a Compose file')
+    .argument('<stack>', 'stack name')
+    .requiredOption('-c, --compose-file <file>', 'Path to a Compose file')
+    .option('--prune', 'Prune services that are no longer referenced')
+    .action(ctx.run(async (name: string, flags: { composeFile: string; prune?: boolean }) => {
+      await deployStack(ctx.client(), { file: flags.composeFile, stack: name, prune: flags.prune ?? false, out: (l) => ctx.out(l) });
+    }));
   stack.command('ls').alias('list').description('List stacks')
     .option('--format <format>', 'Output format: table (default), json or a Go template (\'{{.Name}}\')')
     .action(ctx.run(async (flags: { format?: string }) => {
