@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { isTaskDirty, normalize, specsEqual, taskTemplateChanged } from '../../lib/model/normalize-spec.js';
 import { applyUpdateOptions, specFromOptions, type ServiceUpdateOptions } from '../../lib/model/spec-from-options.js';
 import { validateServiceSpec } from '../../lib/model/validate-spec.js';
+import { normalizeImageName } from '../../lib/model/image-ref.js';
 import type { ServiceOptions } from '../../lib/model/service-options.js';
 
 const duration = fc.oneof(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom('1s', '1m30s', '500ms', '2.5s', '1h', '0'));
@@ -105,9 +106,11 @@ t.test('property: specsEqual(x, roundTrip(x)) for any JSON value', async (t) => 
 t.test('property: validateServiceSpec(specFromOptions(o)) never throws, keeps the spec, and is idempotent', async (t) => {
   fc.assert(fc.property(options, (o) => {
     const spec = specFromOptions(o);
-    const once = validateServiceSpec(spec);
-    const twice = validateServiceSpec(once);
-    return JSON.stringify(once) === JSON.stringify(spec) && JSON.stringify(twice) === JSON.stringify(once);
+    // The one change: the image is stored normalised (`whoami` → `whoami:latest`).
+    const expected = JSON.stringify({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Image: normalizeImageName(spec.TaskTemplate.ContainerSpec.Image) } } });
+    const once = validateServiceSpec(structuredClone(spec));
+    const twice = validateServiceSpec(structuredClone(once));
+    return JSON.stringify(once) === expected && JSON.stringify(twice) === JSON.stringify(once);
   }), { numRuns: 300 });
   t.pass('holds');
 });
