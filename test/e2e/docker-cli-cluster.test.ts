@@ -13,7 +13,7 @@ import { cli, getJson, lockLocalNodes, parseTable, runCommand, startUp, until } 
 // `swarmlet up` owns 127.0.0.1-3 (gateway ports, :9323): one such test file at a time (see lockLocalNodes)
 t.setTimeout(300_000);
 let releaseNodes = () => {};
-t.before(async () => { releaseNodes = await lockLocalNodes(); });
+t.before(async () => { releaseNodes = await lockLocalNodes(); t.setTimeout(300_000); }); // the wait for the lock does not count
 t.teardown(() => releaseNodes());
 
 

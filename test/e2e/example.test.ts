@@ -10,7 +10,7 @@ import { alive, lockLocalNodes, ROOT, runCommand } from '../fixtures/up-process.
 // `swarmlet up` owns 127.0.0.1-3 (gateway ports, :9323): one such test file at a time (see lockLocalNodes)
 t.setTimeout(300_000);
 let releaseNodes = () => {};
-t.before(async () => { releaseNodes = await lockLocalNodes(); });
+t.before(async () => { releaseNodes = await lockLocalNodes(); t.setTimeout(300_000); }); // the wait for the lock does not count
 t.teardown(() => releaseNodes());
 
 t.before(async () => {

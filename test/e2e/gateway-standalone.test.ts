@@ -10,7 +10,7 @@ import { cli, lockLocalNodes, ROOT, startUp, until } from '../fixtures/up-proces
 
 t.setTimeout(300_000);
 let releaseNodes = () => {};
-t.before(async () => { releaseNodes = await lockLocalNodes(); });
+t.before(async () => { releaseNodes = await lockLocalNodes(); t.setTimeout(300_000); }); // the wait for the lock does not count
 t.teardown(() => releaseNodes());
 
 async function get(url: string): Promise<{ status: number; task?: string }> {

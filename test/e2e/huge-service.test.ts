@@ -13,7 +13,7 @@ import { alive, cli, cliWith, getJson, lockLocalNodes, startUp, tempDataDir, unt
 
 t.setTimeout(300_000);
 let releaseNodes = () => {};
-t.before(async () => { releaseNodes = await lockLocalNodes(); });
+t.before(async () => { releaseNodes = await lockLocalNodes(); t.setTimeout(300_000); }); // the wait for the lock does not count
 t.teardown(() => releaseNodes());
 
 async function timedGet(url: string): Promise<number> {

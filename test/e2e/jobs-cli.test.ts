@@ -11,7 +11,7 @@ import { cli, cliWith, getJson, lockLocalNodes, parseTable, startUp, until } fro
 // `swarmlet up` owns 127.0.0.1-3 (gateway ports, :9323): one such test file at a time (see lockLocalNodes)
 t.setTimeout(300_000);
 let releaseNodes = () => {};
-t.before(async () => { releaseNodes = await lockLocalNodes(); });
+t.before(async () => { releaseNodes = await lockLocalNodes(); t.setTimeout(300_000); }); // the wait for the lock does not count
 t.teardown(() => releaseNodes());
 
 const JOB_CMD = `${JSON.stringify(process.execPath)} -e "setTimeout(() => process.exit(Number(process.env.CODE || 0)), 300)"`;
