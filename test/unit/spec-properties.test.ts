@@ -79,7 +79,11 @@ const updates: fc.Arbitrary<ServiceUpdateOptions> = fc.record({
   limitCpu: fc.constantFrom(0.5, 1),
 });
 
-/** A Go-like round trip: empty members dropped at random (never Mode.Global-style presence markers), keys reordered. */
+/**
+ * A Go-like round trip: empty members dropped at random (never Mode.Global-style presence markers),
+ * keys reordered. Numbers are kept: the zero durations and counts a user can set (RestartPolicy.Delay,
+ * MaxAttempts, Window, StopGracePeriod) are pointers in Go's types, sent even when 0.
+ */
 function roundTrip(value: unknown, coins: boolean[]): unknown {
   let i = 0;
   const coin = () => coins[i++ % coins.length] ?? true;
@@ -87,7 +91,7 @@ function roundTrip(value: unknown, coins: boolean[]): unknown {
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
     const entries = Object.entries(v).reverse()
-      .filter(([k, x]) => !(normalize(x) === undefined && !['Global', 'GlobalJob', 'Replicated', 'ReplicatedJob'].includes(k) && coin()));
+      .filter(([k, x]) => !(normalize(x) === undefined && typeof x !== 'number' && !['Global', 'GlobalJob', 'Replicated', 'ReplicatedJob'].includes(k) && coin()));
     return Object.fromEntries(entries.map(([k, x]) => [k, walk(x)]));
   };
   return walk(value);
