@@ -93,8 +93,19 @@ t.test('docker stack deploy/ls/services/ps/rm against swarmlet', { skip }, async
 
   const tasks = async (svc: string) => (await getJson<Task[]>(up.url, '/tasks?filters=' + encodeURIComponent(JSON.stringify({ service: [svc], 'desired-state': ['running'] }))))
     .filter((x) => x.Status.State === 'running' && x.Status.ContainerStatus?.PID);
-  const web = (await until('web tasks', async () => { const r = await tasks('app_web'); return r.length === 2 ? r : undefined; }))[0]!;
-  const env = envOf(web.Status.ContainerStatus!.PID!);
+  let web = (await until('web tasks', async () => { const r = await tasks('app_web'); return r.length === 2 ? r : undefined; }))[0]!;
+  let env = envOf(web.Status.ContainerStatus!.PID!);
+  if (env.APP_API_SERVICE_HOST === undefined) {
+    // docker stack deploy creates services in Go map order: web may have started before api existed.
+    // Discovery by environment (as Kubernetes') covers the services that exist when a task starts.
+    t.comment('web was created before api: --force it so that its tasks start with api in their environment');
+    t.equal((await docker.run('service', 'update', '--force', '-d', 'app_web')).code, 0);
+    web = (await until('web tasks that see api', async () => {
+      const r = (await tasks('app_web')).filter((x) => envOf(x.Status.ContainerStatus!.PID!).APP_API_SERVICE_HOST !== undefined);
+      return r.length === 2 ? r : undefined;
+    }, 60_000))[0]!;
+    env = envOf(web.Status.ContainerStatus!.PID!);
+  }
   t.match(env.APP_API_SERVICE_HOST, /^127\.77\.\d+\.\d+$/, 'web sees api on the stack\'s network (service app_api)');
   t.equal(env.APP_API_SERVICE_PORT, '8080');
   t.equal(env.API_SERVICE_HOST, env.APP_API_SERVICE_HOST, 'and by its compose name (the alias docker stack gives it)');
