@@ -9,7 +9,7 @@ import { jobServiceStatus } from '../orchestrator/job-service-status.js';
 import type { Node, NodeSpec, Service, Task } from '../model/types.js';
 import type { Store, WriteTx } from '../store/store.js';
 import type { ClusterInfo, Control, Filters, LogEntry } from './control.js';
-import { addImage, findImage, listImages, removeImage } from './image-catalog.js';
+import { addImage, listImages, removeImage } from './image-catalog.js';
 import { filterNodes, filterServices, filterTasks } from './list-filters.js';
 import { mergeLogs } from './merge-logs.js';
 import { noteUnavailable, withIncompleteWarning } from './incomplete-logs.js';

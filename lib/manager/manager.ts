@@ -3,8 +3,7 @@ import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import { canMoveTo } from '../model/task-state.js';
-import type { Node, Service, Task, TaskStatus } from '../model/types.js';
+import type { Node, Service, Task } from '../model/types.js';
 import { applyOrchestratorPlan } from '../orchestrator/apply-plan.js';
 import { limitPlan } from '../orchestrator/limit-plan.js';
 import { emptyPlan, isEmptyPlan, mergePlans, type TaskToCreate } from '../orchestrator/plan.js';
@@ -21,6 +20,10 @@ import { applyUpdateStep } from '../update/apply-update-step.js';
 import { planUpdateStep } from '../update/plan-update-step.js';
 import { classifyChanges } from './classify-changes.js';
 import { planStarts } from './plan-starts.js';
+import { applyReport } from './apply-report.js';
+import { BIG_SERVICE_TASKS, DEFAULT_PASS_BUDGET, PROGRESS_DEFER_MS, type PassBudget, type PassReport } from './pass-budget.js';
+
+export { BIG_SERVICE_TASKS, DEFAULT_PASS_BUDGET, PROGRESS_DEFER_MS, type PassBudget, type PassReport } from './pass-budget.js';
 
 export interface ManagerOptions {
   store: Store;
@@ -39,33 +42,6 @@ export interface ManagerOptions {
   onPass?(report: PassReport): void;
 }
 
-/** What one pass did. */
-export interface PassReport {
-  /** Services reconciled, in order. */
-  services: string[];
-  /** Tasks offered to the scheduler. */
-  tried: number;
-  /** Of those, tasks assigned to a node. */
-  assigned: number;
-  /** Whether the pass was a full one (first pass, resync, or asked for). */
-  full: boolean;
-}
-
-/** How much one pass does at most before it yields (the rest follows in the next pass). */
-export interface PassBudget {
-  /** Tasks read by the service planners. */
-  tasksExamined: number;
-  /** Task writes planned by orchestrators (creates, stops, removals). */
-  orchestratorOps: number;
-  /** Waiting tasks given to the scheduler. */
-  placements: number;
-}
-
-/** A service with this many tasks is "huge": progress-only changes reconcile it at most every PROGRESS_DEFER_MS. */
-export const BIG_SERVICE_TASKS = 20_000;
-export const PROGRESS_DEFER_MS = 1_000;
-
-export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 1_000, placements: 2_000 };
 /**
  * The manager's control loop. Store commits are classified as they arrive: the services they
  * touch are marked dirty and the scheduler's queue follows the tasks waiting for a node. A pass
@@ -164,7 +140,7 @@ export class Manager {
   }
 
   private observe(events: StoreEvent[]): void {
-    this.followNodeInfos(events);
+    this.nodeInfos.observe(events, this.hostPortsOf, this.clock.now());
     const fx = classifyChanges(events);
     for (const [id, task] of fx.tasks) this.queue.observe(id, task);
     for (const id of fx.services) {
@@ -219,23 +195,6 @@ export class Manager {
   }
 
   private hostPortsOf = (serviceId: string): string[] => serviceHostPorts(this.store.view((tx) => tx.getService(serviceId)));
-
-  private followNodeInfos(events: readonly StoreEvent[]): void {
-    const now = this.clock.now();
-    for (const e of events) {
-      if (e.kind === 'node') { this.nodeInfos.invalidate(); return; }
-      if (e.kind === 'service') {
-        const before = serviceHostPorts(e.old as Service | undefined ?? (e.action === 'delete' ? e.object as Service : undefined));
-        const after = serviceHostPorts(e.action === 'delete' ? undefined : e.object as Service);
-        if (before.join() !== after.join()) { this.nodeInfos.invalidate(); return; }
-        continue;
-      }
-      if (e.kind !== 'task') continue;
-      const next = e.action === 'delete' ? undefined : (e.object as Task);
-      const old = e.action === 'create' ? undefined : ((e.old ?? e.object) as Task);
-      this.nodeInfos.observeTask(e.id, old, next, this.hostPortsOf, now);
-    }
-  }
 
   private markEverything(): void {
     this.fullDue = false;
@@ -435,22 +394,4 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-function applyReport(tx: WriteTx, nodeId: string, taskId: string, report: TaskReport, now: string): void {
-  const t = tx.getTask(taskId);
-  if (!t || t.NodeID !== nodeId) return;
-  if (t.Status.State === report.State || !canMoveTo(t.Status.State, report.State)) return;
-  const status: TaskStatus = { Timestamp: now, State: report.State };
-  if (report.Message) status.Message = report.Message;
-  if (report.Err) status.Err = report.Err;
-  if (report.Health) status.Health = report.Health;
-  const ports = report.PortStatus ?? t.Status.PortStatus;
-  if (ports) status.PortStatus = ports;
-  const cs = report.ContainerStatus ?? t.Status.ContainerStatus;
-  if (cs) status.ContainerStatus = cs;
-  const next: Task = { ...t, Status: status };
-  if (report.Endpoint) next.Endpoint = report.Endpoint;
-  if (report.State === 'running' && !t.RunningAt) next.RunningAt = now;
-  tx.putTask(next);
 }

@@ -5,7 +5,7 @@
  * host-port changes of a service, a failed apply and the manager's periodic resync rebuild it.
  */
 import type { Node, Service, Task } from '../model/types.js';
-import type { ReadTx } from '../store/store.js';
+import type { ReadTx, StoreEvent } from '../store/store.js';
 import {
   NodeInfo, holdingFootprint, isFailure, recordFailureOf, serviceHostPorts,
   type NodeInfoSet, type ServiceTaskIndex, type TaskFootprint,
@@ -66,6 +66,23 @@ export class NodeInfoCache {
       this.held.set(task.ID, { info, fp });
     }
     this.set = { list, byId, byService };
+  }
+
+  /** Follows a batch of store events: node and host-port changes rebuild, task changes move footprints. */
+  observe(events: readonly StoreEvent[], hostPortsOf: (serviceId: string) => string[], now: number): void {
+    for (const e of events) {
+      if (e.kind === 'node') { this.invalidate(); return; }
+      if (e.kind === 'service') {
+        const before = serviceHostPorts(e.old as Service | undefined ?? (e.action === 'delete' ? e.object as Service : undefined));
+        const after = serviceHostPorts(e.action === 'delete' ? undefined : e.object as Service);
+        if (before.join() !== after.join()) { this.invalidate(); return; }
+        continue;
+      }
+      if (e.kind !== 'task') continue;
+      const next = e.action === 'delete' ? undefined : (e.object as Task);
+      const old = e.action === 'create' ? undefined : ((e.old ?? e.object) as Task);
+      this.observeTask(e.id, old, next, hostPortsOf, now);
+    }
   }
 
   /** Follows one task change (`next` undefined: deleted): its footprint moves, a new failure is recorded. */
