@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'unimplemented'    // 501
   | 'too_large'        // 413
   | 'unavailable'      // 503
+  | 'not_leader'       // 503 (this manager does not lead and cannot forward)
   | 'unauthenticated'  // 401
   | 'permission_denied' // 403
   | 'internal';        // 500
@@ -39,7 +40,7 @@ export function isSwarmletError(e: unknown): e is SwarmletError {
 
 const STATUS: Record<ErrorCode, number> = {
   not_found: 404, invalid_argument: 400, ambiguous: 400, conflict: 409, out_of_sequence: 500,
-  failed_precondition: 400, unimplemented: 501, too_large: 413, unavailable: 503, internal: 500,
+  failed_precondition: 400, unimplemented: 501, too_large: 413, unavailable: 503, not_leader: 503, internal: 500,
   unauthenticated: 401, permission_denied: 403,
 };
 
