@@ -16,6 +16,7 @@ import {
   alwaysAvailable, enabledFilters, explainNoNode, footprintOfRequirements, noSuitableNode, passesFilters,
   requirementsOf, type Filter, type ImageAvailable, type TaskRequirements,
 } from './filters.js';
+import { reasonHolds } from './reason-holds.js';
 import { buildNodeInfos, type NodeInfo, type NodeInfoSet, type ServiceTaskIndex } from './node-info.js';
 import { NodeHeap, candidateOf, compareCandidates, type Candidate } from './rank.js';
 import { buildSpreadTree, flatTree, placeOnTree, type PlaceOnLeaf, type SpreadTree } from './spread-tree.js';
@@ -37,7 +38,10 @@ export interface PlacementInput {
 
 export interface PlacementPlan {
   assignments: Array<{ taskId: string; nodeId: string }>;
-  /** reason = 'no suitable node (…)', as Swarm sets it in the task's Status.Err. */
+  /**
+   * reason = 'no suitable node (…)', as Swarm sets it in the task's Status.Err; a pending task's
+   * current reason when it still holds (each node counted under a filter that rejects it).
+   */
   unplaced: Array<{ taskId: string; reason: string }>;
 }
 
@@ -146,7 +150,17 @@ function placeGroup(group: TaskGroup, input: PlacementInput, nodes: NodeInfoSet,
   }
   if (cursor.next >= group.tasks.length) return;
   const reason = noSuitableNode(explainNoNode(nodes.list, req, imageAvailable));
-  for (const task of group.tasks.slice(cursor.next)) plan.unplaced.push({ taskId: task.ID, reason });
+  const holds = new Map<string, boolean>();
+  for (const task of group.tasks.slice(cursor.next)) {
+    // A waiting task keeps the reason it shows while that reason stays true (see reason-holds.ts).
+    const shown = task.Status.State === 'pending' ? task.Status.Err : undefined;
+    let keep = false;
+    if (shown !== undefined && shown !== reason) {
+      keep = holds.get(shown) ?? reasonHolds(shown, nodes.list, req, imageAvailable);
+      holds.set(shown, keep);
+    }
+    plan.unplaced.push({ taskId: task.ID, reason: keep ? shown! : reason });
+  }
 }
 
 /** Decides a node for each pending task (see the file comment). Pure: the input is not modified. */

@@ -256,11 +256,7 @@ t.test('a node whose address comes to match a node.ip constraint gets the parked
   t.equal(hostOf(h, h.tasks('pinned')[0]!.NodeID), 'node-2', 'placed on the node with that address');
 });
 
-/** See the report in /work/notes/mgr-tests.md. */
-const PARKED_REASON_BUG = 'manager bug: a parked task keeps the failure reason of the pass that parked it; a task placed later '
-  + 'changes which filter rejects a node first (resources come before constraints), and the next full pass (resync) rewrites Err';
-
-t.test('a parked task\'s failure reason goes stale when another task takes the resources (a full pass rewrites it)', async (t) => {
+t.test('a parked task keeps its failure reason while it holds: another task taking the resources does not make a full pass rewrite it', async (t) => {
   const { h, reports } = await recorded(t, { resyncMs: 0 });
   h.store.update((tx) => {
     for (const n of tx.listNodes()) tx.putNode({ ...n, Description: { ...n.Description, Resources: { NanoCPUs: 1e9, MemoryBytes: 8 * 2 ** 30 } } });
@@ -281,7 +277,23 @@ t.test('a parked task\'s failure reason goes stale when another task takes the r
   await h.settle();
   t.equal(reports[0]!.tried, 1, 'the full pass retries b');
   t.equal(h.tasks('b')[0]!.Status.State, 'pending', 'still pending');
-  t.equal(h.events.length - before, 0, 'a full pass writes nothing', { todo: `${PARKED_REASON_BUG} (here: "${h.tasks('b')[0]!.Status.Err}")` });
+  t.equal(h.events.length - before, 0, 'a full pass writes nothing');
+  t.equal(h.tasks('b')[0]!.Status.Err, 'no suitable node (scheduling constraints not satisfied on 3 nodes)', 'the reason shown is still true');
+
+  // node-1 comes to satisfy b's constraints: the reason no longer holds and is rewritten once.
+  const version = h.tasks('b')[0]!.Version.Index;
+  updateNode(h, 'node-1', (s) => ({ ...s, Labels: { zone: 'mars' } }));
+  await h.settle();
+  t.equal(h.tasks('b')[0]!.Status.Err, 'no suitable node (scheduling constraints not satisfied on 2 nodes; insufficient resources on 1 node)',
+    'a reason that stopped being true is replaced');
+  t.not(h.tasks('b')[0]!.Version.Index, version);
+  const mark = h.events.length;
+  h.manager.pass({ full: true });
+  await h.settle();
+  t.equal(h.events.length - mark, 0, 'and the next full pass writes nothing');
+  h.control.removeService(h.service('a').ID); // frees node-1's CPU
+  await h.settle();
+  t.equal(hostOf(h, h.running('b')[0]!.NodeID), 'node-1', 'b runs once the CPU is free');
 });
 
 t.test('5,000 replicas with a budget of 500 task writes per pass: created in slices, converged', async (t) => {
@@ -473,7 +485,7 @@ function reasonOnly(e: StoreEvent): boolean {
 interface Verdict {
   /** Why full passes had real work left (a task to place, stop, start, create, remove …), if they had. */
   work?: string;
-  /** Full passes only rewrote failure reasons of parked tasks (see the todo below). */
+  /** Writes of full passes that only changed the failure reason of a parked task (must be none). */
   reasonRewrites: number;
 }
 
@@ -538,7 +550,7 @@ t.test('property: after any sequence of changes, full passes find nothing left t
     if (verdict.reasonRewrites > 0) rewrites += 1;
   }), { numRuns: 40 });
   t.ok(runs >= 40, `${runs} random runs: the settled tasks (slot, node, state, desired state, image) are the full passes' fixed point`);
-  t.equal(rewrites, 0, `and full passes wrote nothing at all (${rewrites} of ${runs} runs rewrote a parked task's reason)`, { todo: PARKED_REASON_BUG });
+  t.equal(rewrites, 0, `and full passes wrote nothing at all (${rewrites} of ${runs} runs rewrote a parked task's reason)`);
   // The generator exercised what it claims to (loose bounds: typically 10-40 of each kind over the runs).
   for (const k of ['scale', 'image', 'constraint', 'availability', 'label', 'fail', 'advance'] as const) t.ok(applied[k] >= 1, `${k} applied ${applied[k]} times`);
   t.ok(seen.running >= 10, `${seen.running} tasks running at the end of the runs`);
