@@ -13,7 +13,15 @@ import type { Service, ServiceSpec } from '../lib/model/types.js';
 import { composeToSpecs, STACK_LABEL, type StackPlan } from '../lib/stack/compose-to-specs.js';
 import { cliError } from './errors.js';
 
-export interface DeployOptions { file: string; stack: string; prune: boolean; out(line: string): void }
+export interface DeployOptions {
+  /** `-c` files in order (later override). */
+  files: string[];
+  stack: string;
+  prune: boolean;
+  /** `${VAR}` values (the CLI passes process.env). */
+  env: Record<string, string | undefined>;
+  out(line: string): void;
+}
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
@@ -40,12 +48,14 @@ async function exists<T>(fn: () => Promise<T>): Promise<T | undefined> {
 }
 
 export async function deployStack(c: SwarmletClient, opts: DeployOptions): Promise<void> {
-  let text: string;
-  try { text = readFileSync(opts.file, 'utf8'); } catch (e) {
-    throw cliError(`cannot read compose file ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'compose-file');
-  }
-  const base = dirname(resolve(opts.file));
-  const plan: StackPlan = composeToSpecs({ fileName: opts.file, text, stack: opts.stack, readFile: (p) => readFileSync(resolve(base, p)) });
+  const files = opts.files.map((file) => {
+    try { return { fileName: file, text: readFileSync(file, 'utf8') }; } catch (e) {
+      throw cliError(`cannot read compose file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'compose-file');
+    }
+  });
+  // Relative `file:` paths are resolved from the first file's directory (as the docker CLI's working dir).
+  const base = dirname(resolve(opts.files[0] ?? '.'));
+  const plan: StackPlan = composeToSpecs({ files, stack: opts.stack, env: opts.env, readFile: (p) => readFileSync(resolve(base, p)) });
   const ns = { label: [`${STACK_LABEL}=${opts.stack}`] };
 
   // Checks first: nothing is created when any fails.

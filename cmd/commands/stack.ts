@@ -21,10 +21,10 @@ export function registerStack(program: Command, ctx: CliContext): void {
   const stack = program.command('stack').description('Manage stacks');
   stack.command('deploy').alias('up').description('Deploy a new stack or update an existing stack from a Compose file')
     .argument('<stack>', 'stack name')
-    .requiredOption('-c, --compose-file <file>', 'Path to a Compose file')
+    .requiredOption('-c, --compose-file <file>', 'Path to a Compose file (repeatable: later files override)', collect)
     .option('--prune', 'Prune services that are no longer referenced')
-    .action(ctx.run(async (name: string, flags: { composeFile: string; prune?: boolean }) => {
-      await deployStack(ctx.client(), { file: flags.composeFile, stack: name, prune: flags.prune ?? false, out: (l) => ctx.out(l) });
+    .action(ctx.run(async (name: string, flags: { composeFile: string[]; prune?: boolean }) => {
+      await deployStack(ctx.client(), { files: flags.composeFile, stack: name, prune: flags.prune ?? false, env: process.env, out: (l) => ctx.out(l) });
     }));
   stack.command('ls').alias('list').description('List stacks')
     .option('--format <format>', 'Output format: table (default), json or a Go template (\'{{.Name}}\')')

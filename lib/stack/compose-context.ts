@@ -17,9 +17,10 @@ export function withStack(stack: string, labels: Record<string, string> | undefi
 }
 
 export class ComposeContext {
-  constructor(readonly file: string) {}
+  /** `fileOf(path)`: the file an error at that key path names (with several -c files: the last one that sets it). */
+  constructor(readonly fileOf: (path: string) => string) {}
   fail(path: string, problem: string): SwarmletError {
-    return invalid(`${this.file}: ${path}: ${problem}`, path);
+    return invalid(`${this.fileOf(path)}: ${path}: ${problem}`, path);
   }
   /** Refuses keys outside `allowed` (x-* extension keys are ignored, as Compose does). */
   keys(o: Obj, path: string, allowed: readonly string[]): void {
@@ -48,9 +49,13 @@ export class ComposeContext {
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw this.fail(path, 'expected a non-negative number');
     return n;
   }
+  /** true/false, or (what an interpolated `${VAR}` gives) y/yes/true/on, n/no/false/off as the docker CLI casts them. */
   bool(v: unknown, path: string): boolean {
-    if (typeof v !== 'boolean') throw this.fail(path, 'expected true or false');
-    return v;
+    if (typeof v === 'boolean') return v;
+    const s = typeof v === 'string' ? v.toLowerCase() : '';
+    if (['y', 'yes', 'true', 'on'].includes(s)) return true;
+    if (['n', 'no', 'false', 'off'].includes(s)) return false;
+    throw this.fail(path, 'expected true or false');
   }
   oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
     const s = this.str(v, path);

@@ -13,6 +13,8 @@ import type { ServiceSpec } from '../model/types.js';
 import { ComposeContext } from './compose-context.js';
 import { convertFileObjects } from './compose-file-objects.js';
 import { convertNetworks, defaultNetwork } from './compose-networks.js';
+import { interpolate } from './compose-interpolate.js';
+import { mergeComposeFiles } from './compose-merge.js';
 import { convertService } from './compose-service.js';
 import type { StackNetwork, StackPlan } from './stack-plan.js';
 
@@ -20,12 +22,19 @@ export { STACK_LABEL } from './compose-context.js';
 export { IMAGE_LABEL } from './compose-service.js';
 export type { NetworkCreate, StackNetwork, StackObject, StackPlan } from './stack-plan.js';
 
-export interface ComposeInput {
+export interface ComposeFile {
   /** Shown in errors. */
   fileName: string;
   text: string;
+}
+
+export interface ComposeInput {
+  /** One or more files (`-c a.yml -c b.yml`): later ones override (compose-merge.ts). */
+  files: ComposeFile[];
   stack: string;
-  /** Reads a `file:` path (relative to the compose file's directory: the caller resolves). */
+  /** The variables `${VAR}` reads (the CLI's environment; no `.env` file, as docker stack deploy). Default: none set. */
+  env?: Record<string, string | undefined>;
+  /** Reads a `file:` path (relative to the first compose file's directory: the caller resolves). */
   readFile(path: string): Buffer;
 }
 
@@ -36,14 +45,19 @@ const TOP = ['version', 'name', 'services', 'networks', 'secrets', 'configs'] as
 
 /** Converts a Compose file to the stack's objects, or throws an invalid_argument naming file, key path and problem. */
 export function composeToSpecs(input: ComposeInput): StackPlan {
-  const c = new ComposeContext(input.fileName);
   const stack = input.stack;
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(stack)) throw invalid(`invalid stack name "${stack}": letters, digits, _ . - only`, 'name');
-  let doc: unknown;
-  try { doc = parse(input.text, { uniqueKeys: true, customTags: (tags) => [GO_OCTAL, ...tags] }); } catch (e) {
-    throw invalid(`${input.fileName}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const top = c.obj(doc, '(top level)');
+  if (input.files.length === 0) throw invalid('at least one compose file is required', 'compose-file');
+  const env = input.env ?? {};
+  const docs = input.files.map((f) => {
+    let doc: unknown;
+    try { doc = parse(f.text, { uniqueKeys: true, customTags: (tags) => [GO_OCTAL, ...tags] }); } catch (e) {
+      throw invalid(`${f.fileName}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return interpolate(doc, (name) => env[name], (path, problem) => invalid(`${f.fileName}: ${path}: ${problem}`, path));
+  });
+  const c = new ComposeContext((path) => fileOf(input.files, docs, path));
+  const top = c.obj(docs.length === 1 ? docs[0] : mergeComposeFiles(docs), '(top level)');
   c.keys(top, '', TOP);
 
   const networks = convertNetworks(c, top, stack);
@@ -75,4 +89,23 @@ export function composeToSpecs(input: ComposeInput): StackPlan {
     networks: [...usedNetworks].sort((a, b) => a.name.localeCompare(b.name)),
     secrets: [...secrets.values()], configs: [...configs.values()], services,
   };
+}
+
+/** The last file that sets the longest prefix of `path` (`services.a.ports[1]` → the last file with services.a.ports). */
+function fileOf(files: ComposeFile[], docs: unknown[], path: string): string {
+  if (files.length === 1) return files[0]!.fileName;
+  const keys = path.replace(/\[\d+\]/g, '').split('.');
+  let best = files[files.length - 1]!.fileName;
+  let bestDepth = -1;
+  docs.forEach((doc, i) => {
+    let node = doc;
+    let depth = 0;
+    for (const k of keys) {
+      if (!node || typeof node !== 'object' || Array.isArray(node) || !(k in node)) break;
+      node = (node as Record<string, unknown>)[k];
+      depth++;
+    }
+    if (depth >= bestDepth && depth > 0) { best = files[i]!.fileName; bestDepth = depth; }
+  });
+  return best;
 }

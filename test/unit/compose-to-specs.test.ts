@@ -18,6 +18,8 @@ function normalize(v: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       if (DROP.has(k) || x === null || x === undefined) continue;
+      if (k === 'Order' && x === '') continue; // Go's zero value: the same as absent
+
       const n = normalize(x);
       if ((k === 'Resources' || k === 'Placement') && n && typeof n === 'object' && Object.keys(n).length === 0) continue;
       out[k] = n;
@@ -30,7 +32,7 @@ const byName = <T extends { Name?: string }>(xs: T[]) => [...xs].sort((a, b) => 
 
 function input(fileName: string, text: string, files: Record<string, string> = {}): ComposeInput {
   return {
-    fileName, text, stack: 'app',
+    files: [{ fileName, text }], stack: 'app',
     readFile: (p) => {
       if (p in files) return Buffer.from(files[p]!);
       throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -38,10 +40,17 @@ function input(fileName: string, text: string, files: Record<string, string> = {
   };
 }
 
-for (const name of ['minimal', 'full']) {
-  t.test(`${name}.yml converts to what docker stack deploy sends`, async (t) => {
+/** [fixture, files (-c order), the environment it was captured with]. */
+const CAPTURED: Array<[string, string[], Record<string, string>]> = [
+  ['minimal', ['minimal.yml'], {}],
+  ['full', ['full.yml'], {}],
+  ['interpolate', ['interpolate.yml'], { TAG: '1.2', EMPTY: '', REPS: '3', PUB: '9100', ATT: 'yes' }],
+  ['merge', ['merge-a.yml', 'merge-b.yml'], {}],
+];
+for (const [name, files, env] of CAPTURED) {
+  t.test(`${files.join(' + ')} converts to what docker stack deploy sends`, async (t) => {
     const docker = JSON.parse(readFileSync(join(DIR, `${name}.docker.json`), 'utf8'));
-    const plan = composeToSpecs({ fileName: `${name}.yml`, text: readFileSync(join(DIR, `${name}.yml`), 'utf8'), stack: 'app', readFile: (p) => readFileSync(join(DIR, p)) });
+    const plan = composeToSpecs({ files: files.map((f) => ({ fileName: f, text: readFileSync(join(DIR, f), 'utf8') })), env, stack: 'app', readFile: (p) => readFileSync(join(DIR, p)) });
     t.same(normalize(byName(plan.networks.filter((n) => n.create).map((n) => n.create!))), normalize(byName(docker.networks)), 'networks');
     t.same(normalize(byName(plan.secrets.filter((s) => s.spec).map((s) => s.spec!))), normalize(byName(docker.secrets)), 'secrets');
     t.same(normalize(byName(plan.configs.filter((s) => s.spec).map((s) => s.spec!))), normalize(byName(docker.configs)), 'configs');
