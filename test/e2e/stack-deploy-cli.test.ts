@@ -2,7 +2,8 @@
  * `swarmlet stack deploy -c FILE NAME` against `swarmlet up`: bad files are refused with one clear error
  * and nothing deployed; a deploy creates the network, secret and services; an unchanged redeploy
  * updates nothing; a changed image updates only that service (rolled); `--prune` removes a service
- * no longer in the file.
+ * no longer in the file; a missing required `${VAR}` is refused; `-c a -c b` merges with variables from the
+ * CLI's environment.
  */
 import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,7 @@ t.test('swarmlet stack deploy', async (t) => {
     ['one port twice', compose('whoami:1').replace('    secrets: [db_pass]\n', '    secrets: [db_pass]\n    ports: ["9431:80"]\n'), /services\.web\.ports: port 9431\/tcp is already published by service api/],
     ['missing external network', compose('whoami:1').replace('    secrets: [db_pass]\n', '    secrets: [db_pass]\n    networks: [outside]\n') + 'networks:\n  outside: { external: true }\n', /network "outside" is declared as external, but could not be found/],
     ['missing external secret', compose('whoami:1').replace('    file: ./pw.txt\n', '    external: true\n'), /secret "db_pass" is declared as external, but could not be found/],
+    ['missing required variable', compose('whoami:${WEB_TAG:?set WEB_TAG}'), /bad\.yml: services\.web\.image: required variable WEB_TAG is missing a value: set WEB_TAG/],
   ];
   for (const [what, text, re] of bad) {
     const r = await run('stack', 'deploy', '-c', write('bad.yml', text), 'app');
@@ -90,7 +92,9 @@ t.test('swarmlet stack deploy', async (t) => {
   t.equal(after.get('app_web')?.Version.Index, before.get('app_web')?.Version.Index, 'web not updated');
 
   const apiTasks = (await running('app_api')).map((x) => x.ID);
-  const second = await run('stack', 'deploy', '-c', write('c2.yml', compose('whoami:2')), 'app');
+  // Several -c files, the later one interpolated from the CLI's environment: only web's image changes.
+  write('over.yml', 'services:\n  web:\n    image: "whoami:${WEB_TAG}"\n');
+  const second = await cliWith({ url: up.url, timeoutMs: 60_000, env: { WEB_TAG: '2' } }, 'stack', 'deploy', '-c', join(dir, 'c1.yml'), '-c', join(dir, 'over.yml'), 'app');
   t.equal(second.code, 0, second.stderr);
   t.match(lines(second.stdout), [/^Updating service app_web \(id: \w+\)$/]);
   t.equal(lines(second.stdout).length, 1, 'only web is updated');
