@@ -47,6 +47,7 @@ export async function streamLogs(ctx: ApiContext, opts: LogStreamOptions): Promi
       res.write(opts.tty ? text : encodeFrame(3, text));
     });
   } finally {
+    abort.abort(); // the stream is over (or failed): every task read still following stops too
     res.off('close', stop);
     closing.removeEventListener('abort', stop);
     if (res.headersSent && !res.writableEnded && !res.destroyed) res.end();

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { AbortFanout } from '../abort-fanout.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
@@ -29,6 +30,8 @@ const LOW_WATER = 200;
  */
 export class LogRequests {
   private readonly pending = new Map<string, Pending>();
+  /** The reads of a service's tasks share the reader's signal: one abort listener for all of them. */
+  private readonly aborts = new AbortFanout();
 
   constructor(private readonly o: { clock: Clock; ids: IdGenerator; answerTimeoutMs?: number }) {}
 
@@ -55,11 +58,12 @@ export class LogRequests {
     const pending = this.pending;
     const timeoutMs = this.o.answerTimeoutMs ?? 5000;
     const clock = this.o.clock;
+    const aborts = this.aborts;
     return (async function* () {
       pending.set(id, entry);
       let timer: { cancel(): void } | undefined;
       const onAbort = () => entry.end();
-      query.signal?.addEventListener('abort', onAbort, { once: true });
+      const unsubscribe = query.signal ? aborts.on(query.signal, onAbort) : undefined;
       try {
         if (!await send(request)) throw new LogsUnavailable(nodeId);
         // A node that never starts its upload (its session died before the manager noticed) is
@@ -80,13 +84,18 @@ export class LogRequests {
         }
       } finally {
         timer?.cancel();
-        query.signal?.removeEventListener('abort', onAbort);
+        unsubscribe?.();
         entry.closed = true;
         release();
         pending.delete(id);
         entry.upload?.destroy();
       }
     })();
+  }
+
+  /** Signals some read is listening on (one listener each, however many reads share it). */
+  get abortSignalsWatched(): number {
+    return this.aborts.signals;
   }
 
   /**

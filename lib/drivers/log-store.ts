@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { AbortFanout } from '../abort-fanout.js';
 import type { LogLine, LogQuery } from '../agent/task-driver.js';
 import type { Clock } from '../clock.js';
 import { invalid } from '../errors.js';
@@ -49,6 +50,8 @@ export class LogStore {
   private readonly maxBytes: number;
   private readonly logger: Logger;
   private readonly open = new Map<string, OpenLog>();
+  /** Follows of many tasks with one signal (a service's logs) share one abort listener. */
+  private readonly aborts = new AbortFanout();
 
   constructor(opts: LogStoreOptions) {
     this.dir = opts.dir;
@@ -94,7 +97,7 @@ export class LogStore {
     const onAbort = () => wake?.();
     live?.events.on('line', onLine);
     live?.events.on('end', onEnd);
-    signal?.addEventListener('abort', onAbort);
+    const unsubscribe = live && signal ? this.aborts.on(signal, onAbort) : undefined;
     try {
       // Same tick as the subscription: every line is either in the files or in the queue, never both.
       for (const line of selectLogLines(readStored(path), query)) {
@@ -115,7 +118,7 @@ export class LogStore {
     } finally {
       live?.events.off('line', onLine);
       live?.events.off('end', onEnd);
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe?.();
     }
   }
 
@@ -126,6 +129,11 @@ export class LogStore {
     if (log) this.finish(taskId, log);
     rmSync(path, { force: true });
     rmSync(path + '.1', { force: true });
+  }
+
+  /** Signals some follow is listening on (one listener each, however many follows share it). */
+  get abortSignalsWatched(): number {
+    return this.aborts.signals;
   }
 
   /** True while a writer for the task is open. */

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { LogsUnavailable } from '../../lib/manager/incomplete-logs.js';
 import { PassThrough } from 'node:stream';
+import { getEventListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { FakeClock } from '../../lib/clock.js';
 import { sequentialIds } from '../../lib/ids.js';
@@ -99,4 +100,16 @@ t.test('a slow reader pauses the upload and resumes it', async (t) => {
   for (let r = await it.next(); !r.done; r = await it.next()) n++;
   t.equal(n, 2501, 'every line arrived');
   t.equal(await accepted, true);
+});
+
+t.test('reads of many tasks with one signal (a service followed) share one abort listener', async (t) => {
+  const lr = new LogRequests({ clock: new FakeClock(), ids: sequentialIds('r') });
+  const ac = new AbortController();
+  const reads = Array.from({ length: 25 }, (_, i) => drain(lr.read('n1', `task${i}`, { follow: true, signal: ac.signal }, () => true)));
+  await new Promise((r) => setImmediate(r));
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, '25 reads: one listener');
+  ac.abort();
+  t.same(await Promise.all(reads), Array(25).fill([]), 'the abort ends every read');
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'and leaves no listener');
+  t.equal(lr.abortSignalsWatched, 0);
 });

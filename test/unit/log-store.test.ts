@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,4 +192,50 @@ t.test('LogStore tolerates a torn last record left by a crash', async (t) => {
   writeFileSync(join(dir, 'c.log'), encodeLogLine({ stream: 'stdout', time: 1, text: 'ok' }) + '{"t":2,"s":"o","l":"tor');
   const store = new LogStore({ dir, clock: new FakeClock() });
   t.same((await collect(store.read('c', {}))).map((l) => l.text), ['ok']);
+});
+
+t.test('following N logs with one signal adds one abort listener, not N; none is left once they end', async (t) => {
+  const store = new LogStore({ dir: tmp(t), clock: new FakeClock() });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => { if (w.name === 'MaxListenersExceededWarning') warnings.push(w.message); };
+  process.on('warning', onWarning);
+  t.teardown(() => { process.off('warning', onWarning); });
+  const ac = new AbortController();
+  const n = 50;
+  const writers = Array.from({ length: n }, (_, i) => store.writer(`svc.${i}`));
+  const its = writers.map((_, i) => store.read(`svc.${i}`, { follow: true, signal: ac.signal })[Symbol.asyncIterator]());
+  const firsts = its.map((it) => it.next());
+  await new Promise((r) => setImmediate(r));
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, `${n} follows: one listener on the signal`);
+  t.equal(store.abortSignalsWatched, 1);
+  writers.forEach((w, i) => w.write('stdout', `line ${i}\n`));
+  t.same((await Promise.all(firsts)).map((r) => r.value?.text), writers.map((_, i) => `line ${i}`), 'each follow got its own line');
+  // Half end with their writers, the rest with the signal: nothing is left listening.
+  for (const w of writers.slice(0, n / 2)) w.end();
+  t.same((await Promise.all(its.slice(0, n / 2).map((it) => it.next()))).map((r) => r.done), Array(n / 2).fill(true));
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, 'still one while some follow');
+  const rest = its.slice(n / 2).map((it) => it.next());
+  ac.abort();
+  t.same((await Promise.all(rest)).map((r) => r.done), Array(n / 2).fill(true), 'the abort ends the others');
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0);
+  t.equal(store.abortSignalsWatched, 0);
+  for (const w of writers) w.end();
+
+  // Repeated follows that end on their own (a long `service logs -f` over restarting tasks) leave nothing behind.
+  const ac2 = new AbortController();
+  for (let round = 0; round < 30; round++) {
+    const w = store.writer(`again.${round}`);
+    const it = store.read(`again.${round}`, { follow: true, signal: ac2.signal })[Symbol.asyncIterator]();
+    const next = it.next();
+    w.end();
+    t.equal((await next).done, true);
+  }
+  t.equal(getEventListeners(ac2.signal, 'abort').length, 0, '30 finished follows: no listener left');
+  // A consumer that stops early (return) unsubscribes too.
+  const w = store.writer('early');
+  w.write('stdout', 'x\n');
+  for await (const _line of store.read('early', { follow: true, signal: ac2.signal })) break;
+  t.equal(getEventListeners(ac2.signal, 'abort').length, 0, 'a follow left early: no listener left');
+  w.end();
+  t.same(warnings, [], 'no MaxListenersExceededWarning');
 });
