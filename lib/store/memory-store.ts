@@ -6,6 +6,7 @@ import { isoTime } from '../clock.js';
 import type { KindMap, ObjectKind, ReadTx, Store, StoreEvent, WriteTx } from './store.js';
 import type { Journal, JournalOp, StoreSnapshot } from './journal.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { migrateObject } from './migrate-objects.js';
 
 interface Tables {
   service: Map<string, Service>;
@@ -67,10 +68,13 @@ export class MemoryStore implements Store {
   }
 
   private restore(snapshot: StoreSnapshot | undefined, ops: JournalOp[][]): void {
+    // Objects written by earlier versions are brought to today's shape (migrate-objects.ts).
+    const specs = new WeakMap<object, unknown>();
+    const migrated = <T>(kind: ObjectKind, x: T): T => migrateObject(kind, x, specs) as T;
     if (snapshot) {
       this.version = snapshot.version;
-      for (const s of snapshot.services) this.raw('service', s.ID, s);
-      for (const x of snapshot.tasks) this.raw('task', x.ID, x);
+      for (const s of snapshot.services) this.raw('service', s.ID, migrated('service', s));
+      for (const x of snapshot.tasks) this.raw('task', x.ID, migrated('task', x));
       for (const n of snapshot.nodes) this.raw('node', n.ID, n);
       for (const i of snapshot.images) this.raw('image', i.Name, i);
       for (const x of snapshot.secrets ?? []) this.raw('secret', x.ID, x);
@@ -79,7 +83,7 @@ export class MemoryStore implements Store {
     }
     for (const batch of ops) {
       for (const op of batch) {
-        if (op.op === 'put') this.raw(op.kind, op.id, op.object as KindMap[typeof op.kind]);
+        if (op.op === 'put') this.raw(op.kind, op.id, migrated(op.kind, op.object) as KindMap[typeof op.kind]);
         else this.raw(op.kind, op.id, undefined);
         this.version = Math.max(this.version, op.version);
       }
