@@ -8,6 +8,7 @@ import { uploadLogs } from './upload-logs.js';
 import { ndjsonLines } from '../ndjson-lines.js';
 import type { LogLine, LogQuery } from './task-driver.js';
 import type { NodeReport } from '../protocol/node-report.js';
+import { HeartbeatReplySchema } from '../protocol/join.js';
 import { parseSessionLine, type Assignments } from '../protocol/session.js';
 import type { TaskReport } from '../protocol/task-report.js';
 import type { AgentLink } from './agent-link.js';
@@ -58,11 +59,22 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
     const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/description`, d);
     await res.body.dump();
   };
+  // The period the manager asks for: its answer to each heartbeat carries it (`swarm update --dispatcher-heartbeat`).
+  let heartbeatMs = o.heartbeatMs;
+  const heartbeat = async () => {
+    const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/heartbeat`, {});
+    if (res.statusCode !== 200) return void await res.body.dump(); // an older manager answers 204
+    const reply = HeartbeatReplySchema.safeParse(await res.body.json());
+    if (reply.success && reply.data.HeartbeatPeriodMs > 0 && reply.data.HeartbeatPeriodMs !== heartbeatMs) {
+      logger.info({ heartbeatMs: reply.data.HeartbeatPeriodMs }, 'heartbeat period changed by the manager');
+      heartbeatMs = reply.data.HeartbeatPeriodMs;
+    }
+  };
   void (async () => {
     while (!stop.signal.aborted) {
-      await sleep(o.clock, o.heartbeatMs, stop.signal);
+      await sleep(o.clock, heartbeatMs, stop.signal);
       if (stop.signal.aborted) break;
-      await post(`/swarmlet/v1/nodes/${o.nodeId}/heartbeat`, {}).then((r) => r.body.dump()).catch(() => undefined);
+      await heartbeat().catch(() => undefined);
     }
   })();
   return {

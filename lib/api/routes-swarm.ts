@@ -23,9 +23,9 @@ async function updateSwarm(ctx: ApiContext): Promise<void> {
 }
 
 async function initSwarm(ctx: ApiContext): Promise<void> {
-  await readJsonBody(ctx.req, ctx.maxBodyBytes);
+  const body = await readJsonBody(ctx.req, ctx.maxBodyBytes);
   const swarm = swarmOf(ctx);
-  swarm.init();
+  swarm.init(body ?? {});
   sendJson(ctx.res, 200, ctx.control.info().nodeId);
 }
 
@@ -35,8 +35,9 @@ async function joinSwarm(ctx: ApiContext): Promise<void> {
 }
 
 async function unlockSwarm(ctx: ApiContext): Promise<void> {
-  await readJsonBody(ctx.req, ctx.maxBodyBytes);
-  swarmOf(ctx).unlock();
+  const body = await readJsonBody(ctx.req, ctx.maxBodyBytes);
+  swarmOf(ctx).unlock(body ?? {});
+  sendEmpty(ctx.res);
 }
 
 /** The swarm object: GET /swarm, update, unlock key, and init/join/leave/unlock as Docker answers them on a manager. */

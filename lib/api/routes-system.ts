@@ -16,7 +16,7 @@ function engineCounts(ctx: ApiContext): EngineCounts {
 
 function ping(ctx: ApiContext): void {
   const { res } = ctx;
-  res.setHeader('Swarm', 'active/manager');
+  res.setHeader('Swarm', ctx.swarm?.isLocked() ? 'locked' : 'active/manager');
   res.setHeader('Docker-Experimental', 'false');
   res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
   res.setHeader('Pragma', 'no-cache');

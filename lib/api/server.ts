@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
-import { NOT_A_MANAGER, type SwarmState } from './swarm-state.js';
+import { NOT_A_MANAGER, SWARM_LOCKED, type SwarmState } from './swarm-state.js';
 import type { Authorizer } from './client-auth.js';
 import type { ApiContext } from './context.js';
 import type { TlsServerOptions } from './listen-security.js';
@@ -102,7 +102,11 @@ async function handle(
   res.on('close', () => base.logger.debug({ method, path: rawPath, status: res.statusCode }, 'api request'));
   try {
     const { version, path } = stripVersionPrefix(rawPath);
-    base.authorize?.(req, method, path);
+    // Locked by autolock: the keys that check credentials are sealed too. Only what Docker answers on a
+    // locked node is served (ping, version, info showing "locked", unlock: the unlock key is the credential).
+    if (base.swarm?.isLocked()) {
+      if (!servedWhileLocked(method, path)) return sendError(res, 503, SWARM_LOCKED);
+    } else base.authorize?.(req, method, path);
     const match = route(method, path);
     if (match.kind === 'not_found') return sendError(res, 404, 'page not found');
     if (match.kind === 'method_not_allowed') {
@@ -116,6 +120,12 @@ async function handle(
   } catch (e) {
     fail(base.logger, req, res, e);
   }
+}
+
+/** The routes a locked manager answers (everything else: Docker's "Swarm is encrypted…" 503). */
+function servedWhileLocked(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return path === '/_ping' || path === '/version' || path === '/info';
+  return method === 'POST' && path === '/swarm/unlock';
 }
 
 function decodeParam(p: string): string {

@@ -57,7 +57,7 @@ export function infoBody(version: string, info: ClusterInfo, swarm?: SwarmState,
     OSType: 'linux',
     Architecture: machineArch(),
     KernelVersion: os.release(),
-    Swarm: swarm && !swarm.isActive() ? inactiveSwarm() : swarmInfo(info, swarm),
+    Swarm: swarm && !swarm.isActive() ? inactiveSwarm() : swarm?.isLocked() ? lockedSwarm(info) : swarmInfo(info, swarm),
     Warnings: [],
   };
 }
@@ -65,6 +65,11 @@ export function infoBody(version: string, info: ClusterInfo, swarm?: SwarmState,
 /** After `swarm leave --force`: what `docker info` shows on a node outside any swarm. */
 function inactiveSwarm(): Record<string, unknown> {
   return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null, Nodes: 0, Managers: 0 };
+}
+
+/** Locked by autolock: `docker info` prints "Swarm: locked" (the CLI's `swarm unlock` asks for the key only then). */
+function lockedSwarm(info: ClusterInfo): Record<string, unknown> {
+  return { NodeID: info.nodeId, NodeAddr: info.nodeAddr, LocalNodeState: 'locked', ControlAvailable: false, Error: '', RemoteManagers: null, Nodes: 0, Managers: 0 };
 }
 
 function swarmInfo(info: ClusterInfo, swarm: SwarmState | undefined): Record<string, unknown> {

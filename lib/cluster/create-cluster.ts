@@ -18,7 +18,7 @@ import { Manager } from '../manager/manager.js';
 import { FileJournal } from '../store/file-journal.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
-import { loadOrCreateMeta } from './cluster-meta.js';
+import { loadOrCreateMeta, saveSwarm } from './cluster-meta.js';
 import { registerNode } from '../dispatcher/register-node.js';
 import { describeHost } from '../agent/host-description.js';
 import { ClusterClient } from './cluster-client.js';
@@ -43,7 +43,8 @@ import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
 import { uiRoutes } from '../api/ui-route.js';
 import { VipGateways } from './vip-gateways.js';
-import { createSecretCipher, ephemeralSecretCipher, loadOrCreateDataKey } from '../secrets/secret-cipher.js';
+import { createSecretCipher } from '../secrets/secret-cipher.js';
+import { ManagerKeys } from '../secrets/manager-keys.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -89,6 +90,12 @@ export interface ClusterOptions {
   dispatcher?: { heartbeatMs?: number };
   /** Longest a stopping task waits for the gateways to stop routing to it (default 5 s). */
   drainTimeoutMs?: number;
+  /**
+   * Turn autolock on (Docker's `swarm init --autolock`): the manager's keys at rest are wrapped with an
+   * unlock key (`unlockKey()`), and a restart on this data directory starts locked until `unlock(key)`.
+   * Once on, it stays on across restarts until `swarm update --autolock=false`.
+   */
+  autolock?: boolean;
 }
 
 export interface Cluster extends ClusterClient {
@@ -104,6 +111,15 @@ export interface Cluster extends ClusterClient {
   clientToken(): string | undefined;
   /** Replaces the client token: the old one is refused at once. */
   rotateClientToken(): string;
+  /**
+   * Started on a data directory left with autolock on: no task is started or stopped and the API answers
+   * Docker's "Swarm is encrypted…" until `unlock`. Gateways route to the endpoints known before.
+   */
+  isLocked(): boolean;
+  /** Unlocks with the unlock key (`SWMKEY-1-…`), then the manager, agents and dispatcher start. */
+  unlock(key: string): void;
+  /** The unlock key ('' with autolock off). */
+  unlockKey(): string;
   readonly dataDir: string;
   /** The routing table feed (gateways subscribe to it). */
   readonly feed: EndpointFeed;
@@ -152,8 +168,16 @@ interface StartContext {
 async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Cluster> {
   const { clock, ids, logger, addresses, dataDir, durable, lock } = c;
   const meta = loadOrCreateMeta(dataDir, ids, clock.now());
-  // Secret and config content is sealed with a key kept apart from the journal (mode 0600).
-  const cipher = durable ? createSecretCipher(loadOrCreateDataKey(join(dataDir, 'keys', 'data.key'))) : ephemeralSecretCipher();
+  // What `swarm update` changed before a restart wins over the options (as Docker's swarm spec over its flags).
+  const saved = meta.swarm;
+  const historyLimit = saved?.taskHistoryLimit ?? opts.taskHistoryLimit;
+  let heartbeatMs = saved?.heartbeatPeriodMs ?? opts.dispatcher?.heartbeatMs ?? 5000;
+  // Secret and config content is sealed with a key kept apart from the journal (mode 0600); with
+  // autolock the key is wrapped with the unlock key and the manager starts locked.
+  const keys = new ManagerKeys(durable ? join(dataDir, 'keys', 'data.key') : undefined);
+  if (opts.autolock && !keys.isLocked()) keys.enableAutolock();
+  const locked = keys.isLocked();
+  const cipher = createSecretCipher(() => keys.dataKey());
   const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
   const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const listen = opts.listen ? parseListen(opts.listen) : undefined;
@@ -177,7 +201,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   }
   const manager = new Manager({
     store, clock, ids, logger: logger.child({ component: 'manager' }),
-    ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
+    ...(historyLimit !== undefined ? { taskHistoryLimit: historyLimit } : {}),
     imageAvailable: (tx, node, image) => canRunImage(tx, node, image, clock.now()),
   });
   const feed = new EndpointFeed({ store, clock, logger: logger.child({ component: 'endpoints' }), ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}) });
@@ -189,7 +213,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     store, clock, ids, cipher, clusterId: meta.clusterId, createdAt: meta.createdAt,
     onNodeRemoved: (id) => tokens?.forget(id),
     selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
-    ...(opts.taskHistoryLimit !== undefined ? { taskHistoryLimit: opts.taskHistoryLimit } : {}),
+    ...(historyLimit !== undefined ? { taskHistoryLimit: historyLimit } : {}),
     ...(opts.maxReplicas !== undefined ? { maxReplicas: opts.maxReplicas } : {}),
     logs: (nodeId, taskId, query) => {
       const agent = byNode.get(nodeId);
@@ -200,7 +224,8 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   });
   const eventLog = new EventLog({ clock, ...(durable ? { file: new EventFile(join(dataDir, 'events.jsonl'), DEFAULT_EVENT_LOG_CAPACITY, logger) } : {}) });
   const unfollowEvents = eventLog.follow(store);
-  manager.start();
+  // Locked: nothing starts or stops a task until the unlock (the gateways still route).
+  if (!locked) manager.start();
   feed.start();
   const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
   const gatewayOpt = opts.gateway ?? true;
@@ -233,22 +258,32 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     throw startUpError(failed.reason, 'gateway');
   }
   vipGateways?.start();
-  for (const a of agents) a.start();
+  if (!locked) for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;
-  if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined);
+  // The tokens file is sealed with the data key while autolock is on.
+  if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined, keys);
   const swarm = new SwarmState({
-    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys,
+    ...(saved ? { saved } : {}),
+    ...(durable ? { save: (s) => saveSwarm(dataDir, s) } : {}),
     ...(tokens ? { tokens } : {}),
-    heartbeatPeriodMs: () => dispatcher?.heartbeatMs ?? opts.dispatcher?.heartbeatMs ?? 5000,
+    heartbeatPeriodMs: () => heartbeatMs,
+    setHeartbeatPeriodMs: (ms) => { heartbeatMs = ms; dispatcher?.setHeartbeatPeriod(ms); },
     taskHistoryLimit: () => manager.taskHistoryLimit,
     setTaskHistoryLimit: (n) => { manager.taskHistoryLimit = n; },
     eraseState: () => eraseSwarmState(control, new Set(nodes.map((n) => n.ID))),
+    onUnlock: () => {
+      logger.info('swarm unlocked: the manager starts');
+      manager.start();
+      for (const a of agents) a.start();
+      dispatcher?.start();
+    },
   });
   if (opts.dispatcher && tokens) {
     dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }), content,
       localNodes: nodes.map((n) => n.ID), // their agents run in this process: no heartbeats
-      ...(opts.dispatcher.heartbeatMs !== undefined ? { heartbeatMs: opts.dispatcher.heartbeatMs } : {}) });
-    dispatcher.start();
+      heartbeatMs });
+    if (!locked) dispatcher.start();
   }
   const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, () => url ?? '') : [];
   let api: ApiServer | undefined;
@@ -270,6 +305,9 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   return Object.assign(client, {
     control, store, manager, agents, gateways, url, dataDir, feed, eventLog, metrics: metrics.registry,
     clientToken: () => tokens?.clientToken(),
+    isLocked: () => swarm.isLocked(),
+    unlock: (key: string) => swarm.unlock({ UnlockKey: key }),
+    unlockKey: () => swarm.unlockKey(),
     rotateClientToken(): string {
       if (!tokens) throw new Error('this cluster keeps no client token: start it with `dispatcher`, `tls` or `requireClientToken`');
       return tokens.rotateClientToken();

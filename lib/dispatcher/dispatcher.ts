@@ -50,7 +50,9 @@ export interface DispatcherOptions {
  * (period × 3 → `down`, "heartbeat failure"), task status from agents, and each node's assignments.
  */
 export class Dispatcher {
-  readonly heartbeatMs: number;
+  private period: number;
+  /** The period before the last change and until when liveness still allows for it (nodes learn the new one at their next heartbeat). */
+  private previous: { ms: number; until: number } | undefined;
   private readonly lastSeen = new Map<string, number>();
   private timer: Timer | undefined;
   private readonly logger: Logger;
@@ -61,10 +63,32 @@ export class Dispatcher {
   private readonly localNodes: ReadonlySet<string>;
 
   constructor(private readonly o: DispatcherOptions) {
-    this.heartbeatMs = o.heartbeatMs ?? 5000;
+    this.period = o.heartbeatMs ?? 5000;
     this.logger = o.logger ?? silentLogger();
     this.logRequests = new LogRequests({ clock: o.clock, ids: o.ids });
     this.localNodes = new Set(o.localNodes ?? []);
+  }
+
+  /** The heartbeat period (`docker swarm update --dispatcher-heartbeat`). */
+  get heartbeatMs(): number { return this.period; }
+
+  /**
+   * A new heartbeat period. Nodes learn it from the answer to their next heartbeat, which comes within
+   * the old period: until then failure detection allows for the longer of the two.
+   */
+  setHeartbeatPeriod(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) throw new Error(`invalid heartbeat period ${ms}`);
+    if (ms === this.period) return;
+    const now = this.o.clock.now();
+    const old = Math.max(this.period, this.previous && now < this.previous.until ? this.previous.ms : 0);
+    this.previous = { ms: old, until: now + old * 3 };
+    this.period = ms;
+    this.logger.info({ heartbeatMs: ms }, 'heartbeat period changed');
+  }
+
+  /** The period failure detection uses now. */
+  private livenessPeriod(now: number): number {
+    return this.previous && now < this.previous.until ? Math.max(this.previous.ms, this.period) : this.period;
   }
 
   /** A node's session opened: `send` writes one message down it. Returns the close function. */
@@ -132,7 +156,7 @@ export class Dispatcher {
   checkLiveness(): void {
     const now = this.o.clock.now();
     this.o.store.update((tx) => {
-      for (const c of planLiveness(tx.listNodes(), this.lastSeen, now, this.heartbeatMs, this.localNodes)) {
+      for (const c of planLiveness(tx.listNodes(), this.lastSeen, now, this.livenessPeriod(now), this.localNodes)) {
         const n = tx.getNode(c.nodeId);
         if (!n) continue;
         if (c.state === 'down') this.logger.warn({ node: n.Description.Hostname }, 'node down: heartbeat failure');

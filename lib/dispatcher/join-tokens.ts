@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isSwarmletError } from '../errors.js';
+import { isSealedText } from '../secrets/manager-keys.js';
 
 export type JoinRole = 'worker' | 'manager';
 
@@ -42,23 +44,57 @@ function sameSecret(a: string, b: string): boolean {
  * invalidates the old token at once, while nodes that already joined keep working with their
  * credential. Never log what this holds.
  */
+/**
+ * How the tokens file is kept at rest (the manager's keys: sealed with the data key when autolock
+ * is on). `open` throws Docker's locked refusal while the manager is locked.
+ */
+export interface SecretFileCodec {
+  sealText(label: string, text: string): string;
+  openText(label: string, text: string): string;
+  onAutolockChange(reseal: () => void): void;
+}
+
+const FILE_LABEL = 'secrets.json';
+
 export class JoinTokens {
-  private s: Secrets;
-  constructor(private readonly file: string | undefined) {
-    if (file && existsSync(file)) {
-      this.s = JSON.parse(readFileSync(file, 'utf8')) as Secrets;
-      if (typeof this.s.client !== 'string') { this.s.client = newClientToken(); this.save(); } // older secrets files
-    } else {
-      this.s = { tokens: { worker: newToken('worker'), manager: newToken('manager') }, client: newClientToken(), credentials: {} };
-      this.save();
+  private loaded: Secrets | undefined;
+  /**
+   * The tokens of `file` (created on first use), or in memory. With a codec the file may be sealed:
+   * while the manager is locked the tokens are read on first use after the unlock.
+   */
+  constructor(private readonly file: string | undefined, private readonly codec?: SecretFileCodec) {
+    try {
+      this.loaded = this.load();
+    } catch (e) {
+      if (!(isSwarmletError(e) && e.code === 'unavailable')) throw e; // locked: loaded on first use
     }
+    codec?.onAutolockChange(() => { if (this.loaded) this.save(); });
+  }
+
+  private get s(): Secrets {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private load(): Secrets {
+    if (this.file && existsSync(this.file)) {
+      const text = readFileSync(this.file, 'utf8');
+      const s = JSON.parse(this.codec ? this.codec.openText(FILE_LABEL, text) : text) as Secrets;
+      this.loaded = s;
+      if (typeof s.client !== 'string') { s.client = newClientToken(); this.save(); } // older secrets files
+      return s;
+    }
+    this.loaded = { tokens: { worker: newToken('worker'), manager: newToken('manager') }, client: newClientToken(), credentials: {} };
+    this.save();
+    return this.loaded;
   }
 
   private save(): void {
     if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.s), { mode: 0o600 });
+    const text = JSON.stringify(this.s);
+    writeFileSync(tmp, this.codec ? this.codec.sealText(FILE_LABEL, text) : text, { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.file);
   }
@@ -130,10 +166,12 @@ export const SECRETS_FILE = 'secrets.json';
 
 /**
  * The client token kept in a manager's secrets file (read-only: for bootstrapping a client on the
- * manager's machine), or undefined when the file does not exist or has none yet.
+ * manager's machine), or undefined when the file does not exist, has none yet or is sealed (autolock).
  */
 export function readClientToken(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
-  const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+  const text = readFileSync(file, 'utf8');
+  if (isSealedText(text)) return undefined; // autolock: only the running manager can open it
+  const s = JSON.parse(text) as Partial<Secrets>;
   return typeof s.client === 'string' ? s.client : undefined;
 }

@@ -4,7 +4,7 @@ import { readJsonBody } from '../api/read-body.js';
 import { sendEmpty, sendJson } from '../api/reply.js';
 import type { Route } from '../api/router.js';
 import { presentedCredential } from '../api/client-auth.js';
-import { JoinRequestSchema, type JoinReply } from '../protocol/join.js';
+import { JoinRequestSchema, type HeartbeatReply, type JoinReply } from '../protocol/join.js';
 import { NodeReportSchema } from '../protocol/node-report.js';
 import { TaskReportSchema } from '../protocol/task-report.js';
 import { parseWire } from '../protocol/wire-error.js';
@@ -20,7 +20,7 @@ import type { JoinRole, JoinTokens } from './join-tokens.js';
  * field, and changes nothing.
  * And, with `Authorization: Bearer <node credential>` for that node only:
  *   GET  /swarmlet/v1/nodes/{id}/session           NDJSON: the node's assignments now and after every change
- *   POST /swarmlet/v1/nodes/{id}/heartbeat
+ *   POST /swarmlet/v1/nodes/{id}/heartbeat            → { HeartbeatPeriodMs } (the period may change: swarm update)
  *   POST /swarmlet/v1/nodes/{id}/tasks/{task}/status   a TaskReport
  *   POST /swarmlet/v1/nodes/{id}/description      a NodeReport: platform, resources, engine, driver, images
  *   POST /swarmlet/v1/nodes/{id}/logs/{request}    NDJSON log lines answering a LogRequest of the session
@@ -31,7 +31,7 @@ export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: Endpo
     { method: 'POST', pattern: /^\/swarmlet\/v1\/join$/, handler: (ctx) => join(ctx, d) },
     { method: 'GET', pattern: /^\/swarmlet\/v1\/join-token\/(worker|manager)$/, handler: (ctx) => joinToken(ctx, tokens, managerUrl()) },
     { method: 'GET', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/session$/, handler: (ctx) => session(ctx, d) },
-    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/heartbeat$/, handler: (ctx) => { auth(ctx, d); d.heartbeat(ctx.params[0]!); sendEmpty(ctx.res, 204); } },
+    { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/heartbeat$/, handler: (ctx) => { auth(ctx, d); d.heartbeat(ctx.params[0]!); sendJson(ctx.res, 200, { HeartbeatPeriodMs: d.heartbeatMs } satisfies HeartbeatReply); } },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/tasks\/([^/]+)\/status$/, handler: (ctx) => status(ctx, d) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/description$/, handler: (ctx) => describe(ctx, d) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/logs\/([^/]+)$/, handler: (ctx) => uploadLogs(ctx, d) },

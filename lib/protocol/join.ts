@@ -37,3 +37,8 @@ export const JoinReplySchema = z.object({
   Role: z.enum(['worker', 'manager']),
   HeartbeatPeriodMs: nonNegInt(),
 }) satisfies z.ZodType<JoinReply>;
+
+/** The manager's answer to a heartbeat (`POST /swarmlet/v1/nodes/{id}/heartbeat`): the period to keep (it may change). */
+export interface HeartbeatReply { HeartbeatPeriodMs: number }
+
+export const HeartbeatReplySchema = z.object({ HeartbeatPeriodMs: nonNegInt() }) satisfies z.ZodType<HeartbeatReply>;

@@ -16,13 +16,20 @@ export interface SecretCipher {
   open(id: string, sealed: Sealed): Buffer;
 }
 
-const KEY_BYTES = 32;
-const FORMAT = 'swarmlet-data-key-v1';
+export const KEY_BYTES = 32;
+export const DATA_KEY_FORMAT = 'swarmlet-data-key-v1';
+const FORMAT = DATA_KEY_FORMAT;
 
-export function createSecretCipher(key: Buffer): SecretCipher {
-  if (key.length !== KEY_BYTES) throw new Error(`a data key has ${KEY_BYTES} bytes, got ${key.length}`);
+/**
+ * A cipher over a data key, or over a function giving it each time (a manager locked by autolock
+ * has no key until it is unlocked: the function throws then, and so do seal and open).
+ */
+export function createSecretCipher(dataKey: Buffer | (() => Buffer)): SecretCipher {
+  if (Buffer.isBuffer(dataKey) && dataKey.length !== KEY_BYTES) throw new Error(`a data key has ${KEY_BYTES} bytes, got ${dataKey.length}`);
+  const keyOf = typeof dataKey === 'function' ? dataKey : () => dataKey;
   return {
     seal(id, plaintext) {
+      const key = keyOf();
       const nonce = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', key, nonce);
       c.setAAD(Buffer.from(id, 'utf8'));
@@ -30,6 +37,7 @@ export function createSecretCipher(key: Buffer): SecretCipher {
       return { Nonce: nonce.toString('base64'), Tag: c.getAuthTag().toString('base64'), Data: data.toString('base64') };
     },
     open(id, sealed) {
+      const key = keyOf();
       try {
         const d = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.Nonce, 'base64'));
         d.setAAD(Buffer.from(id, 'utf8'));

@@ -93,6 +93,11 @@ t.test('every route answers as the Engine API v1.41 spec describes', async (t) =
   await call('GET', '/swarm/unlockkey', undefined, 200);
   const swarm = await call('GET', '/swarm', undefined, 200);
   await call('POST', `/swarm/update?version=${swarm.Version.Index}&rotateWorkerToken=true`, swarm.Spec, 200);
+  const autolock = { ...swarm.Spec, EncryptionConfig: { AutoLockManagers: true } };
+  await call('POST', `/swarm/update?version=${swarm.Version.Index + 1}`, autolock, 200);
+  t.match((await call('GET', '/swarm/unlockkey', undefined, 200)).UnlockKey, /^SWMKEY-1-/, 'autolock on: an unlock key');
+  await call('POST', `/swarm/update?version=${swarm.Version.Index + 2}&rotateManagerUnlockKey=true`, autolock, 200);
+  await call('POST', `/swarm/update?version=${swarm.Version.Index + 3}`, swarm.Spec, 200);
   await call('POST', '/swarm/init', { ListenAddr: '0.0.0.0:2377' }, 503);
   await call('POST', '/swarm/join', { RemoteAddrs: ['127.0.0.1:2377'], JoinToken: 'x' }, 503);
   await call('POST', '/swarm/leave', undefined, 503);
