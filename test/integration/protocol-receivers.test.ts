@@ -74,3 +74,33 @@ t.test('a gateway\'s endpoint stream skips a malformed table and keeps the last 
   t.same(tables, [table], 'only the good table was applied');
   t.ok(log.at('warn').some((e) => /malformed endpoint table/.test(e.msg ?? '') && /services\[0\]\.endpoints\[0\]\.port/.test(String((e.obj as { err?: string }).err))));
 });
+
+t.test('the agent\'s http link beats at the period the manager answers with (swarm update --dispatcher-heartbeat)', async (t) => {
+  const beats: number[] = [];
+  let period = 60;
+  const server = createServer((req, res) => {
+    req.resume();
+    if ((req.url ?? '').endsWith('/heartbeat')) {
+      beats.push(Date.now());
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ HeartbeatPeriodMs: period }));
+      return;
+    }
+    res.statusCode = 204;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  const log = new RecordingLogger();
+  const link = createHttpLink({ manager: `http://127.0.0.1:${port}`, nodeId: 'n1', credential: 'c', heartbeatMs: 400, clock: systemClock(), logger: log });
+  t.teardown(() => { link.close(); server.closeAllConnections(); server.close(); });
+  await until('the first heartbeat (at the join period)', () => (beats.length >= 1 ? true : undefined), 5_000);
+  await until('8 more at the new period', () => (beats.length >= 9 ? true : undefined), 5_000);
+  const gaps = beats.slice(1).map((b, i) => b - beats[i]!);
+  t.ok(gaps.every((g) => g < 300), `beats every ~60 ms, not 400 (gaps ${gaps.join(',')})`);
+  t.ok(log.at('info').some((e) => /heartbeat period changed/.test(e.msg ?? '')), 'the change is logged');
+  period = 2000;
+  const n = beats.length;
+  await new Promise((r) => setTimeout(r, 600));
+  t.ok(beats.length <= n + 1, `a longer period is taken too (${beats.length - n} beats in 600 ms)`);
+});
