@@ -8,7 +8,7 @@ export function portConfigs(c: ComposeContext, v: unknown, path: string): PortCo
   if (typeof v === 'number') return [{ Protocol: 'tcp', TargetPort: c.int(v, path, 1), PublishMode: 'ingress' }];
   if (typeof v === 'string') return shortPorts(c, v, path);
   const o = c.obj(v, path);
-  c.keys(o, path, ['target', 'published', 'protocol', 'mode']);
+  c.keys(o, path, ['target', 'published', 'protocol', 'mode', 'app_protocol']);
   if (o.target === undefined) throw c.fail(`${path}.target`, 'required');
   const port: PortConfig = {
     // As the docker CLI: the long syntax sends only what the file says (the daemon defaults tcp/ingress).
@@ -17,6 +17,9 @@ export function portConfigs(c: ComposeContext, v: unknown, path: string): PortCo
     ...(o.mode !== undefined ? { PublishMode: c.oneOf(o.mode, `${path}.mode`, ['ingress', 'host'] as const) } : {}),
   };
   if (o.published !== undefined) port.PublishedPort = c.int(o.published, `${path}.published`, 1);
+  // A swarmlet extension (the gateway's per-port mode, as `--publish …,app-protocol=`); the stock docker CLI
+  // refuses the key ("Additional property app_protocol is not allowed"): use the label swarmlet.port.<published>.
+  if (o.app_protocol !== undefined) port.AppProtocol = c.oneOf(String(o.app_protocol).toLowerCase(), `${path}.app_protocol`, ['tcp', 'http'] as const);
   return [port];
 }
 

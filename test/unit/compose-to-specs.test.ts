@@ -133,3 +133,11 @@ t.test('x- extension keys are ignored, octal modes read as in Compose', async (t
 t.test('an invalid stack name is refused', async (t) => {
   t.throws(() => composeToSpecs({ ...input('c.yml', 'services: { a: { image: x } }'), stack: 'bad name' }), /invalid stack name "bad name"/);
 });
+
+t.test('ports: app_protocol (a swarmlet extension) sets the port AppProtocol', async (t) => {
+  const ports = (p: string) => composeToSpecs(input('c.yml', `services:\n  a:\n    image: x\n    ports:\n${p}`)).services[0]!.EndpointSpec!.Ports;
+  t.same(ports('      - { target: 6379, published: 6390, app_protocol: tcp }\n'), [{ TargetPort: 6379, PublishedPort: 6390, AppProtocol: 'tcp' }]);
+  t.same(ports('      - { target: 80, published: 8080, app_protocol: HTTP }\n'), [{ TargetPort: 80, PublishedPort: 8080, AppProtocol: 'http' }]);
+  t.same(ports('      - { target: 80, published: 8080 }\n'), [{ TargetPort: 80, PublishedPort: 8080 }], 'absent: detected by the gateway');
+  t.throws(() => ports('      - { target: 80, app_protocol: grpc }\n'), /^c\.yml: services\.a\.ports\[0\]\.app_protocol: expected one of tcp, http$/);
+});
