@@ -4,7 +4,8 @@
  * networks/secrets/configs exist, no published port is taken by a service outside the stack. Then
  * missing networks, secrets and configs are created, missing services created, services whose spec
  * changed updated (the manager rolls them by their UpdateConfig), and with `--prune` the stack's
- * services no longer in the file removed.
+ * services no longer in the file removed. A secret or config whose content changed becomes a new
+ * version that its services switch to (cmd/stack-objects.ts); unused old versions are then removed.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import type { SwarmletClient } from '../lib/client/client.js';
 import type { Service, ServiceSpec } from '../lib/model/types.js';
 import { composeToSpecs, STACK_LABEL, type StackPlan } from '../lib/stack/compose-to-specs.js';
 import { cliError } from './errors.js';
+import { removeStaleVersions, resolveFileObjects } from './stack-objects.js';
 
 export interface DeployOptions {
   /** `-c` files in order (later override). */
@@ -89,17 +91,8 @@ export async function deployStack(c: SwarmletClient, opts: DeployOptions): Promi
     opts.out(`Creating network ${n.name}`);
     await c.networks.create(n.create);
   }
-  const ids = { secret: new Map(existingSecrets.map((s) => [s.Spec.Name, s.ID])), config: new Map(existingConfigs.map((s) => [s.Spec.Name, s.ID])) };
-  for (const o of plan.secrets) {
-    if (o.external || !o.spec || ids.secret.has(o.name)) continue;
-    opts.out(`Creating secret ${o.name}`);
-    ids.secret.set(o.name, (await c.secrets.create(o.spec)).ID);
-  }
-  for (const o of plan.configs) {
-    if (o.external || !o.spec || ids.config.has(o.name)) continue;
-    opts.out(`Creating config ${o.name}`);
-    ids.config.set(o.name, (await c.configs.create(o.spec)).ID);
-  }
+  // Secrets and configs: the version holding the file's content (created when missing; cmd/stack-objects.ts).
+  const resolved = await resolveFileObjects(c, plan, opts.stack, opts.out);
 
   // Services.
   const netsNow = await c.networks.list();
@@ -107,8 +100,8 @@ export async function deployStack(c: SwarmletClient, opts: DeployOptions): Promi
   const byName = new Map<string, Service>(services.map((s) => [s.Spec.Name, s]));
   for (const spec of plan.services) {
     const cs = spec.TaskTemplate.ContainerSpec as { Secrets?: Array<{ SecretID: string; SecretName: string }>; Configs?: Array<{ ConfigID: string; ConfigName: string }> };
-    for (const r of cs.Secrets ?? []) r.SecretID = ids.secret.get(r.SecretName) ?? '';
-    for (const r of cs.Configs ?? []) r.ConfigID = ids.config.get(r.ConfigName) ?? '';
+    for (const r of cs.Secrets ?? []) { const v = resolved.secret.get(r.SecretName); r.SecretID = v?.ID ?? ''; r.SecretName = v?.Name ?? r.SecretName; }
+    for (const r of cs.Configs ?? []) { const v = resolved.config.get(r.ConfigName); r.ConfigID = v?.ID ?? ''; r.ConfigName = v?.Name ?? r.ConfigName; }
     const current = byName.get(spec.Name);
     if (!current) {
       opts.out(`Creating service ${spec.Name}`);
@@ -122,6 +115,7 @@ export async function deployStack(c: SwarmletClient, opts: DeployOptions): Promi
     if (!fresh) { opts.out(`Creating service ${spec.Name}`); await c.services.create(spec); continue; }
     await c.services.update(fresh.ID, fresh.Version.Index, { ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: fresh.Spec.TaskTemplate.ForceUpdate } });
   }
+  await removeStaleVersions(c, plan, opts.stack, resolved, opts.out);
   if (opts.prune) {
     for (const s of await c.services.list({ filters: ns })) {
       if (mine.has(s.Spec.Name)) continue;

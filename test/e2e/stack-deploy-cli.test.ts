@@ -3,16 +3,21 @@
  * and nothing deployed; a deploy creates the network, secret and services; an unchanged redeploy
  * updates nothing; a changed image updates only that service (rolled); `--prune` removes a service
  * no longer in the file; a missing required `${VAR}` is refused; `-c a -c b` merges with variables from the
- * CLI's environment.
+ * CLI's environment; a changed secret file becomes a new content-hashed version that api's tasks read after
+ * api is rolled, the old version removed once no spec nor rollback target references it.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service, Task } from '../../lib/model/types.js';
 import { cliWith, getJson, lockLocalNodes, startUp, until } from '../fixtures/up-process.js';
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
+function envOf(pid: number): Record<string, string> {
+  return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
 
 function compose(webImage: string, withWeb = true): string {
   return `services:
@@ -103,6 +108,41 @@ t.test('swarmlet stack deploy', async (t) => {
     return r.length === 2 && r.every((x) => x.Spec.ContainerSpec.Image === 'whoami:2') ? true : undefined;
   }, 90_000);
   t.same((await running('app_api')).map((x) => x.ID), apiTasks, 'api was not rolled');
+
+  // Changed secret content: a new content-hashed version, api switches to it (target unchanged) and is rolled.
+  const secretName = (v: string) => `app_db_pass_${createHash('sha256').update(v).digest('hex').slice(0, 8)}`;
+  const secretsNow = async () => (await getJson<Array<{ ID: string; Spec: { Name: string; Labels: Record<string, string> } }>>(up.url, '/secrets')).map((x) => x.Spec.Name).sort();
+  const redeploy = async (pw: string) => {
+    writeFileSync(join(dir, 'pw.txt'), pw);
+    const r = await cliWith({ url: up.url, timeoutMs: 60_000, env: { WEB_TAG: '2' } }, 'stack', 'deploy', '-c', join(dir, 'c1.yml'), '-c', join(dir, 'over.yml'), 'app');
+    t.equal(r.code, 0, r.stderr);
+    t.notMatch(r.stdout + r.stderr, new RegExp(pw), 'no secret data printed');
+    return lines(r.stdout);
+  };
+  const apiReads = (want: string) => until(`api tasks read ${want}`, async () => {
+    const r = await running('app_api');
+    const ok = r.every((x) => {
+      const ref = (x.Spec.ContainerSpec.Secrets as Array<{ SecretName: string; File: { Name: string } }>)[0]!;
+      const pid = x.Status.ContainerStatus?.PID;
+      if (!pid || ref.File.Name !== 'db_pass') return false;
+      try { return readFileSync(join(envOf(pid).SWARMLET_SECRETS!, 'db_pass'), 'utf8') === want; } catch { return false; }
+    });
+    return r.length === 1 && ok ? r : undefined;
+  }, 90_000);
+  await apiReads('PW-s3cret');
+  const v1Tasks = (await running('app_api')).map((x) => x.ID);
+  const second2 = await redeploy('PW-v2-s3cret');
+  t.equal(second2.length, 2, second2.join('\n'));
+  t.match(second2, [`Creating secret ${secretName('PW-v2-s3cret')} (new content of app_db_pass)`, /^Updating service app_api \(id: \w+\)$/], 'new version, only api updated');
+  const v2 = await apiReads('PW-v2-s3cret');
+  t.notSame(v2.map((x) => x.ID), v1Tasks, 'api was rolled');
+  t.same(await secretsNow(), ['app_db_pass', secretName('PW-v2-s3cret')].sort(), 'the old version is kept while it is api\'s rollback target');
+  t.same(await redeploy('PW-v2-s3cret'), [], 'the same content again changes nothing');
+  const third = await redeploy('PW-v3-s3cret');
+  t.equal(third.length, 3, third.join('\n'));
+  t.match(third, [`Creating secret ${secretName('PW-v3-s3cret')} (new content of app_db_pass)`, /^Updating service app_api/, 'Removing secret app_db_pass (no service uses this version)']);
+  await apiReads('PW-v3-s3cret');
+  t.same(await secretsNow(), [secretName('PW-v2-s3cret'), secretName('PW-v3-s3cret')].sort());
 
   const pruned = await run('stack', 'deploy', '--prune', '-c', write('c3.yml', compose('whoami:2', false)), 'app');
   t.equal(pruned.code, 0, pruned.stderr);
