@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { createClient, type SwarmletClient } from '../lib/client/client.js';
+import { createClient, type EngineClient } from '../lib/client/client.js';
 import { normalizeHost } from '../lib/client/host.js';
 import type { ClientTlsOptions } from '../lib/client/tls-dispatcher.js';
 import { cliError } from './errors.js';
@@ -41,7 +41,7 @@ export interface CliContext {
   write(text: string): void;
   now(): number;
   /** The API client for `--host` / SWARMLET_HOST (created on first use). */
-  client(): SwarmletClient;
+  client(): EngineClient;
   /** The manager address in use. */
   host(): string | undefined;
   /** Host, TLS trust and client token from the global flags and env (reads the CA file). */
@@ -53,7 +53,7 @@ export interface CliContext {
 }
 
 export function createContext(program: Command, io: CliIo): CliContext {
-  let client: SwarmletClient | undefined;
+  let client: EngineClient | undefined;
   const host = () => (program.opts().host as string | undefined) ?? (io.env.SWARMLET_HOST || undefined);
   const connection = () => connectionOf(program.opts(), io.env, host());
   const close = async () => {

@@ -3,7 +3,7 @@
  * display name `web.1` / `web.<nodeID>` (newest task of that slot; Swarm refuses these, moby#28945).
  */
 import type { Service, Task } from '../lib/model/types.js';
-import type { SwarmletClient } from '../lib/client/client.js';
+import type { EngineClient } from '../lib/client/client.js';
 import { isNotFound } from '../lib/client/api-error.js';
 import { cliError } from './errors.js';
 
@@ -33,7 +33,7 @@ export function pickSlotTask(tasks: Task[], slot: string): Task | undefined {
   return matches.sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))[0];
 }
 
-export async function resolveLogTarget(client: SwarmletClient, ref: string): Promise<LogTarget> {
+export async function resolveLogTarget(client: EngineClient, ref: string): Promise<LogTarget> {
   const service = await orUndefined(client.services.get(ref));
   if (service) return { kind: 'service', service };
   const task = await orUndefined(client.tasks.get(ref));

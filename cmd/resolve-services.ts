@@ -1,6 +1,6 @@
 /** `service ps`-style service references: full ID, then full name, then a unique ID prefix (docker's order). */
 import type { Service } from '../lib/model/types.js';
-import type { SwarmletClient } from '../lib/client/client.js';
+import type { EngineClient } from '../lib/client/client.js';
 import { cliError } from './errors.js';
 
 export interface ServiceMatch { services: Service[]; notFound: string[] }
@@ -24,7 +24,7 @@ export function matchServices(refs: string[], byId: Service[], byName: Service[]
   return { services, notFound };
 }
 
-export async function resolveServices(client: SwarmletClient, refs: string[]): Promise<ServiceMatch> {
+export async function resolveServices(client: EngineClient, refs: string[]): Promise<ServiceMatch> {
   const [byId, byName] = await Promise.all([
     client.services.list({ filters: { id: refs } }),
     client.services.list({ filters: { name: refs } }),

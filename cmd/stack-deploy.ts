@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { SwarmletClient } from '../lib/client/client.js';
+import type { EngineClient } from '../lib/client/client.js';
 import type { Service, ServiceSpec } from '../lib/model/types.js';
 import { composeToSpecs, STACK_LABEL, type StackPlan } from '../lib/stack/compose-to-specs.js';
 import { cliError } from './errors.js';
@@ -49,7 +49,7 @@ async function exists<T>(fn: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-export async function deployStack(c: SwarmletClient, opts: DeployOptions): Promise<void> {
+export async function deployStack(c: EngineClient, opts: DeployOptions): Promise<void> {
   const files = opts.files.map((file) => {
     try { return { fileName: file, text: readFileSync(file, 'utf8') }; } catch (e) {
       throw cliError(`cannot read compose file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'compose-file');

@@ -44,6 +44,9 @@ const STATUS: Record<ErrorCode, number> = {
   unauthenticated: 401, permission_denied: 403,
 };
 
+/** Response header naming an error's field (`SwarmletError.field`), read back by swarmlet's HTTP client. */
+export const ERROR_FIELD_HEADER = 'swarmlet-error-field';
+
 export function httpStatusOf(e: unknown): number {
   return isSwarmletError(e) ? STATUS[e.code] : 500;
 }

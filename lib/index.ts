@@ -1,7 +1,11 @@
 /** swarmlet: a Docker-Swarm-style orchestrator for Node.js — the embedding API. */
 export { createCluster, type Cluster, type ClusterOptions } from './cluster/create-cluster.js';
-export { ClusterClient, type ClusterEvent, type NodeUpdate } from './cluster/cluster-client.js';
-export { checkConvergence } from './cluster/converged.js';
+export { ClusterClient, type ClusterEvent } from './cluster/cluster-client.js';
+export type { SwarmletClient, LogsOptions, WaitOptions } from './client/swarmlet-client.js';
+export { connect, type ConnectOptions, type RemoteSwarmlet } from './client/connect.js';
+export type { NodeUpdate } from './model/node-update.js';
+export type { LogRecord } from './model/log-record.js';
+export { checkConvergence } from './update/converged.js';
 export { events, type EventsOptions, type EventSource } from './events/events.js';
 export { EventLog, type EventLogOptions } from './events/event-log.js';
 export { eventsRoute } from './events/events-route.js';

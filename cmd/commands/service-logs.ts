@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { LogRecord } from '../../lib/protocol/log-frames.js';
-import type { SwarmletClient } from '../../lib/client/client.js';
+import type { WireLogLine } from '../../lib/protocol/log-frames.js';
+import type { EngineClient } from '../../lib/client/client.js';
 import type { CliContext } from '../context.js';
 import { cliError, isAbortError } from '../errors.js';
 import { digits, formatLogLine, logPrefix } from '../format/log-line.js';
@@ -13,9 +13,9 @@ interface LogsFlags {
 }
 
 /** Prefix per task, resolved once (GET /tasks, /services, /nodes) and cached. */
-function prefixer(client: SwarmletClient, flags: LogsFlags, padding: number) {
+function prefixer(client: EngineClient, flags: LogsFlags, padding: number) {
   const cache = new Map<string, Promise<string>>();
-  const resolve = async (r: LogRecord): Promise<string> => {
+  const resolve = async (r: WireLogLine): Promise<string> => {
     const [task, service, node] = await Promise.all([
       client.tasks.get(r.taskId).catch(() => undefined),
       client.services.get(r.serviceId).catch(() => undefined),
@@ -26,7 +26,7 @@ function prefixer(client: SwarmletClient, flags: LogsFlags, padding: number) {
       { noTrunc: flags.trunc === false, noTaskIds: flags.taskIds === false, padding },
     );
   };
-  return (r: LogRecord): Promise<string> => {
+  return (r: WireLogLine): Promise<string> => {
     let p = cache.get(r.taskId);
     if (!p) cache.set(r.taskId, (p = resolve(r)));
     return p;

@@ -1,5 +1,5 @@
 /** `service logs` lines: `toms.1.nwzijcja8ho6@node-2    | text` like docker's logs formatter. */
-import type { LogRecord } from '../../lib/protocol/log-frames.js';
+import type { WireLogLine } from '../../lib/protocol/log-frames.js';
 import { truncateId } from './text.js';
 
 export interface LogSource {
@@ -29,7 +29,7 @@ export function logPrefix(src: LogSource, opts: LogPrefixOptions): string {
   return `${name}@${src.nodeName}${' '.repeat(Math.max(0, pad))}`;
 }
 
-export function formatLogLine(prefix: string, record: LogRecord, timestamps: boolean): string {
+export function formatLogLine(prefix: string, record: WireLogLine, timestamps: boolean): string {
   const time = timestamps && record.time ? `${record.time} ` : '';
   return `${time}${prefix}    | ${record.text}`;
 }

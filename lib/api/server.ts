@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { httpStatusOf, invalid, isSwarmletError } from '../errors.js';
+import { ERROR_FIELD_HEADER, httpStatusOf, invalid, isSwarmletError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
 import { NOT_A_MANAGER, SWARM_LOCKED, type SwarmState } from './swarm-state.js';
@@ -140,6 +140,8 @@ function fail(logger: Logger, req: http.IncomingMessage, res: http.ServerRespons
   const status = httpStatusOf(e);
   const message = e instanceof Error ? e.message : String(e);
   if (status === 401 && !res.headersSent) res.setHeader('WWW-Authenticate', 'Bearer realm="swarmlet"');
+  // The offending field, for swarmlet's own client (docker clients ignore the header): errors name it over HTTP too.
+  if (isSwarmletError(e) && e.field !== undefined && !res.headersSent) res.setHeader(ERROR_FIELD_HEADER, encodeURIComponent(e.field));
   if (!isSwarmletError(e) || e.code === 'internal') logger.error({ err: e, method: req.method }, 'api handler failed');
   if (res.headersSent) {
     res.destroy();

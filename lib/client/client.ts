@@ -8,7 +8,7 @@ import type { Network } from '../model/network-types.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { Http, segment } from './http.js';
 import type { ClientTlsOptions } from './tls-dispatcher.js';
-import { decodeLogStream, type LogRecord } from '../protocol/log-frames.js';
+import { decodeLogStream, type WireLogLine } from '../protocol/log-frames.js';
 import { normalizeHost } from './host.js';
 import type { PingResult, SystemInfo, SystemVersion } from './system-info.js';
 import type { EventMessage } from '../events/event-message.js';
@@ -49,7 +49,7 @@ export interface ObjectApi<T, S> {
   remove(ref: string): Promise<void>;
 }
 
-export interface SwarmletClient {
+export interface EngineClient {
   readonly host: string;
   ping(): Promise<PingResult>;
   info(): Promise<SystemInfo>;
@@ -82,8 +82,8 @@ export interface SwarmletClient {
     create(req: { Name: string; Driver?: string; Attachable?: boolean; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>; IPAM?: { Config: Array<{ Subnet: string }> } }): Promise<{ Id: string; Warning?: string }>;
     remove(ref: string): Promise<void>;
   };
-  serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
-  taskLogs(ref: string, opts?: LogOptions): AsyncIterable<LogRecord>;
+  serviceLogs(ref: string, opts?: LogOptions): AsyncIterable<WireLogLine>;
+  taskLogs(ref: string, opts?: LogOptions): AsyncIterable<WireLogLine>;
   /** GET /events: replayed then live events until `until`, the server ends the stream, or `signal` aborts. */
   events(opts?: EventsQueryOptions): AsyncIterable<EventMessage>;
   close(): Promise<void>;
@@ -110,7 +110,7 @@ async function* streamEvents(http: Http, filters: string | undefined, opts: Even
   yield* decodeEventStream(res.body);
 }
 
-async function* streamLogs(http: Http, path: string, opts: LogOptions): AsyncGenerator<LogRecord> {
+async function* streamLogs(http: Http, path: string, opts: LogOptions): AsyncGenerator<WireLogLine> {
   const res = await http.send({ method: 'GET', path, query: logQuery(opts), signal: opts.signal });
   yield* decodeLogStream(res.body, { details: opts.details ?? true, timestamps: opts.timestamps ?? false });
 }
@@ -125,7 +125,7 @@ function objectApi<T, S>(http: Http, base: string): ObjectApi<T, S> {
   };
 }
 
-export function createClient(options: ClientOptions = {}): SwarmletClient {
+export function createClient(options: ClientOptions = {}): EngineClient {
   const http = new Http(normalizeHost(options.host, { tls: options.tls !== undefined }), {
     ...(options.tls ? { tls: options.tls } : {}), ...(options.token ? { token: options.token } : {}),
   });

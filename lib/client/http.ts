@@ -1,6 +1,7 @@
 /** The client's transport: JSON requests and byte streams over one undici Pool. */
 import { Pool } from 'undici';
 import { apiErrorFromBody, ConnectionError } from './api-error.js';
+import { ERROR_FIELD_HEADER } from '../errors.js';
 import { bearerHeader, type ClientTlsOptions } from './tls-dispatcher.js';
 
 /** How the client authenticates: TLS trust for https origins, and the client token. */
@@ -83,8 +84,9 @@ export class Http {
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: res.body };
     const text = await res.body.text();
-    const ct = res.headers['content-type'];
-    throw apiErrorFromBody(res.statusCode, Array.isArray(ct) ? ct[0] : ct, text);
+    const first = (k: string) => { const v = res.headers[k]; return Array.isArray(v) ? v[0] : v; };
+    const field = first(ERROR_FIELD_HEADER);
+    throw apiErrorFromBody(res.statusCode, first('content-type'), text, field === undefined ? undefined : decodeURIComponent(field));
   }
 
   /** A request whose answer is JSON (an empty body gives undefined). */

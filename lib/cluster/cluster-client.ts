@@ -1,14 +1,24 @@
 import type { Clock } from '../clock.js';
 import { SwarmletError } from '../errors.js';
 import type { LogQuery } from '../agent/task-driver.js';
-import type { Control, Filters, LogEntry } from '../manager/control.js';
+import type { SwarmletClient, WaitOptions } from '../client/swarmlet-client.js';
+import { events, type EventsOptions } from '../events/events.js';
+import type { EventLog } from '../events/event-log.js';
+import type { EventMessage } from '../events/event-message.js';
+import type { Control, Filters } from '../manager/control.js';
+import type { LogRecord } from '../model/log-record.js';
+import { checkScalable } from '../model/scale-check.js';
+import { applyNodeUpdate, type NodeUpdate } from '../model/node-update.js';
 import type { ServiceOptions } from '../model/service-options.js';
 import { imageFromOptions, type ImageInput, type ImageOptions } from '../model/image-options.js';
 import { applyUpdateOptions, specFromOptions, type ServiceUpdateOptions } from '../model/spec-from-options.js';
-import type { Image, Node, NodeAvailability, Service, Task } from '../model/types.js';
+import type { Image, Node, Service, Task } from '../model/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
-import { checkConvergence } from './converged.js';
+import { checkConvergence } from '../update/converged.js';
 
+export type { NodeUpdate } from '../model/node-update.js';
+
+/** @deprecated A store change as `subscribe` reports it; `events()` yields Docker's EventMessage, as the HTTP client does. */
 export interface ClusterEvent {
   type: StoreEvent['kind'];
   action: StoreEvent['action'];
@@ -16,11 +26,13 @@ export interface ClusterEvent {
   object: StoreEvent['object'];
 }
 
-export interface NodeUpdate { availability?: NodeAvailability; labelAdd?: string[] | Record<string, string>; labelRm?: string[] }
-
-/** The embedding API: the same operations as the CLI, with the same friendly options. */
-export class ClusterClient {
-  constructor(protected readonly ctl: Control, protected readonly events: Store, protected readonly clk: Clock) {}
+/** The embedding API: the same operations as the CLI, with the same friendly options; the same interface as `connect()`. */
+export class ClusterClient implements SwarmletClient {
+  /** `eventLog`: what `events()` replays from (without one, `events()` sees live changes only). */
+  constructor(
+    protected readonly ctl: Control, protected readonly changes: Store, protected readonly clk: Clock,
+    protected readonly history?: EventLog,
+  ) {}
 
   async createService(opts: ServiceOptions): Promise<Service> {
     const { ID } = this.ctl.createService(specFromOptions(opts));
@@ -35,9 +47,7 @@ export class ClusterClient {
 
   async scaleService(ref: string, replicas: number): Promise<Service> {
     const s = this.ctl.getService(ref);
-    if (!s.Spec.Mode.Replicated && !s.Spec.Mode.ReplicatedJob) {
-      throw new SwarmletError('invalid_argument', `${ref}: scale can only be used with replicated or replicated-job mode`);
-    }
+    checkScalable(s, ref);
     return this.updateService(s.ID, { replicas });
   }
 
@@ -56,31 +66,29 @@ export class ClusterClient {
   /** `{ name, cmd, entrypoint?, cwd?, env? }` as `swarmlet image add`'s flags (`{ Name, Cmd }` as the API still works). */
   async addImage(image: ImageOptions | ImageInput): Promise<Image> { return this.ctl.addImage(imageFromOptions(image)); }
   async removeImage(name: string): Promise<void> { this.ctl.removeImage(name); }
-  logs(ref: string, query: LogQuery = {}): AsyncIterable<LogEntry> {
+  logs(ref: string, query: LogQuery = {}): AsyncIterable<LogRecord> {
     try { this.ctl.getService(ref); return this.ctl.serviceLogs(ref, query); } catch { return this.ctl.taskLogs(ref, query); }
+  }
+
+  events(opts: EventsOptions = {}): AsyncIterable<EventMessage> {
+    return events(this.history ?? { store: this.changes }, { clock: this.clk, ...opts });
   }
 
   async updateNode(ref: string, update: NodeUpdate): Promise<Node> {
     const n = this.ctl.getNode(ref);
-    const labels = { ...(n.Spec.Labels ?? {}) };
-    const add = Array.isArray(update.labelAdd)
-      ? Object.fromEntries(update.labelAdd.map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)]; }))
-      : update.labelAdd ?? {};
-    Object.assign(labels, add);
-    for (const k of update.labelRm ?? []) delete labels[k];
-    this.ctl.updateNode(n.ID, n.Version.Index, { ...n.Spec, Labels: labels, Availability: update.availability ?? n.Spec.Availability });
+    this.ctl.updateNode(n.ID, n.Version.Index, applyNodeUpdate(n.Spec, update));
     return this.ctl.getNode(n.ID);
   }
 
-  /** Calls `fn` for every change to services, tasks, nodes and images. Returns an unsubscribe function. */
+  /** @deprecated Use `events()` (Docker's event type, as over HTTP). Calls `fn` for every store change; returns an unsubscribe function. */
   subscribe(fn: (e: ClusterEvent) => void): () => void {
-    return this.events.watch((events) => {
-      for (const e of events) fn({ type: e.kind, action: e.action, id: e.id, object: e.object });
+    return this.changes.watch((list) => {
+      for (const e of list) fn({ type: e.kind, action: e.action, id: e.id, object: e.object });
     });
   }
 
   /** Resolves once the service has converged (all tasks of its current spec running, no update in progress). */
-  waitForConvergence(ref: string, opts: { timeoutMs?: number } = {}): Promise<Service> {
+  waitForConvergence(ref: string, opts: WaitOptions = {}): Promise<Service> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
     return new Promise((resolve, reject) => {
       let done = false;
@@ -96,7 +104,7 @@ export class ClusterClient {
         if (c.state === 'converged') finish(undefined, s);
         else if (c.state === 'failed') finish(new SwarmletError('failed_precondition', c.message));
       };
-      const unsubscribe = this.events.watch(() => queueMicrotask(check));
+      const unsubscribe = this.changes.watch(() => queueMicrotask(check));
       const timer = this.clk.setTimeout(() => {
         finish(new SwarmletError('unavailable', `service ${ref} did not converge within ${timeoutMs} ms`));
       }, timeoutMs);

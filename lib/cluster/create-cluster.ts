@@ -301,7 +301,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     }
   }
   let closing: Promise<void> | undefined;
-  const client = new ClusterClient(control, store, clock);
+  const client = new ClusterClient(control, store, clock, eventLog);
   return Object.assign(client, {
     control, store, manager, agents, gateways, url, dataDir, feed, eventLog, metrics: metrics.registry,
     clientToken: () => tokens?.clientToken(),

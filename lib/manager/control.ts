@@ -1,19 +1,14 @@
 import type { Image, Node, NodeSpec, Service, Task } from '../model/types.js';
 import type { LogQuery } from '../agent/task-driver.js';
+import type { LogRecord } from '../model/log-record.js';
 import type { SecretControls } from './secret-control.js';
 import type { NetworkControl } from './network-control.js';
 
 /** Docker-style list filters: key → accepted values (ORed within a key, ANDed across keys). */
 export type Filters = Record<string, string[]>;
 
-export interface LogEntry {
-  stream: 'stdout' | 'stderr';
-  time: number;
-  text: string;
-  taskId: string;
-  serviceId: string;
-  nodeId: string;
-}
+/** @deprecated The same type as LogRecord (lib/model/log-record.ts), kept for existing callers. */
+export type LogEntry = LogRecord;
 
 export interface ClusterInfo {
   /** The node the manager treats as "self" (the `*` in node ls, `node ps` without argument). */

@@ -44,8 +44,8 @@ export function encodeFrame(stream: number, payload: string | Buffer): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** One decoded log line. */
-export interface LogRecord {
+/** One log line as decoded from the wire (the daemon's timestamp text kept as sent); the library's clients yield LogRecord. */
+export interface WireLogLine {
   stream: 'stdout' | 'stderr';
   /** The daemon's timestamp, when asked for (`timestamps`). */
   time?: string;
@@ -95,13 +95,13 @@ function cutSpace(s: string): [string, string] {
 export const DAEMON_STREAM_ERROR = 'error from daemon in stream:';
 
 /** Turns one frame into a record; stream 3 (daemon error) throws. */
-export function decodeLogFrame(frame: LogFrame, layout: LineLayout): LogRecord {
+export function decodeLogFrame(frame: LogFrame, layout: LineLayout): WireLogLine {
   const line = frame.payload.toString('utf8').replace(/\r?\n$/, '');
   if (frame.stream === 3) throw new SwarmletError('internal', `${DAEMON_STREAM_ERROR} ${line}`);
   let rest = line;
   let time: string | undefined;
   if (layout.timestamps) [time, rest] = cutSpace(rest);
-  const record: LogRecord = { stream: frame.stream === 2 ? 'stderr' : 'stdout', text: rest, taskId: '', serviceId: '', nodeId: '' };
+  const record: WireLogLine = { stream: frame.stream === 2 ? 'stderr' : 'stdout', text: rest, taskId: '', serviceId: '', nodeId: '' };
   if (time !== undefined) record.time = time;
   if (!layout.details) return record;
   const [detailText, text] = cutSpace(rest);
@@ -116,7 +116,7 @@ export function decodeLogFrame(frame: LogFrame, layout: LineLayout): LogRecord {
 }
 
 /** Decodes a whole byte stream into records. */
-export async function* decodeLogStream(chunks: AsyncIterable<Uint8Array>, layout: LineLayout): AsyncGenerator<LogRecord> {
+export async function* decodeLogStream(chunks: AsyncIterable<Uint8Array>, layout: LineLayout): AsyncGenerator<WireLogLine> {
   const decoder = new FrameDecoder();
   for await (const chunk of chunks) {
     for (const frame of decoder.push(chunk)) yield decodeLogFrame(frame, layout);

@@ -1,14 +1,14 @@
 /** The HTTP client library and the in-process CLI entry against the fake Engine-API server. */
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { createClient, type SwarmletClient } from '../../lib/client/client.js';
+import { createClient, type EngineClient } from '../../lib/client/client.js';
 import { ApiError, isNotFound } from '../../lib/client/api-error.js';
 import { runCli } from '../../cmd/swarmlet.js';
 import { startFakeEngine, type FakeEngine } from '../fixtures/fake-engine.js';
 import type { ServiceSpec } from '../../lib/model/types.js';
 
 let fake: FakeEngine;
-let client: SwarmletClient;
+let client: EngineClient;
 
 t.before(async () => {
   fake = await startFakeEngine();

@@ -6,7 +6,7 @@ import t from 'tap';
 import type { RestartPolicy, Service, Task } from '../../lib/model/types.js';
 import type { TaskState } from '../../lib/model/task-state.js';
 import { jobCannotComplete } from '../../lib/orchestrator/job-stuck.js';
-import { checkConvergence } from '../../lib/cluster/converged.js';
+import { checkConvergence } from '../../lib/update/converged.js';
 import { T0, task } from '../fixtures/orchestrator-fixtures.js';
 
 function job(mode: 'replicated' | 'global', restart: RestartPolicy | undefined, iteration = 1): Service {

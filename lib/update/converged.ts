@@ -1,7 +1,7 @@
 import { desiredReplicas, inCurrentIteration, isGlobal, isJob } from '../model/naming.js';
 import { isTerminal } from '../model/task-state.js';
 import type { Node, Service, Task } from '../model/types.js';
-import { upToDateChecker } from '../update/up-to-date.js';
+import { upToDateChecker } from './up-to-date.js';
 import { jobCannotComplete } from '../orchestrator/job-stuck.js';
 
 export type Convergence =
