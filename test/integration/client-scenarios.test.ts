@@ -179,14 +179,14 @@ const targets: Target[] = [
   {
     name: 'in-process createCluster',
     async open() {
-      const cluster: Cluster = await createCluster({ addresses: ['127.0.0.161', '127.0.0.162'], gateway: false });
+      const cluster: Cluster = await createCluster({ addresses: ['127.0.0.226', '127.0.0.227'], gateway: false });
       return { c: cluster, close: () => cluster.close() };
     },
   },
   {
     name: 'HTTP client (connect) to createCluster with listen',
     async open() {
-      const cluster = await createCluster({ addresses: ['127.0.0.163', '127.0.0.164'], gateway: false, listen: '127.0.0.165:0' });
+      const cluster = await createCluster({ addresses: ['127.0.0.228', '127.0.0.229'], gateway: false, listen: '127.0.0.228:0' });
       const c = connect({ host: cluster.url!, pollMs: 100 });
       return { c, close: async () => { await c.close(); await cluster.close(); } };
     },
