@@ -4,7 +4,7 @@
  * missing; old versions no service (nor its rollback target) references are removed after the services
  * are updated. Secret data is never printed.
  */
-import type { SwarmletClient } from '../lib/client/client.js';
+import type { EngineClient } from '../lib/client/client.js';
 import type { ConfigSpec, SecretSpec } from '../lib/model/secret-types.js';
 import { STACK_LABEL } from '../lib/stack/compose-to-specs.js';
 import { chooseVersion, LOGICAL_NAME_LABEL, staleVersions, versionName, type StoredObject } from '../lib/stack/object-versions.js';
@@ -15,10 +15,10 @@ interface Stored extends StoredObject { Version: { Index: number } }
 /** Logical name (what the file's services reference) → the version used. */
 export type Resolved = Record<Kind, Map<string, { ID: string; Name: string }>>;
 
-const api = (c: SwarmletClient, kind: Kind) => (kind === 'secret' ? c.secrets : c.configs);
+const api = (c: EngineClient, kind: Kind) => (kind === 'secret' ? c.secrets : c.configs);
 
 /** True when the stored secret holds `data`: the manager accepts an update whose Data is unchanged, refuses another. */
-async function sameSecretContent(c: SwarmletClient, o: Stored, data: string): Promise<boolean> {
+async function sameSecretContent(c: EngineClient, o: Stored, data: string): Promise<boolean> {
   try {
     await c.secrets.update(o.ID, o.Version.Index, { Name: o.Spec.Name, Labels: o.Spec.Labels ?? {}, Data: data });
     return true;
@@ -28,7 +28,7 @@ async function sameSecretContent(c: SwarmletClient, o: Stored, data: string): Pr
   }
 }
 
-export async function resolveFileObjects(c: SwarmletClient, plan: StackPlan, stack: string, out: (line: string) => void): Promise<Resolved> {
+export async function resolveFileObjects(c: EngineClient, plan: StackPlan, stack: string, out: (line: string) => void): Promise<Resolved> {
   const resolved: Resolved = { secret: new Map(), config: new Map() };
   for (const kind of ['secret', 'config'] as const) {
     const all = (await api(c, kind).list()) as unknown as Stored[];
@@ -57,7 +57,7 @@ export async function resolveFileObjects(c: SwarmletClient, plan: StackPlan, sta
 }
 
 /** Removes the stack's old versions that no service's spec or previous spec references any more. */
-export async function removeStaleVersions(c: SwarmletClient, plan: StackPlan, stack: string, resolved: Resolved, out: (line: string) => void): Promise<void> {
+export async function removeStaleVersions(c: EngineClient, plan: StackPlan, stack: string, resolved: Resolved, out: (line: string) => void): Promise<void> {
   const services = await c.services.list();
   for (const kind of ['secret', 'config'] as const) {
     const names = (kind === 'secret' ? plan.secrets : plan.configs).filter((o) => !o.external).map((o) => o.name);

@@ -185,3 +185,9 @@ export function createClient(options: ClientOptions = {}): EngineClient {
     close: () => http.close(),
   };
 }
+
+/**
+ * @deprecated The Engine-API client is `EngineClient`; `SwarmletClient` is the interface shared by the
+ * in-process cluster and `connect()` (swarmlet-client.ts). Kept so code written against the old name compiles.
+ */
+export type SwarmletClient = EngineClient;
