@@ -41,6 +41,18 @@ class TaskIndex {
   ids(key: string): Iterable<string> { return this.by.get(key) ?? []; }
 }
 
+/** A change committed by another writer (a replicated backend): `object` undefined deletes. */
+export interface CommittedChange { kind: ObjectKind; id: string; object?: unknown }
+
+/** Same content (objects from a backend are fresh copies: compared by version, then by value). */
+function sameObject(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const va = (a as { Version?: { Index?: number } }).Version?.Index;
+  const vb = (b as { Version?: { Index?: number } }).Version?.Index;
+  if (va !== undefined && vb !== undefined && va !== vb) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export interface MemoryStoreOptions { clock: Clock; journal?: Journal; logger?: Logger }
 
 /** In-memory store with an optional durable journal. */
@@ -209,6 +221,63 @@ export class MemoryStore implements Store {
     }
     if (events.length > 0) this.deliver(events);
     return result;
+  }
+
+  /**
+   * Applies changes committed elsewhere (a replicated backend's leader): no journal, one batch of
+   * events for what actually changed. `version` (the committed counter) never moves backwards here.
+   */
+  applyCommitted(changes: ReadonlyArray<CommittedChange>, version?: number): void {
+    if (this.closed) return;
+    if (this.inTransaction) throw new Error('store.applyCommitted() called inside an update() callback');
+    const events: StoreEvent[] = [];
+    for (const c of changes) this.applyOne(c, events);
+    if (version !== undefined) this.version = Math.max(this.version, version);
+    if (events.length > 0) this.deliver(events);
+  }
+
+  /**
+   * Replaces the whole state with `snapshot` (a resync from a replicated backend): objects absent
+   * from it are deleted, new or different ones written; one batch of events for the differences only.
+   * The version counter becomes the snapshot's.
+   */
+  replaceWith(snapshot: StoreSnapshot): void {
+    if (this.closed) return;
+    if (this.inTransaction) throw new Error('store.replaceWith() called inside an update() callback');
+    const wanted: Array<[ObjectKind, Array<{ id: string; object: unknown }>]> = [
+      ['service', snapshot.services.map((x) => ({ id: x.ID, object: x }))],
+      ['task', snapshot.tasks.map((x) => ({ id: x.ID, object: x }))],
+      ['node', snapshot.nodes.map((x) => ({ id: x.ID, object: x }))],
+      ['image', snapshot.images.map((x) => ({ id: x.Name, object: x }))],
+      ['secret', (snapshot.secrets ?? []).map((x) => ({ id: x.ID, object: x }))],
+      ['config', (snapshot.configs ?? []).map((x) => ({ id: x.ID, object: x }))],
+      ['network', (snapshot.networks ?? []).map((x) => ({ id: x.Id, object: x }))],
+    ];
+    const events: StoreEvent[] = [];
+    for (const [kind, list] of wanted) {
+      const keep = new Set(list.map((x) => x.id));
+      for (const id of [...this.t[kind].keys()]) if (!keep.has(id)) this.applyOne({ kind, id }, events);
+      for (const x of list) this.applyOne({ kind, id: x.id, object: x.object }, events);
+    }
+    this.version = snapshot.version;
+    if (events.length > 0) this.deliver(events);
+  }
+
+  private applyOne(c: CommittedChange, events: StoreEvent[]): void {
+    const table = this.t[c.kind] as Map<string, unknown>;
+    const current = table.get(c.id);
+    if (c.object === undefined) {
+      if (current === undefined) return;
+      this.raw(c.kind, c.id, undefined);
+      events.push({ kind: c.kind, action: 'delete', id: c.id, object: current as KindMap[ObjectKind] });
+      return;
+    }
+    if (current !== undefined && sameObject(current, c.object)) return;
+    this.raw(c.kind, c.id, c.object as KindMap[ObjectKind]);
+    const object = c.object as KindMap[ObjectKind];
+    events.push(current === undefined
+      ? { kind: c.kind, action: 'create', id: c.id, object }
+      : { kind: c.kind, action: 'update', id: c.id, object, old: current as KindMap[ObjectKind] });
   }
 
   private deliver(events: StoreEvent[]): void {
