@@ -57,7 +57,7 @@ export async function deployStack(c: EngineClient, opts: DeployOptions): Promise
   });
   // Relative `file:` paths are resolved from the first file's directory (as the docker CLI's working dir).
   const base = dirname(resolve(opts.files[0] ?? '.'));
-  const plan: StackPlan = composeToSpecs({ files, stack: opts.stack, env: opts.env, readFile: (p) => readFileSync(resolve(base, p)) });
+  const plan: StackPlan = composeToSpecs({ files, stack: opts.stack, env: opts.env, workingDir: base, readFile: (p) => readFileSync(resolve(base, p)) });
   const ns = { label: [`${STACK_LABEL}=${opts.stack}`] };
 
   // Checks first: nothing is created when any fails.

@@ -210,6 +210,10 @@ class ProcessDriver implements TaskDriver {
 }
 
 function requireImage(req: StartRequest): Image {
+  // The scheduler keeps such tasks off process nodes (mounts filter); a task that gets here anyway is refused, never run without its mounts.
+  if ((req.task.Spec.ContainerSpec.Mounts as unknown[] | undefined)?.length) {
+    throw new SwarmletError('failed_precondition', 'mounts (TaskTemplate.ContainerSpec.Mounts) are not supported by the process driver');
+  }
   if (!req.image) throw new SwarmletError('failed_precondition', `image ${req.task.Spec.ContainerSpec.Image} not found`);
   return req.image;
 }

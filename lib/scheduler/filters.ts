@@ -19,6 +19,8 @@ export interface TaskRequirements {
   hostPorts: string[];
   /** 0 = unlimited. */
   maxReplicas: number;
+  /** ContainerSpec.Mounts are set (only a driver that mounts can run the task). */
+  mounts?: boolean;
 }
 
 export type ImageAvailable = (node: Node, image: string) => boolean;
@@ -60,6 +62,7 @@ export function requirementsOf(task: Task, service: Service | undefined): TaskRe
     platforms: placement?.Platforms ?? [],
     hostPorts: serviceHostPorts(service),
     maxReplicas: placement?.MaxReplicas ?? 0,
+    ...((spec?.ContainerSpec?.Mounts as unknown[] | undefined)?.length ? { mounts: true } : {}),
   };
 }
 
@@ -134,6 +137,18 @@ export const imageFilter: Filter = {
   explain: (n, req) => onNodes(`image ${req.image} not available`, n),
 };
 
+/** Drivers that honour ContainerSpec.Mounts (the process driver cannot bind, mount volumes or tmpfs). */
+const MOUNTING_DRIVERS: ReadonlySet<string> = new Set(['docker']);
+
+/** swarmlet's own: a task with Mounts goes only to a node whose driver mounts them (docker). */
+export const mountsFilter: Filter = {
+  name: 'mounts',
+  dynamic: false,
+  enabled: (req) => req.mounts === true,
+  check: (info, req) => req.mounts !== true || MOUNTING_DRIVERS.has(info.node.Description.Driver ?? 'process'),
+  explain: (n) => onNodes('mounts (volumes) not supported by the process driver', n),
+};
+
 export const hostPortFilter: Filter = {
   name: 'host-port',
   dynamic: true,
@@ -150,9 +165,9 @@ export const maxReplicasFilter: Filter = {
   explain: () => 'max replicas per node limit exceed',
 };
 
-/** Swarm's order, with swarmlet's image filter after the platform filter. */
+/** Swarm's order, with swarmlet's image and mounts filters after the platform filter. */
 export const FILTERS: readonly Filter[] = Object.freeze([
-  readyFilter, resourceFilter, constraintFilter, platformFilter, imageFilter, hostPortFilter, maxReplicasFilter,
+  readyFilter, resourceFilter, constraintFilter, platformFilter, imageFilter, mountsFilter, hostPortFilter, maxReplicasFilter,
 ]);
 
 export const alwaysAvailable: ImageAvailable = () => true;

@@ -7,13 +7,14 @@ import { applyDeploy, DEPLOY_KEYS } from './compose-deploy.js';
 import { fileRefs } from './compose-file-objects.js';
 import { serviceNetworks } from './compose-networks.js';
 import { portConfigs } from './compose-ports.js';
+import { serviceMounts, type VolumeScope } from './compose-volumes.js';
 import type { StackNetwork, StackObject } from './stack-plan.js';
 
 /** The image as the file names it (docker stack deploy sets it; it tells a changed image apart from a resolved digest). */
 export const IMAGE_LABEL = 'com.docker.stack.image';
 
 const SERVICE_KEYS = ['image', 'command', 'entrypoint', 'environment', 'ports', 'deploy', 'healthcheck', 'secrets', 'configs', 'networks',
-  'labels', 'working_dir', 'user', 'hostname', 'stop_grace_period', 'stop_signal', 'tty', 'init'] as const;
+  'labels', 'working_dir', 'user', 'hostname', 'stop_grace_period', 'stop_signal', 'tty', 'init', 'volumes'] as const;
 
 export interface ServiceScope {
   stack: string;
@@ -22,6 +23,7 @@ export interface ServiceScope {
   network(key: string): StackNetwork | undefined;
   /** Networks attached by some service (filled in). */
   usedNetworks: Set<StackNetwork>;
+  volumes: VolumeScope;
 }
 
 export function convertService(c: ComposeContext, svcName: string, raw: unknown, scope: ServiceScope): ServiceSpec {
@@ -40,6 +42,7 @@ export function convertService(c: ComposeContext, svcName: string, raw: unknown,
   if (s.configs !== undefined) {
     container.Configs = fileRefs(c, s.configs, `${p}.configs`, scope.configs).map(({ file, name }): ConfigReference => ({ File: file, ConfigID: '', ConfigName: name }));
   }
+  if (s.volumes !== undefined) container.Mounts = serviceMounts(c, s.volumes, `${p}.volumes`, scope.volumes);
   const spec: ServiceSpec = {
     Name: `${scope.stack}_${svcName}`,
     Labels: { ...withStack(scope.stack, deploy.labels === undefined ? undefined : c.labels(deploy.labels, `${dp}.labels`)), [IMAGE_LABEL]: container.Image },

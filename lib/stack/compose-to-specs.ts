@@ -16,6 +16,7 @@ import { convertNetworks, defaultNetwork } from './compose-networks.js';
 import { interpolate } from './compose-interpolate.js';
 import { mergeComposeFiles } from './compose-merge.js';
 import { convertService } from './compose-service.js';
+import { convertVolumes } from './compose-volumes.js';
 import type { StackNetwork, StackPlan } from './stack-plan.js';
 
 export { STACK_LABEL } from './compose-context.js';
@@ -36,12 +37,14 @@ export interface ComposeInput {
   env?: Record<string, string | undefined>;
   /** Reads a `file:` path (relative to the first compose file's directory: the caller resolves). */
   readFile(path: string): Buffer;
+  /** The first file's directory (absolute): relative bind sources are resolved from it. Default `/`. */
+  workingDir?: string;
 }
 
 /** YAML 1.2 (yes/no/y/n stay strings) but `0440` is octal, as go-yaml (Compose) reads it. */
 const GO_OCTAL = { tag: 'tag:yaml.org,2002:int', format: 'OCT', default: true, test: /^0[0-7]+$/, resolve: (s: string) => parseInt(s, 8) };
 
-const TOP = ['version', 'name', 'services', 'networks', 'secrets', 'configs'] as const;
+const TOP = ['version', 'name', 'services', 'networks', 'secrets', 'configs', 'volumes'] as const;
 
 /** Converts a Compose file to the stack's objects, or throws an invalid_argument naming file, key path and problem. */
 export function composeToSpecs(input: ComposeInput): StackPlan {
@@ -65,7 +68,8 @@ export function composeToSpecs(input: ComposeInput): StackPlan {
   const secrets = convertFileObjects<SecretSpec>(c, top, 'secrets', stack, input.readFile);
   const configs = convertFileObjects<ConfigSpec>(c, top, 'configs', stack, input.readFile);
   const usedNetworks = new Set<StackNetwork>();
-  const scope = { stack, secrets, configs, usedNetworks, network: (key: string) => networks.get(key) ?? (key === 'default' ? fallback : undefined) };
+  const volumes = { volumes: convertVolumes(c, top, stack), workingDir: input.workingDir ?? '/' };
+  const scope = { stack, secrets, configs, usedNetworks, volumes, network: (key: string) => networks.get(key) ?? (key === 'default' ? fallback : undefined) };
 
   const servicesObj = c.obj(top.services, 'services');
   if (Object.keys(servicesObj).length === 0) throw c.fail('services', 'at least one service is required');

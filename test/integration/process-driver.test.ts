@@ -181,6 +181,8 @@ t.test('exit codes, a broken image and spawn failures', async (t) => {
   t.same(await slowRt.exited, { exitCode: 0, signal: undefined, stopped: true }, 'slow whoami exits 0 on SIGTERM before listening');
 
   await t.rejects(d.start(req(undefined)), { code: 'failed_precondition', message: 'image missing:1 not found' });
+  await t.rejects(d.start(req(whoami('1'), { Mounts: [{ Type: 'tmpfs', Target: '/t' }] })),
+    { code: 'failed_precondition', message: 'mounts (TaskTemplate.ContainerSpec.Mounts) are not supported by the process driver' }, 'never run without its mounts');
   await t.rejects(d.start(req(whoami('1'), { StopSignal: 'SIGNOPE' })), { code: 'invalid_argument', message: /Invalid signal: SIGNOPE/ });
 });
 

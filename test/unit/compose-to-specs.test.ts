@@ -46,11 +46,12 @@ const CAPTURED: Array<[string, string[], Record<string, string>]> = [
   ['full', ['full.yml'], {}],
   ['interpolate', ['interpolate.yml'], { TAG: '1.2', EMPTY: '', REPS: '3', PUB: '9100', ATT: 'yes' }],
   ['merge', ['merge-a.yml', 'merge-b.yml'], {}],
+  ['volumes', ['volumes.yml'], {}], // captured in this directory, its path replaced by /FIXTURE
 ];
 for (const [name, files, env] of CAPTURED) {
   t.test(`${files.join(' + ')} converts to what docker stack deploy sends`, async (t) => {
     const docker = JSON.parse(readFileSync(join(DIR, `${name}.docker.json`), 'utf8'));
-    const plan = composeToSpecs({ files: files.map((f) => ({ fileName: f, text: readFileSync(join(DIR, f), 'utf8') })), env, stack: 'app', readFile: (p) => readFileSync(join(DIR, p)) });
+    const plan = composeToSpecs({ files: files.map((f) => ({ fileName: f, text: readFileSync(join(DIR, f), 'utf8') })), env, stack: 'app', workingDir: '/FIXTURE', readFile: (p) => readFileSync(join(DIR, p)) });
     t.same(normalize(byName(plan.networks.filter((n) => n.create).map((n) => n.create!))), normalize(byName(docker.networks)), 'networks');
     t.same(normalize(byName(plan.secrets.filter((s) => s.spec).map((s) => s.spec!))), normalize(byName(docker.secrets)), 'secrets');
     t.same(normalize(byName(plan.configs.filter((s) => s.spec).map((s) => s.spec!))), normalize(byName(docker.configs)), 'configs');
@@ -78,7 +79,7 @@ secrets:
 });
 
 const BAD: Array<[string, string, RegExp]> = [
-  ['unknown top-level key', 'services: { a: { image: x } }\nvolumes: { v: {} }\n', /^c\.yml: volumes: unsupported key$/],
+  ['unknown top-level key', 'services: { a: { image: x } }\nbuild: { v: {} }\n', /^c\.yml: build: unsupported key$/],
   ['unknown service key', 'services:\n  a:\n    image: x\n    build: .\n', /^c\.yml: services\.a\.build: unsupported key$/],
   ['unknown deploy key', 'services:\n  a:\n    image: x\n    deploy: { replicas: 1, bogus: 2 }\n', /^c\.yml: services\.a\.deploy\.bogus: unsupported key$/],
   ['bad replicas', 'services:\n  a:\n    image: x\n    deploy: { replicas: many }\n', /services\.a\.deploy\.replicas: expected a whole number/],

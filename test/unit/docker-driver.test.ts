@@ -91,6 +91,18 @@ t.test('container config: command/args mapping and no publishing (table)', async
   t.throws(() => containerConfig(request(task('t2', { Resources: { Limits: { MemoryBytes: 1.5 } } })), undefined), { code: 'invalid_argument', message: /MemoryBytes/ });
 });
 
+t.test('container config: ContainerSpec.Mounts become HostConfig.Mounts (bind, volume, tmpfs), next to the secret binds', async (t) => {
+  const Mounts = [
+    { Type: 'bind', Source: '/data', Target: '/b', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+    { Type: 'volume', Source: 'app_vol', Target: '/v', VolumeOptions: { NoCopy: true, Labels: { 'com.docker.stack.namespace': 'app' } } },
+    { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } },
+  ];
+  const body = containerConfig(request(task('t4', {}, { Mounts })), undefined, ['/run/x:/run/secrets/pw:ro']);
+  t.same(body.HostConfig.Mounts, Mounts);
+  t.same(body.HostConfig.Binds, ['/run/x:/run/secrets/pw:ro']);
+  t.equal(containerConfig(request(task('t5', {}, {})), undefined).HostConfig.Mounts, undefined, 'none without Mounts');
+});
+
 t.test('start: creates and starts the container, published on the node address at an allocated port', async (t) => {
   const { api, driver } = setup();
   const rt = await driver.start(request(task('task-a', {}, { StopGracePeriod: 3_000_000_000 }), { targetPort: 8080 }));

@@ -122,7 +122,23 @@ t.test('explain texts', async (t) => {
 });
 
 t.test('filters are in Swarm order', async (t) => {
-  t.same(FILTERS.map((f) => f.name), ['ready', 'resources', 'constraints', 'platform', 'image', 'host-port', 'max-replicas']);
+  t.same(FILTERS.map((f) => f.name), ['ready', 'resources', 'constraints', 'platform', 'image', 'mounts', 'host-port', 'max-replicas']);
+});
+
+t.test('mounts filter: a task with ContainerSpec.Mounts goes only to a docker-driver node, else pending with the reason', async (t) => {
+  const withMounts = web();
+  withMounts.Spec.TaskTemplate.ContainerSpec.Mounts = [{ Type: 'bind', Source: '/data', Target: '/data' }];
+  const docker = (id: string) => { const n = makeNode(id); n.Description.Driver = 'docker'; return n; };
+  const place = (nodes: Node[], service: Service) => {
+    const pending = [makeTask(service, 9)];
+    return { pending, plan: planPlacements(makeInput({ nodes, services: [service], tasks: [], pending })) };
+  };
+  const none = place(makeNodes(2), withMounts);
+  t.same(none.plan.assignments, []);
+  t.same(none.plan.unplaced, [{ taskId: none.pending[0]!.ID, reason: 'no suitable node (mounts (volumes) not supported by the process driver on 2 nodes)' }]);
+  const mixed = place([...makeNodes(2), docker('d1')], withMounts);
+  t.same(mixed.plan.assignments.map((a) => a.nodeId), ['d1'], 'placed on the docker node');
+  t.same(place(makeNodes(1), web()).plan.assignments.map((a) => a.nodeId), ['n1'], 'no mounts: the process node is fine');
 });
 
 interface FitCase { name: string; node: Node; service: Service; fits: boolean }

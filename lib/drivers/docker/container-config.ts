@@ -32,7 +32,7 @@ export function stopTimeoutSeconds(graceMs: number): number {
  * Cmd; the request's env plus PORT; the container labels plus swarmlet's; resource limits; stop
  * signal and grace; no restart policy (swarmlet's restart policy rules); the image's HEALTHCHECK
  * disabled when the service sets a health check (swarmlet probes it); the target port published on
- * the node's address only.
+ * the node's address only; ContainerSpec.Mounts as HostConfig.Mounts (binds, volumes, tmpfs).
  */
 export function containerConfig(req: StartRequest, publish: PublishedPort | undefined, binds: string[] = []): DockerContainerCreate {
   const spec = req.task.Spec.ContainerSpec;
@@ -59,6 +59,8 @@ export function containerConfig(req: StartRequest, publish: PublishedPort | unde
   if (spec.Init === true) body.HostConfig.Init = true;
   Object.assign(body.HostConfig, limitsOf(req));
   if (binds.length > 0) body.HostConfig.Binds = binds;
+  const mounts = spec.Mounts as Array<Record<string, unknown>> | undefined;
+  if (mounts && mounts.length > 0) body.HostConfig.Mounts = mounts.map((m) => structuredClone(m));
   if (publish) {
     const key = `${publish.target}/${publish.protocol ?? 'tcp'}`;
     body.ExposedPorts = { [key]: {} };

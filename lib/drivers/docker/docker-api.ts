@@ -29,6 +29,8 @@ export interface DockerContainerCreate {
     RestartPolicy: { Name: 'no' };
     /** `host-path:container-path:ro`: a task's secret and config files. */
     Binds?: string[];
+    /** ContainerSpec.Mounts as they are (the Engine's mount.Mount is the same shape): bind, volume, tmpfs. */
+    Mounts?: Array<Record<string, unknown>>;
   };
 }
 
