@@ -106,8 +106,8 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const node = await runNode({
         manager, address: o.address, hostname: o.hostname, labels,
-        stateDir: o.state ?? join(STATE, 'nodes', o.hostname), logger, noGateway: !o.gateway, gatewayLogLevel: o.logLevel,
-        metricsPort: o.metricsPort === 'off' ? false : Number(o.metricsPort),
+        dataDir: o.state ?? join(STATE, 'nodes', o.hostname), logger,
+        gateway: o.gateway && { adminPort: o.metricsPort === 'off' ? false : Number(o.metricsPort), logLevel: o.logLevel },
         ...(token ? { token } : {}), ...(tls ? { tls } : {}), driver,
       });
       ctx.out(`node ${o.hostname} (${node.nodeId}) joined ${manager}; running its tasks at ${o.address}`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
+import { invalid, SwarmletError } from '../errors.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { randomIds, type IdGenerator } from '../ids.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -135,7 +136,7 @@ export interface Cluster extends ClusterClient {
 
 function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:tcp:\/\/|http:\/\/)?([^:]+):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`invalid listen address "${listen}": expected HOST:PORT`);
+  if (!m) throw invalid(`invalid listen address "${listen}": expected HOST:PORT`, 'listen');
   return { host: m[1]!, port: Number(m[2]) };
 }
 
@@ -147,7 +148,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   if (opts.listen) assertListenAllowed(parseListen(opts.listen).host, opts.tls); // before anything is opened
   const count = opts.addresses?.length ?? opts.nodes ?? 3;
   const minNodes = opts.dispatcher ? 0 : 1;
-  if (!Number.isInteger(count) || count < minNodes || count > 254) throw new Error(`invalid node count ${count}: expected ${minNodes}-254`);
+  if (!Number.isInteger(count) || count < minNodes || count > 254) throw invalid(`invalid node count ${count}: expected ${minNodes}-254`, opts.addresses ? 'addresses' : 'nodes');
   const addresses = opts.addresses ?? Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'swarmlet-'));
   const durable = opts.dataDir !== undefined;
@@ -309,7 +310,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     unlock: (key: string) => swarm.unlock({ UnlockKey: key }),
     unlockKey: () => swarm.unlockKey(),
     rotateClientToken(): string {
-      if (!tokens) throw new Error('this cluster keeps no client token: start it with `dispatcher`, `tls` or `requireClientToken`');
+      if (!tokens) throw new SwarmletError('failed_precondition', 'this cluster keeps no client token: start it with `dispatcher`, `tls` or `requireClientToken`');
       return tokens.rotateClientToken();
     },
     async kill(): Promise<void> {

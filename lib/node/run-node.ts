@@ -6,15 +6,19 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { Agent } from '../agent/agent.js';
 import { createHttpLink } from '../agent/http-link.js';
-import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driver.js';
+import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
+import { resolveNodeOptions, type GatewayOption, type NodeOptionNames, type ResolvedNodeOptions } from './node-options.js';
+import { invalid, SwarmletError } from '../errors.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { lockDataDir, type DataDirLock } from '../cluster/data-dir-lock.js';
 import { describeHost } from '../agent/host-description.js';
 import { JoinReplySchema, type JoinRequestBody } from '../protocol/join.js';
 import { parseWire } from '../protocol/wire-error.js';
+import { codeFor } from '../client/api-error.js';
 
-export interface NodeOptions {
+/** The same names as createCluster's options where they mean the same (`dataDir`, `gateway`, `driver`, `logger`, `clock`). */
+export interface NodeOptions extends NodeOptionNames {
   /** The manager's API URL, e.g. http://127.0.0.1:2377 or https://… */
   manager: string;
   /** Trust this CA (PEM text) for an https manager (`--tlscacert`). */
@@ -24,16 +28,15 @@ export interface NodeOptions {
   address: string;
   hostname: string;
   labels?: Record<string, string>;
-  /** The node's own state: its identity and credential, task logs. */
-  stateDir: string;
-  /** Gateway /metrics port on the node address (default 9323; false for none). */
-  metricsPort?: number | false;
+  /** The node's own state: its identity and credential, task logs (`stateDir`, its old name, still works). */
+  dataDir?: string;
+  /**
+   * The node's gateway (routing mesh), in a child process: /metrics on `adminPort` at the node address
+   * (default 9323; false for none), its pino level on stderr `logLevel` (default 'silent'); false for none.
+   */
+  gateway?: GatewayOption;
   /** The task driver: `process` (default) or `docker` (with the engine at `dockerHost`, DOCKER_HOST or the local socket). */
-  driver?: DriverChoice;
-  /** Run no gateway on this node. */
-  noGateway?: boolean;
-  /** pino level of the gateway process's log lines on stderr (default 'silent'). */
-  gatewayLogLevel?: string;
+  driver?: DriverKind | DriverChoice;
   clock?: Clock;
   logger?: Logger;
 }
@@ -51,33 +54,34 @@ interface Identity { NodeID: string; Credential: string; HeartbeatPeriodMs: numb
 export async function runNode(o: NodeOptions): Promise<NodeProcess> {
   const clock = o.clock ?? systemClock();
   const logger = o.logger ?? silentLogger();
-  mkdirSync(o.stateDir, { recursive: true });
+  const r = resolveNodeOptions(o);
+  mkdirSync(r.dataDir, { recursive: true });
   // Two node processes on one state directory would be one node twice (same credential, same tasks).
-  const lock = lockDataDir(o.stateDir);
+  const lock = lockDataDir(r.dataDir);
   try {
-    return await startNode(o, clock, logger, lock);
+    return await startNode(o, r, clock, logger, lock);
   } catch (e) {
     lock.release();
     throw e;
   }
 }
 
-async function startNode(o: NodeOptions, clock: Clock, logger: Logger, lock: DataDirLock): Promise<NodeProcess> {
-  const id = await identity(o);
-  const driver = await createTaskDriver(o.driver ?? { kind: 'process' },
-    { nodeId: id.NodeID, hostname: o.hostname, dataDir: join(o.stateDir, 'driver'), clock, logger });
+async function startNode(o: NodeOptions, r: ResolvedNodeOptions, clock: Clock, logger: Logger, lock: DataDirLock): Promise<NodeProcess> {
+  const id = await identity(o, r);
+  const driver = await createTaskDriver(r.driver,
+    { nodeId: id.NodeID, hostname: o.hostname, dataDir: join(r.dataDir, 'driver'), clock, logger });
   const link = createHttpLink({ manager: o.manager, nodeId: id.NodeID, credential: id.Credential, heartbeatMs: id.HeartbeatPeriodMs, clock, logger, ...(o.tls ? { tls: o.tls } : {}),
     logs: (taskId, query) => driver.logs(taskId, query) });
   const agent = new Agent({ nodeId: id.NodeID, hostname: o.hostname, addr: o.address, driver, link, clock, logger });
   let gateway: ProcessGateway | undefined;
-  if (!o.noGateway) {
-    const port = o.metricsPort ?? 9323;
+  if (r.gateway !== false) {
+    const port = r.gateway.adminPort;
     // Its own process, following the manager's endpoint stream itself: a busy agent or a dead
     // manager never delays a proxied request.
     gateway = createGatewayProcess({
       gateway: { id: id.NodeID, nodeId: id.NodeID, hostname: o.hostname, addr: o.address, staggerRoundRobin: true },
       source: { kind: 'stream', manager: o.manager, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) },
-      clock, logger, logLevel: o.gatewayLogLevel ?? 'silent',
+      clock, logger, logLevel: r.gateway.logLevel,
       admin: port === false ? false : { host: o.address, port },
     });
     try {
@@ -101,15 +105,15 @@ async function startNode(o: NodeOptions, clock: Clock, logger: Logger, lock: Dat
   };
 }
 
-async function identity(o: NodeOptions): Promise<Identity> {
-  const file = join(o.stateDir, 'node.json');
+async function identity(o: NodeOptions, r: ResolvedNodeOptions): Promise<Identity> {
+  const file = join(r.dataDir, 'node.json');
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Identity;
     if (saved.Manager === o.manager) return saved;
   }
-  if (!o.token) throw new Error(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`);
+  if (!o.token) throw invalid(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`, 'token');
   const dispatcher = createTlsDispatcher(o.tls);
-  const driver = o.driver?.kind ?? 'process';
+  const driver = r.driver.kind;
   // The node describes itself (its platform, CPUs, memory): the manager records what the node sent.
   const joinBody: JoinRequestBody = { Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: driver, Description: describeHost(driver) };
   const res = await request(`${o.manager.replace(/\/+$/, '')}/swarmlet/v1/join`, {
@@ -117,7 +121,7 @@ async function identity(o: NodeOptions): Promise<Identity> {
   });
   const body = await res.body.json() as { message?: string };
   await dispatcher?.close();
-  if (res.statusCode !== 200) throw new Error(`join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
+  if (res.statusCode !== 200) throw new SwarmletError(codeFor(res.statusCode, body.message), `join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
   const reply = parseWire(JoinReplySchema, body, 'join reply');
   const id: Identity = { NodeID: reply.NodeID, Credential: reply.Credential, HeartbeatPeriodMs: reply.HeartbeatPeriodMs, Manager: o.manager };
   writeFileSync(`${file}.tmp`, JSON.stringify(id), { mode: 0o600 });
