@@ -12,6 +12,7 @@ import { invalid, SwarmletError } from '../errors.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import { lockDataDir, type DataDirLock } from '../cluster/data-dir-lock.js';
+import { startUpError } from '../cluster/start-up-error.js';
 import { describeHost } from '../agent/host-description.js';
 import { JoinReplySchema, type JoinRequestBody } from '../protocol/join.js';
 import { parseWire } from '../protocol/wire-error.js';
@@ -89,7 +90,7 @@ async function startNode(o: NodeOptions, r: ResolvedNodeOptions, clock: Clock, l
     } catch (e) {
       await gateway.close();
       link.close();
-      throw e;
+      throw startUpError(e, 'gateway'); // a port in use: one sentence naming it and the way out
     }
   }
   agent.start();
