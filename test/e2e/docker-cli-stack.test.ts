@@ -4,9 +4,11 @@
  * service reaches the unpublished-in-spirit api service by `API_SERVICE_HOST/PORT` over the stack's
  * default network, api reads its secret and config, `stack ls/services/ps` show the stack, a redeploy
  * with a changed web image rolls only web with 0 failed requests through its published port, and
- * `stack rm` leaves no service, network, secret or config.
+ * `stack rm` leaves no service, network, secret or config. A changed secret: docker's deploy is refused as by
+ * Swarm; swarmlet's deploy of the same file makes a content-hashed version that api then reads.
  */
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +137,22 @@ t.test('docker stack deploy/ls/services/ps/rm against swarmlet', { skip }, async
   t.ok(ok > 20, `requests through :9411 during the redeploy (${ok})`);
   t.equal(failed, 0, 'no failed request');
   t.same((await tasks('app_api')).map((x) => x.ID).sort(), apiBefore, 'api was not rolled');
+
+  // Changed secret content: the stock docker CLI sends `secret update` with the new data and is refused as by
+  // Swarm (moby#33808); `swarmlet stack deploy` of the same file makes a content-hashed version and rolls api.
+  const plain2 = `${plain}-v2`;
+  writeFileSync(join(dir, 'pw.txt'), plain2);
+  const refused = await deploy('compose2.yml');
+  t.equal(refused.code, 1, 'docker stack deploy with a changed secret fails');
+  t.match(refused.stderr, /failed to update secret app_db_pass: Error response from daemon: only updates to Labels are allowed/);
+  t.notMatch(refused.stderr + refused.stdout, plain2, 'no secret data in the error');
+  const ours = await cli(up.url, 'stack', 'deploy', '-c', join(dir, 'compose2.yml'), 'app');
+  t.equal(ours.code, 0, ours.stderr);
+  const hashed = `app_db_pass_${createHash('sha256').update(plain2).digest('hex').slice(0, 8)}`;
+  t.match(ours.stdout, new RegExp(`^Creating secret ${hashed} \\(new content of app_db_pass\\)$`, 'm'), 'a new version of the docker-created secret');
+  t.notMatch(ours.stdout, /Creating config/, 'the unchanged config is reused');
+  t.match(ours.stdout, /^Updating service app_api /m);
+  t.equal(await until('api reads the new secret', async () => ((await text(`${vip}/s/db_password`).catch(() => '')) === plain2 ? plain2 : undefined), 90_000), plain2);
 
   // The swarmlet CLI sees the same stack.
   t.same(parseTable((await cli(up.url, 'stack', 'ls')).stdout).map((r) => [r.NAME, r.SERVICES]), [['app', '2']]);
