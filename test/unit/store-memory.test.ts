@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { FakeClock, isoTime } from '../../lib/clock.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import type { ReadTx, StoreEvent } from '../../lib/store/store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal } from '../../lib/store/file-journal.js';
 import { RecordingJournal, img, nd, svc, tsk } from '../fixtures/store-objects.js';
+import { storeSuite } from '../fixtures/store-suite.js';
 
 function fresh(journal?: RecordingJournal) {
   const clock = new FakeClock();
@@ -76,30 +81,6 @@ t.test('a journal that fails to append rolls the transaction back', async (t) =>
   t.equal(batches.length, n, 'no event for a transaction that did not commit');
 });
 
-t.test('every put and delete takes the next Version.Index; objects are stored as copies', async (t) => {
-  const { clock, store } = fresh();
-  clock.advance(1234);
-  const [s, n, x] = store.update((tx) => [tx.putService(svc('a')), tx.putNode(nd('n1')), tx.putTask(tsk('t1', 'a', 'n1'))]);
-  t.same([s.Version.Index, n.Version.Index, x.Version.Index], [1, 2, 3]);
-  t.equal(s.UpdatedAt, isoTime(clock.now()), 'UpdatedAt is the clock time');
-  t.equal(store.view((tx) => tx.index()), 3);
-  const s2 = store.update((tx) => tx.putService({ ...tx.getService('a')!, Spec: { ...svc('a').Spec, Name: 'renamed' } }));
-  t.equal(s2.Version.Index, 4);
-  store.update((tx) => tx.deleteNode('n1'));
-  t.equal(store.view((tx) => tx.index()), 5, 'a delete bumps the index');
-  store.update((tx) => tx.deleteNode('nope'));
-  t.equal(store.view((tx) => tx.index()), 5, 'deleting nothing does not');
-  const i = store.update((tx) => tx.putImage(img('app:1')));
-  t.notOk('Version' in i, 'images carry no Version');
-  t.equal(store.view((tx) => tx.index()), 6);
-
-  const input = tsk('t9', 'a', 'n1');
-  store.update((tx) => tx.putTask(input));
-  input.NodeID = 'mutated';
-  t.equal(store.view((tx) => tx.getTask('t9')!.NodeID), 'n1', 'the caller keeps no handle on the stored object');
-  t.equal(input.Version.Index, 0, 'the input is not stamped');
-});
-
 t.test('Version.Index strictly increases over any sequence of writes', async (t) => {
   const op = fc.oneof(
     fc.record({ k: fc.constant('putTask' as const), id: fc.constantFrom('t1', 't2', 't3'), node: fc.constantFrom('n1', 'n2', '') }),
@@ -122,59 +103,6 @@ t.test('Version.Index strictly increases over any sequence of writes', async (t)
     }
     return true;
   }));
-});
-
-t.test('events come after commit, one batch per transaction, with create/update/delete and old', async (t) => {
-  const { store, batches } = fresh();
-  const seen: Array<{ during: boolean; view: string | undefined }> = [];
-  let inside = false;
-  store.watch(() => { seen.push({ during: inside, view: store.view((tx) => tx.getTask('t1')?.NodeID) }); });
-  store.update((tx) => { tx.putService(svc('a')); tx.putNode(nd('n1')); });
-  store.update((tx) => { inside = true; tx.putTask(tsk('t1', 'a', 'n1')); inside = false; });
-  const old = store.view((tx) => tx.getTask('t1')!);
-  store.update((tx) => { tx.putTask({ ...old, NodeID: 'n2' }); tx.deleteNode('n1'); });
-  store.update(() => 42);
-  t.equal(batches.length, 3, 'a transaction without writes sends nothing');
-  t.same(batches.map((b) => b.map((e) => `${e.kind}:${e.action}:${e.id}`)), [
-    ['service:create:a', 'node:create:n1'],
-    ['task:create:t1'],
-    ['task:update:t1', 'node:delete:n1'],
-  ]);
-  const [upd, del] = batches[2]!;
-  t.equal((upd!.old as { NodeID: string }).NodeID, 'n1', 'update carries the old object');
-  t.equal((upd!.object as { NodeID: string }).NodeID, 'n2');
-  t.equal(del!.id, 'n1');
-  t.equal((del!.object as { ID: string }).ID, 'n1', 'delete carries the deleted object');
-  t.notOk(batches[1]![0]!.old, 'create has no old');
-  t.ok(seen.every((s) => !s.during), 'never delivered inside the callback');
-  t.same(seen.map((s) => s.view), [undefined, 'n1', 'n2'], 'a watcher reads the committed state');
-});
-
-t.test('tasksOfService and tasksOfNode follow NodeID/ServiceID changes and deletes', async (t) => {
-  const { store } = fresh();
-  seed(store);
-  const ids = (f: (tx: ReadTx) => Array<{ ID: string }>) => store.view((tx) => f(tx).map((x) => x.ID).sort());
-  t.same(ids((tx) => tx.tasksOfNode('n1')), ['t1']);
-  t.same(ids((tx) => tx.tasksOfService('a')), ['t1', 't2']);
-  store.update((tx) => tx.putTask({ ...tx.getTask('t1')!, NodeID: 'n2', ServiceID: 'b' }));
-  t.same(ids((tx) => tx.tasksOfNode('n1')), []);
-  t.same(ids((tx) => tx.tasksOfNode('n2')), ['t1', 't2']);
-  t.same(ids((tx) => tx.tasksOfService('a')), ['t2']);
-  t.same(ids((tx) => tx.tasksOfService('b')), ['t1']);
-  store.update((tx) => tx.putTask({ ...tx.getTask('t2')!, NodeID: '' }));
-  t.same(ids((tx) => tx.tasksOfNode('n2')), ['t1'], 'unassigned again');
-  t.same(ids((tx) => tx.tasksOfService('a')), ['t2']);
-  store.update((tx) => { tx.deleteTask('t1'); tx.deleteTask('t2'); });
-  t.same(ids((tx) => tx.tasksOfNode('n2')), []);
-  t.same(ids((tx) => tx.tasksOfService('a')), []);
-  t.same(ids((tx) => tx.tasksOfService('b')), []);
-  // inside one transaction the indexes see the transaction's own writes
-  store.update((tx) => {
-    tx.putTask(tsk('t5', 'a', 'n1'));
-    t.same(tx.tasksOfNode('n1').map((x) => x.ID), ['t5']);
-    tx.putTask({ ...tx.getTask('t5')!, NodeID: 'n2' });
-    t.same(tx.tasksOfNode('n1').map((x) => x.ID), []);
-  });
 });
 
 t.test('indexes always agree with a full scan (property)', async (t) => {
@@ -208,59 +136,6 @@ t.test('indexes always agree with a full scan (property)', async (t) => {
       return true;
     });
   }));
-});
-
-t.test('watch: the snapshot and the later batches neither miss nor repeat a commit', async (t) => {
-  const { store } = fresh();
-  seed(store);
-  let late: { snapshot: string[]; batches: string[][] } | undefined;
-  // Subscribe from inside another watcher while a batch is being delivered.
-  store.watch((events) => {
-    if (late || !events.some((e) => e.id === 't3')) return;
-    const rec = { snapshot: [] as string[], batches: [] as string[][] };
-    late = rec;
-    store.watch((e) => rec.batches.push(e.map((x) => x.id)), (tx) => { rec.snapshot = tx.listTasks().map((x) => x.ID).sort(); });
-  });
-  store.update((tx) => tx.putTask(tsk('t3', 'b', 'n1')));
-  store.update((tx) => tx.deleteTask('t1'));
-  t.ok(late);
-  t.same(late!.snapshot, ['t1', 't2', 't3'], 'the snapshot includes the commit being delivered');
-  t.same(late!.batches, [['t1']], 'and that commit is not delivered again');
-});
-
-t.test('unwatch stops delivery', async (t) => {
-  const { store } = fresh();
-  const got: number[] = [];
-  const off = store.watch((e) => got.push(e.length));
-  store.update((tx) => tx.putNode(nd('n1')));
-  off();
-  store.update((tx) => tx.putNode(nd('n2')));
-  t.same(got, [1]);
-});
-
-t.test('every watcher sees the batches in commit order, even when a watcher writes', async (t) => {
-  const { store } = fresh();
-  store.update((tx) => tx.putService(svc('a')));
-  // First watcher reacts to a node by writing a task (as the manager or an agent link may).
-  store.watch((events) => {
-    if (events.some((e) => e.kind === 'node' && e.action === 'create')) store.update((tx) => tx.putTask(tsk('t1', 'a', 'n1')));
-  });
-  const order: string[] = [];
-  store.watch((events) => order.push(events.map((e) => `${e.kind}:${e.id}`).join(',')));
-  store.update((tx) => tx.putNode(nd('n1')));
-  t.same(order, ['node:n1', 'task:t1'], 'the node batch (version 2) before the task batch (version 3)');
-});
-
-t.test('a watcher that throws neither fails the committed update nor starves other watchers', async (t) => {
-  const { store } = fresh();
-  const got: string[] = [];
-  store.watch(() => { throw new Error('bad watcher'); });
-  store.watch((e) => got.push(e[0]!.id));
-  let threw = false;
-  try { store.update((tx) => tx.putNode(nd('n1'))); } catch { threw = true; }
-  t.equal(store.view((tx) => tx.getNode('n1')?.ID), 'n1', 'committed');
-  t.notOk(threw, 'update() does not report a failure for a committed change');
-  t.same(got, ['n1'], 'the other watcher got the batch');
 });
 
 t.test('a failed snapshot after commit does not fail the committed update nor swallow its events', async (t) => {
@@ -340,4 +215,63 @@ t.test('restores a snapshot plus later batches, indexes and the version counter'
   t.same(store.view((tx) => tx.tasksOfService('a').map((x) => x.ID)), ['t1']);
   t.same(store.view((tx) => tx.listImages()), []);
   t.equal(store.update((tx) => tx.putNode(nd('n3'))).Version.Index, 11);
+});
+
+t.test('applyCommitted: changes committed elsewhere, one batch with only what changed; indexes and version follow', async (t) => {
+  const { store, batches } = fresh();
+  seed(store);
+  const n = batches.length;
+  const t1 = store.view((tx) => tx.getTask('t1')!);
+  store.applyCommitted([
+    { kind: 'task', id: 't1', object: { ...t1, NodeID: 'n2', Version: { Index: 9 } } },
+    { kind: 'task', id: 't2' },
+    { kind: 'service', id: 'a', object: structuredClone(store.view((tx) => tx.getService('a'))) }, // the same content
+    { kind: 'node', id: 'n3', object: { ...nd('n3'), Version: { Index: 10 } } },
+    { kind: 'node', id: 'gone' }, // deleting nothing
+  ], 10);
+  t.equal(batches.length, n + 1, 'one batch');
+  t.same(batches.at(-1)!.map((e) => `${e.kind}:${e.action}:${e.id}`), ['task:update:t1', 'task:delete:t2', 'node:create:n3']);
+  t.equal((batches.at(-1)![0]!.old as { NodeID: string }).NodeID, 'n1');
+  t.same(store.view((tx) => tx.tasksOfNode('n2').map((x) => x.ID)), ['t1']);
+  t.same(store.view((tx) => tx.tasksOfService('a').map((x) => x.ID)), ['t1']);
+  t.equal(store.view((tx) => tx.index()), 10);
+  store.applyCommitted([], 3);
+  t.equal(store.view((tx) => tx.index()), 10, 'the version never moves backwards');
+  t.equal(batches.length, n + 1, 'no change, no batch');
+});
+
+t.test('replaceWith: the state becomes the snapshot, events for the differences only', async (t) => {
+  const { store, batches } = fresh();
+  seed(store);
+  const snap = structuredClone(store.snapshot());
+  store.update((tx) => { tx.putService(svc('local')); tx.deleteTask('t2'); tx.putTask({ ...tx.getTask('t1')!, NodeID: 'n2' }); });
+  const n = batches.length;
+  store.replaceWith(snap);
+  t.same(batches.slice(n).map((b) => b.map((e) => `${e.kind}:${e.action}:${e.id}`).sort()), [['service:delete:local', 'task:create:t2', 'task:update:t1']]);
+  t.same(store.snapshot(), snap, 'the same objects and version');
+  t.same(store.view((tx) => tx.tasksOfNode('n1').map((x) => x.ID)), ['t1'], 'indexes follow');
+  store.replaceWith(structuredClone(snap));
+  t.equal(batches.length, n + 1, 'replacing with an equal state emits nothing');
+});
+
+storeSuite(t, {
+  name: 'memory',
+  async open() {
+    const clock = new FakeClock();
+    return { store: new MemoryStore({ clock }), durable: async () => {}, now: () => clock.now(), advance: (ms) => clock.advance(ms) };
+  },
+});
+
+storeSuite(t, {
+  name: 'file journal',
+  async open(tt) {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlet-store-suite-'));
+    tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const clock = new FakeClock();
+    const openOn = () => new MemoryStore({ clock, journal: new FileJournal({ dir }) });
+    return {
+      store: openOn(), durable: async () => {}, now: () => clock.now(), advance: (ms) => clock.advance(ms),
+      reopen: async () => openOn(), // the first one is not closed: as after a crash
+    };
+  },
 });
