@@ -66,8 +66,11 @@ export class ClusterClient implements SwarmletClient {
   /** `{ name, cmd, entrypoint?, cwd?, env? }` as `swarmlet image add`'s flags (`{ Name, Cmd }` as the API still works). */
   async addImage(image: ImageOptions | ImageInput): Promise<Image> { return this.ctl.addImage(imageFromOptions(image)); }
   async removeImage(name: string): Promise<void> { this.ctl.removeImage(name); }
-  logs(ref: string, query: LogQuery = {}): AsyncIterable<LogRecord> {
-    try { this.ctl.getService(ref); return this.ctl.serviceLogs(ref, query); } catch { return this.ctl.taskLogs(ref, query); }
+  /** Lazy, as over HTTP: an unknown `ref` fails the first read (not_found), not the call. */
+  async *logs(ref: string, query: LogQuery = {}): AsyncGenerator<LogRecord> {
+    let isService = true;
+    try { this.ctl.getService(ref); } catch { isService = false; }
+    yield* isService ? this.ctl.serviceLogs(ref, query) : this.ctl.taskLogs(ref, query);
   }
 
   events(opts: EventsOptions = {}): AsyncIterable<EventMessage> {

@@ -157,6 +157,9 @@ const steps: Step[] = [
     t.equal((await failure(t, c.service('sc-nope'))).code, 'not_found');
     t.equal((await failure(t, c.removeService('sc-nope'))).code, 'not_found');
     t.equal((await failure(t, c.updateNode('node-9', { availability: 'drain' }))).code, 'not_found');
+    t.equal((await failure(t, collect(c.logs('sc-nope')))).code, 'not_found', 'logs of nothing: not found when read');
+    const since = await failure(t, (async () => c.events({ since: 'yesterday-ish' }))());
+    t.same([since.code, since.field], ['invalid_argument', 'since'], 'a bad event time names its option');
     const avail = await failure(t, c.updateNode('node-1', { availability: 'bogus' as 'drain' }));
     t.same([avail.code, avail.field], ['invalid_argument', 'availability']);
     await c.createService({ name: 'sc-glob', image: 'whoami', mode: 'global' });
