@@ -16,6 +16,8 @@ import { collect } from '../options.js';
 import { isApiError } from '../../lib/client/api-error.js';
 import { assertListenAllowed, type TlsServerOptions } from '../../lib/api/listen-security.js';
 import { readClientToken, SECRETS_FILE } from '../../lib/dispatcher/join-tokens.js';
+import { isSealedText } from '../../lib/secrets/manager-keys.js';
+import { printAutolock, printLocked } from './up.js';
 
 const STATE = join(homedir(), '.local', 'state', 'swarmlet');
 
@@ -45,10 +47,11 @@ export function registerManager(program: Command, ctx: CliContext): void {
     .option('--dispatcher-heartbeat <duration>', 'node heartbeat period; a node silent for 3 periods is down', '5s')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .option('--max-replicas <n>', 'most replicas one service may ask for (a guard rail against a mistyped count)', '100000')
+    .option('--autolock', 'turn autolock on: the keys at rest are wrapped with an unlock key (printed); a restart stays locked until `swarmlet swarm unlock`')
     .addHelpText('after', '\nExamples:\n  $ swarmlet manager --listen 127.0.0.1:2377 --data /var/lib/swarmlet\n  $ swarmlet join-token worker'
       + '\n  $ swarmlet manager --listen 10.0.0.1:2377 --tls-cert server.pem --tls-key server-key.pem --data /var/lib/swarmlet'
       + '\n  $ swarmlet client-token --data /var/lib/swarmlet')
-    .action(async (o: TlsFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string }) => {
+    .action(async (o: TlsFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string; autolock?: boolean }) => {
       const host = o.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, '');
       const tls = serverTls(o);
       assertListenAllowed(host, tls, { tls: '--tls-cert FILE and --tls-key FILE' });
@@ -57,11 +60,13 @@ export function registerManager(program: Command, ctx: CliContext): void {
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const maxReplicas = parseMaxReplicas(o.maxReplicas);
       const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas,
-        ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}) });
+        ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}) });
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${o.dispatcherHeartbeat})`);
       const auth = tls !== undefined || o.requireClientToken === true;
       if (auth) ctx.out(`client token required on manager routes; print it with: swarmlet client-token --data ${cluster.dataDir}`);
       ctx.out(`join nodes with: swarmlet join-token worker --host ${cluster.url}${tls ? ' --tlscacert CA.pem' : ''}${auth ? ' --token CLIENT-TOKEN' : ''}`);
+      if (cluster.isLocked()) printLocked(ctx, cluster.url!);
+      else if (o.autolock) printAutolock(ctx, cluster.unlockKey());
       const stop = waitForStop(ctx.signal);
       await stop.promise;
       stop.dispose();
@@ -144,6 +149,10 @@ export function registerNodeRm(node: Command, ctx: CliContext): void {
  * token of manager routes when it serves TLS). `--data DIR` reads it from the manager's secrets file
  * on this machine (bootstrap: no token needed yet); otherwise it asks the manager (needs the current one).
  */
+function secretsFileSealed(file: string): boolean {
+  try { return isSealedText(readFileSync(file, 'utf8')); } catch { return false; }
+}
+
 export function registerClientToken(program: Command, ctx: CliContext): void {
   program.command('client-token').description('Print the manager\'s client token (needed on manager routes when it serves TLS)')
     .option('--rotate', 'replace the token: the old one is refused at once')
@@ -154,6 +163,9 @@ export function registerClientToken(program: Command, ctx: CliContext): void {
       if (o.data !== undefined) {
         if (o.rotate) throw new Error('--rotate asks the running manager: drop --data and pass the current token (--token)');
         const found = readClientToken(join(o.data, SECRETS_FILE));
+        if (found === undefined && secretsFileSealed(join(o.data, SECRETS_FILE))) {
+          throw new Error(`the secrets file ${join(o.data, SECRETS_FILE)} is sealed (autolock is on): use the client token you kept, or turn autolock off (swarmlet swarm update --autolock=false)`);
+        }
         if (found === undefined) throw new Error(`no client token in ${join(o.data, SECRETS_FILE)}: has a manager run with --data ${o.data}?`);
         token = found;
       } else {

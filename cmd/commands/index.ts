@@ -15,7 +15,8 @@ import { registerEvents } from './events.js';
 import { registerSecret } from './secret.js';
 import { registerNetwork } from './network.js';
 import { registerStack } from './stack.js';
+import { registerSwarm } from './swarm.js';
 
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
-export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret, registerNetwork, registerStack];
+export const commandModules: CommandModule[] = [registerUp, registerManager, registerJoinToken, registerClientToken, registerGateway, registerService, registerNode, registerImage, registerSystem, registerEvents, registerSecret, registerNetwork, registerStack, registerSwarm];

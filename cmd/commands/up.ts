@@ -20,6 +20,7 @@ export interface UpOptions {
   driver?: string;
   dockerHost?: string;
   maxReplicas?: string;
+  autolock?: boolean;
 }
 
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'state', 'swarmlet', 'up');
@@ -41,6 +42,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('--metrics-port <port|off>', 'port of each gateway\'s /metrics on its node address', '9323')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .option('--max-replicas <n>', 'most replicas one service may ask for (a guard rail against a mistyped count)', '100000')
+    .option('--autolock', 'turn autolock on: the keys at rest are wrapped with an unlock key (printed); a restart stays locked until `swarmlet swarm unlock`')
     .addHelpText('after', `
 Examples:
   swarmlet up                       # 3 nodes, API on 127.0.0.1:2377
@@ -62,13 +64,15 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   if (opts.demo && driver.kind !== 'process') throw new Error('--demo runs the built-in whoami image, which needs --driver process');
   const maxReplicas = parseMaxReplicas(opts.maxReplicas ?? '100000');
   // The dispatcher is on, as with `swarmlet manager`: more nodes join with `swarmlet node join`.
-  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, dispatcher: {}, maxReplicas });
+  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, dispatcher: {}, maxReplicas, ...(opts.autolock ? { autolock: true } : {}) });
   const stop = waitForStop(ctx.signal);
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);
     for (const n of await cluster.nodes()) ctx.out(`  ${n.Description.Hostname}  ${n.Status.Addr}  ${n.ID}`);
     ctx.out(`dashboard: ${cluster.url}/ui`);
-    if (opts.demo) await startDemo(cluster, ctx, stop.promise);
+    if (cluster.isLocked()) printLocked(ctx, cluster.url!);
+    else if (opts.autolock) printAutolock(ctx, cluster.unlockKey());
+    if (opts.demo && !cluster.isLocked()) await startDemo(cluster, ctx, stop.promise);
     ctx.out(`more nodes join with: npx swarmlet join-token worker --host ${cluster.url}`);
     ctx.out(`Try: SWARMLET_HOST=${cluster.url} npx swarmlet service ls    (Ctrl-C stops the cluster)`);
     await stop.promise;
@@ -82,6 +86,18 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
     try { await cluster.close(); } finally { force.dispose(); }
   }
   ctx.out('swarmlet stopped');
+}
+
+/** A manager that restarted with autolock on: what it does and how to unlock it. */
+export function printLocked(ctx: CliContext, url: string): void {
+  ctx.out('the swarm is locked (autolock is on): no task starts or stops and the API answers "Swarm is encrypted and needs to be unlocked" until it is unlocked with the unlock key:');
+  ctx.out(`  npx swarmlet swarm unlock --host ${url}      (or: DOCKER_HOST=${url.replace(/^http:/, 'tcp:')} docker swarm unlock)`);
+}
+
+/** Autolock turned on at start: the key to keep. */
+export function printAutolock(ctx: CliContext, key: string): void {
+  ctx.out('autolock is on: a restarted manager stays locked until `swarmlet swarm unlock` is given this key (keep it in a password manager):');
+  ctx.out(`    ${key}`);
 }
 
 function parseMetricsPort(v: string): number | false {

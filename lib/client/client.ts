@@ -2,6 +2,7 @@
  * An Engine-API client for a swarmlet manager (also speaks to a Docker Swarm manager for
  * the Engine-API routes). Errors: ApiError (the server's message + HTTP status) or ConnectionError.
  */
+import type { SwarmObject } from '../api/swarm-state.js';
 import type { Image, Node, NodeSpec, Service, ServiceSpec, Task } from '../model/types.js';
 import type { Config, ConfigSpec, Secret, SecretSpec } from '../model/secret-types.js';
 import type { Network } from '../model/network-types.js';
@@ -73,6 +74,15 @@ export interface EngineClient {
   joinToken(role: 'worker' | 'manager', opts?: { rotate?: boolean }): Promise<{ Role: string; Token: string; Command: string }>;
   /** The manager's client token (`rotate`: a new one; the old one is refused at once). */
   clientToken(opts?: { rotate?: boolean }): Promise<{ Token: string }>;
+  /** The swarm object (`GET /swarm`), its update, and autolock's unlock key and unlock. */
+  swarm: {
+    inspect(): Promise<SwarmObject>;
+    update(version: number, spec: Record<string, unknown>, opts?: { rotateWorkerToken?: boolean; rotateManagerToken?: boolean; rotateManagerUnlockKey?: boolean }): Promise<void>;
+    /** '' while autolock is off. */
+    unlockKey(): Promise<string>;
+    /** Unlocks a manager that restarted locked (autolock). */
+    unlock(key: string): Promise<void>;
+  };
   images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
   secrets: ObjectApi<Secret, SecretSpec>;
   configs: ObjectApi<Config, ConfigSpec>;
@@ -166,6 +176,15 @@ export function createClient(options: ClientOptions = {}): EngineClient {
     },
     joinToken: (role, opts = {}) => http.json({ method: 'GET', path: `/swarmlet/v1/join-token/${role}`, query: { rotate: opts.rotate ? 1 : undefined } }),
     clientToken: (opts = {}) => http.json({ method: 'GET', path: '/swarmlet/v1/client-token', query: { rotate: opts.rotate ? 1 : undefined } }),
+    swarm: {
+      inspect: () => http.json<SwarmObject>({ method: 'GET', path: '/swarm' }),
+      update: (version, spec, opts = {}) => http.empty({ method: 'POST', path: '/swarm/update', body: spec, query: {
+        version, rotateWorkerToken: opts.rotateWorkerToken ? 'true' : undefined, rotateManagerToken: opts.rotateManagerToken ? 'true' : undefined,
+        rotateManagerUnlockKey: opts.rotateManagerUnlockKey ? 'true' : undefined,
+      } }),
+      unlockKey: async () => (await http.json<{ UnlockKey: string }>({ method: 'GET', path: '/swarm/unlockkey' })).UnlockKey,
+      unlock: (key) => http.empty({ method: 'POST', path: '/swarm/unlock', body: { UnlockKey: key } }),
+    },
     images: {
       list: () => http.json<Image[]>({ method: 'GET', path: IMAGES_PATH }),
       add: (image) => http.json<Image>({ method: 'POST', path: IMAGES_PATH, body: image }),
