@@ -46,7 +46,7 @@ t.test('an update is all or nothing: a bad field anywhere changes nothing', asyn
     [{ EncryptionConfig: { AutoLockManagers: 'yes' }, Orchestration: { TaskHistoryRetentionLimit: 9 } }, 'EncryptionConfig.AutoLockManagers'],
     [{ Name: 'other' }, 'Name'],
   ];
-  for (const [spec, field] of bad) t.throws(() => swarm.update(1, spec, {}), { field }, JSON.stringify(spec));
+  for (const [spec, field] of bad) t.throws(() => swarm.update(1, spec, {}), { field } as object as Error, JSON.stringify(spec));
   t.same(swarm.inspect(), before);
   t.same([heartbeat(), limit(), saves.length], [5000, 5, 0]);
 });
