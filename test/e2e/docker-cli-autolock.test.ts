@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import t from 'tap';
 import { dockerAvailable, dockerCli } from '../fixtures/docker-cli.js';
-import { cli, freePort, lockLocalNodes, ROOT, startUp, tempDataDir, type CliResult, type UpProcess } from '../fixtures/up-process.js';
+import { cli, freePort, lockLocalNodes, ROOT, startUp, tempDataDir, until, type CliResult, type UpProcess } from '../fixtures/up-process.js';
 
 const skip = dockerAvailable() ? false : 'docker CLI not on PATH: the docker 28.x client drives this suite';
 const LOCKED = 'Error response from daemon: Swarm is encrypted and needs to be unlocked before it can be used. Please use "docker swarm unlock" to unlock it.';
@@ -68,8 +68,8 @@ t.test('autolock with the docker CLI and the swarmlet CLI across swarmlet up res
 
   await t.test('restarted: locked until docker swarm unlock gets the right key', async (t) => {
     const u = await restart();
-    t.match(u.stdout(), /the swarm is locked \(autolock is on\)/, 'swarmlet up says it is locked');
-    t.match(u.stdout(), /swarmlet swarm unlock --host/, 'and how to unlock');
+    const said = await until('swarmlet up says how to unlock', () => (/swarmlet swarm unlock --host/.test(u.stdout()) ? u.stdout() : undefined), 10_000);
+    t.match(said, /the swarm is locked \(autolock is on\)/, 'swarmlet up says it is locked');
     const ls = await docker.run('service', 'ls');
     t.same([ls.code, ls.stderr.trim()], [1, LOCKED], "docker service ls: Docker's locked refusal");
     t.equal(await info('{{.Swarm.LocalNodeState}}'), 'locked', 'docker info: Swarm locked');
@@ -111,6 +111,7 @@ t.test('autolock with the docker CLI and the swarmlet CLI across swarmlet up res
     t.equal(none.code, 1);
     t.match(none.stderr, /no unlock key is set/);
     const u = await restart();
+    await until('swarmlet up printed its start lines', () => (/Try: /.test(u.stdout()) ? true : undefined), 10_000);
     t.notMatch(u.stdout(), /locked/);
     const ls = await docker.run('service', 'ls', '--format', '{{.Name}}');
     t.same([ls.code, ls.stdout.trim()], [0, 'web']);
