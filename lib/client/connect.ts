@@ -43,6 +43,16 @@ function toRecord(line: WireLogLine): LogRecord {
   return { stream: line.stream, time: Number.isNaN(time) ? 0 : time, text: line.text, taskId: line.taskId, serviceId: line.serviceId, nodeId: line.nodeId };
 }
 
+/** Ends the stream quietly once `signal` has aborted (the in-process streams end so; undici throws AbortError). */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (e) {
+    if (signal?.aborted) return;
+    throw e;
+  }
+}
+
 /** A service's lines, or a task's when `ref` names no service (as `cluster.logs`). */
 async function* remoteLogs(engine: EngineClient, ref: string, q: LogsOptions): AsyncGenerator<LogRecord> {
   const opts: LogOptions = {
@@ -61,15 +71,19 @@ async function* remoteLogs(engine: EngineClient, ref: string, q: LogsOptions): A
   for (; !next.done; next = await it.next()) yield toRecord(next.value);
 }
 
+function followLogs(engine: EngineClient, ref: string, q: LogsOptions): AsyncIterable<LogRecord> {
+  return untilAborted(remoteLogs(engine, ref, q), q.signal);
+}
+
 function remoteEvents(engine: EngineClient, clock: Clock, opts: EventsOptions): AsyncIterable<EventMessage> {
   const now = (opts.clock ?? clock).now();
   const since = opts.since === undefined ? undefined : parseEventTime(opts.since, 'since', now);
   const until = opts.until === undefined ? undefined : parseEventTime(opts.until, 'until', now);
   if (since !== undefined && until !== undefined && until < since) throw new SwarmletError('invalid_argument', '`since` time cannot be after `until` time', 'since');
-  return engine.events({
+  return untilAborted(engine.events({
     ...(since !== undefined ? { since: formatUnixNanos(since) } : {}), ...(until !== undefined ? { until: formatUnixNanos(until) } : {}),
     ...(opts.filters ? { filters: opts.filters } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  }), opts.signal);
 }
 
 async function waitRemote(engine: EngineClient, clock: Clock, pollMs: number, ref: string, opts: WaitOptions): Promise<Service> {
@@ -127,7 +141,7 @@ export function connect(options: ConnectOptions = {}): RemoteSwarmlet {
     images: () => engine.images.list(),
     addImage: (image) => engine.images.add(imageFromOptions(image)),
     removeImage: (name) => engine.images.remove(name),
-    logs: (ref, q = {}) => remoteLogs(engine, ref, q),
+    logs: (ref, q = {}) => followLogs(engine, ref, q),
     events: (opts = {}) => remoteEvents(engine, clock, opts),
     waitForConvergence: (ref, opts = {}) => waitRemote(engine, clock, pollMs, ref, opts),
     close: () => engine.close(),

@@ -137,6 +137,32 @@ const steps: Step[] = [
     t.ok(mine.filter((e) => e.Action === 'update').length >= 3, 'the updates after it');
     t.ok(seen.every((e) => e.Type === 'service' && e.scope === 'swarm' && typeof e.timeNano === 'bigint'), 'Docker event shape');
   }],
+  ['follow', async (t, { c, ids }) => {
+    // logs and events followed live end quietly when their signal aborts, on both implementations
+    const logsStop = new AbortController();
+    const lines: LogRecord[] = [];
+    for await (const r of c.logs('sc-web', { follow: true, tail: 1, signal: logsStop.signal })) {
+      lines.push(r);
+      logsStop.abort();
+    }
+    t.ok(lines.length >= 1, `lines (those already read may still come), then the loop ended on abort, no error (${lines.length})`);
+    const evStop = new AbortController();
+    const live: EventMessage[] = [];
+    const reading = (async () => {
+      for await (const e of c.events({ filters: { type: ['service'] }, signal: evStop.signal })) {
+        live.push(e);
+        if (e.Actor.ID === ids.web && e.Action === 'update') evStop.abort();
+      }
+    })();
+    await until('the live update event', async () => {
+      await c.updateService('sc-web', { labelAdd: [`seen=${Date.now()}`] });
+      await new Promise((r) => setTimeout(r, 300));
+      return live.some((e) => e.Actor.ID === ids.web && e.Action === 'update');
+    }, 15_000);
+    await reading;
+    t.pass('the live event stream ended on abort');
+    await c.waitForConvergence('sc-web', { timeoutMs: 30_000 });
+  }],
   ['images', async (t, { c }) => {
     const img = await c.addImage({ name: 'sc-tool:1', cmd: 'node -e "console.log(1)"', env: ['X=1'] });
     t.same(img.Cmd, ['node', '-e', 'console.log(1)']);
