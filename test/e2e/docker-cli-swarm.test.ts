@@ -9,6 +9,7 @@ import t from 'tap';
 import type { Node, Service, Task } from '../../lib/model/types.js';
 import { dockerAvailable, dockerSession } from '../fixtures/docker-cli.js';
 import { getJson, ROOT, tempDataDir, until } from '../fixtures/up-process.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const skip = dockerAvailable() ? false : 'docker CLI not on PATH: the docker 28.x client drives this suite';
 const JOINED_ADDR = '127.0.0.174';
@@ -34,8 +35,8 @@ t.test('docker swarm … and service create IMAGE ARGS against swarmlet up', { s
     t.equal(addr, `127.0.0.1:${up.port}`, "the manager's address");
     const quiet = await docker.run('swarm', 'join-token', '-q', 'worker');
     t.equal(quiet.stdout.trim(), token, '-q prints the token alone');
-    const node = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'node', 'join', '--manager', addr!, '--token', token!,
-      '--address', JOINED_ADDR, '--hostname', 'joined1', '--state', stateDir, '--no-gateway', '--metrics-port', 'off'],
+    const node = spawn(process.execPath, swarmletArgs('node', 'join', '--manager', addr!, '--token', token!,
+      '--address', JOINED_ADDR, '--hostname', 'joined1', '--state', stateDir, '--no-gateway', '--metrics-port', 'off'),
     { cwd: ROOT, env: { ...process.env, SWARMLET_HOST: '' }, stdio: 'ignore' });
     procs.push(node);
     const joined = await until('joined1 ready', async () => {

@@ -14,6 +14,7 @@ import { decodeEvent } from '../../lib/events/event-message.js';
 import { dockerAvailable } from '../fixtures/docker-cli.js';
 import { ROOT } from '../fixtures/up-process.js';
 import { runSwarmlet } from './cli-run.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 t.setTimeout(180_000);
 
@@ -29,7 +30,7 @@ async function until<T>(what: string, fn: () => T | undefined | false | Promise<
 
 /** `swarmlet …` left running (like `swarmlet events` in a second terminal). */
 function startSwarmlet(args: string[], host: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', ...args], {
+  const child = spawn(process.execPath, swarmletArgs(...args), {
     cwd: ROOT, env: { ...process.env, SWARMLET_HOST: host }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

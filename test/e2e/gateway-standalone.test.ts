@@ -7,6 +7,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
 import { cli, lockLocalNodes, ROOT, startUp, until } from '../fixtures/up-process.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 t.setTimeout(300_000);
 let releaseNodes = () => {};
@@ -24,7 +25,7 @@ t.test('a standalone gateway routes a published port for its node', async (t) =>
   t.teardown(() => up.stop());
   const created = await cli(up.url, 'service', 'create', '-d', '--name', 'sg', '--replicas', '3', '-p', '9050:8080', 'whoami');
   t.equal(created.code, 0, created.stderr);
-  const gw = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'gateway', '--manager', up.url, '--node', 'node-2', '--admin', '127.0.0.2:9390'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const gw = spawn(process.execPath, swarmletArgs('gateway', '--manager', up.url, '--node', 'node-2', '--admin', '127.0.0.2:9390'), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   gw.stdout.on('data', (b: Buffer) => { out += b.toString(); });
   gw.stderr.on('data', (b: Buffer) => { out += b.toString(); });
@@ -70,7 +71,7 @@ t.test('swarmlet gateway --workers 2: both workers serve the port, /metrics sums
   t.teardown(() => up.stop());
   const created = await cli(up.url, 'service', 'create', '-d', '--name', 'sw', '--replicas', '2', '-p', '9051:8080', 'whoami');
   t.equal(created.code, 0, created.stderr);
-  const gw = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'gateway', '--manager', up.url, '--node', 'node-3', '--admin', '127.0.0.3:9391', '--workers', '2'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const gw = spawn(process.execPath, swarmletArgs('gateway', '--manager', up.url, '--node', 'node-3', '--admin', '127.0.0.3:9391', '--workers', '2'), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   gw.stdout.on('data', (b: Buffer) => { out += b.toString(); });
   gw.stderr.on('data', (b: Buffer) => { out += b.toString(); });

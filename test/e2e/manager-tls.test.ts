@@ -13,6 +13,7 @@ import { Agent, request } from 'undici';
 import { cliWith, freePort, ROOT, until, type CliResult } from '../fixtures/up-process.js';
 import { makeTestCerts, opensslAvailable } from '../fixtures/tls-certs.js';
 import { dockerAvailable, dockerCli } from '../fixtures/docker-cli.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const MANAGER = '127.0.0.161';
 const N1 = '127.0.0.162';
@@ -23,7 +24,7 @@ t.setTimeout(240_000);
 interface Proc { child: ChildProcess; out(): string }
 
 function swarmlet(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', ...args], {
+  const child = spawn(process.execPath, swarmletArgs(...args), {
     cwd: ROOT, env: { ...process.env, SWARMLET_HOST: '', SWARMLET_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { runLoad } from '../fixtures/load.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const ADDRS = ['127.0.0.131', '127.0.0.132', '127.0.0.133'];
@@ -24,7 +25,7 @@ function freePort(host: string): Promise<number> {
 }
 
 function swarmlet(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, swarmletArgs(...args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
   child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });

@@ -15,6 +15,7 @@ import { request } from 'undici';
 import type { Task } from '../../lib/model/types.js';
 import { quantile, runLoad, type LoadResult } from '../fixtures/load.js';
 import { ROOT, alive, cli, freePort, getJson, lockLocalNodes, startUp, until } from '../fixtures/up-process.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 t.setTimeout(900_000); // a busy manager (100,000 pending tasks to create and remove) on a loaded machine may take minutes
 
@@ -202,7 +203,7 @@ t.test('swarmlet up: the gateways run outside the manager; a busy or stopped man
 });
 
 function swarmlet(args: string[]): ChildProcess & { out: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, swarmletArgs(...args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
   child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });

@@ -15,6 +15,7 @@ import { runNode } from '../../lib/node/run-node.js';
 import type { Task } from '../../lib/model/types.js';
 import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
 import { until } from '../fixtures/up-process.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -40,9 +41,9 @@ if (!engine) {
     });
     const token = (await (await request(`${cluster.url}/swarmlet/v1/join-token/worker`)).body.json() as { Token: string }).Token;
     const startDockerNode = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'node', 'join', '--manager', cluster.url!, '--token', token,
+      const child = spawn(process.execPath, swarmletArgs('node', 'join', '--manager', cluster.url!, '--token', token,
         '--address', '127.0.0.185', '--hostname', 'dn-docker', '--driver', 'docker', '--docker-host', host, '--state', join(dir, 'dn-docker'),
-        '--no-gateway'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        '--no-gateway'), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
       child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -42,7 +43,7 @@ t.test('acknowledged changes survive 20 kill -9 of the manager', async (t) => {
   const acked = new Map<string, number>();
   let n = 0;
   for (let round = 0; round < 20; round++) {
-    child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'manager', '--listen', `127.0.0.1:${port}`, '--data', dir], { cwd: ROOT, stdio: 'ignore' });
+    child = spawn(process.execPath, swarmletArgs('manager', '--listen', `127.0.0.1:${port}`, '--data', dir), { cwd: ROOT, stdio: 'ignore' });
     await ready(url, child);
     const services = await (await request(`${url}/services`)).body.json() as Array<{ ID: string; Version: { Index: number }; Spec: { Name: string; Mode: { Replicated: { Replicas: number } } } }>;
     const byName = new Map(services.map((s) => [s.Spec.Name, s]));
@@ -72,7 +73,7 @@ t.test('acknowledged changes survive 20 kill -9 of the manager', async (t) => {
     await killer;
     await new Promise<void>((r) => (victim.exitCode !== null || victim.signalCode !== null ? r() : victim.once('exit', () => r())));
   }
-  child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', 'manager', '--listen', `127.0.0.1:${port}`, '--data', dir], { cwd: ROOT, stdio: 'ignore' });
+  child = spawn(process.execPath, swarmletArgs('manager', '--listen', `127.0.0.1:${port}`, '--data', dir), { cwd: ROOT, stdio: 'ignore' });
   await ready(url, child);
   const final = await (await request(`${url}/services`)).body.json() as Array<{ Spec: { Name: string; Mode: { Replicated: { Replicas: number } } } }>;
   const names = new Set(final.map((s) => s.Spec.Name));

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import type { Node } from '../../lib/model/types.js';
+import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -50,7 +51,7 @@ t.test('a joining node is registered with its own description; bad reports are r
   const id = joined.body!.NodeID as string;
   const credential = joined.body!.Credential as string;
 
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', '-H', url, 'node', 'inspect', id], { cwd: ROOT });
+  const { stdout } = await run(process.execPath, swarmletArgs('-H', url, 'node', 'inspect', id), { cwd: ROOT });
   const inspected = (JSON.parse(stdout) as Node[])[0]!;
   t.same(inspected.Description.Platform, FAKE.Platform, 'node inspect shows the platform the node sent');
   t.same(inspected.Description.Resources, FAKE.Resources, 'and its CPUs and memory, not the manager\'s');
