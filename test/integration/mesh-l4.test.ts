@@ -150,9 +150,16 @@ async function serverFirstTest(t: Test, cluster: Cluster): Promise<void> {
   const drainedAt = Date.now();
   await cluster.updateNode(task.NodeID, { availability: 'drain' });
   await new Promise((r) => setTimeout(r, 1_000));
+  const wroteAfter = Date.now() - drainedAt;
   c.s.write('still-there');
-  await until('an answer on the open connection', () => (c.text().includes(`${taskName}:still-there`) ? true : undefined), 5_000);
-  t.equal(c.closedAt(), undefined, 'open 1 s into the drain');
+  // Normally written 1 s into the 2 s grace and answered at once. A loaded machine may stall long
+  // enough for the grace to run out first: the answer is then required only of a write made well
+  // within the grace, and a close only once the grace ran out.
+  const answered = () => c.text().includes(`${taskName}:still-there`);
+  const closedAfterGrace = () => c.closedAt() !== undefined && c.closedAt()! - drainedAt >= 2_000;
+  await until('an answer on the open connection', () => (answered() || (wroteAfter >= 1_500 && closedAfterGrace()) ? true : undefined), 5_000);
+  t.ok(answered() || wroteAfter >= 1_500, `the open connection answered a write ${wroteAfter} ms into the drain`);
+  t.ok(c.closedAt() === undefined || closedAfterGrace(), 'open 1 s into the drain (closed only once the grace ran out)');
   await until('the connection closed once the grace period ran out', () => c.closedAt(), 20_000);
   const heldMs = c.closedAt()! - drainedAt;
   t.ok(heldMs >= 2_000, `closed ${heldMs} ms after the drain began (stop grace period 2 s): not cut before it`);
