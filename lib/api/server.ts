@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Control } from '../manager/control.js';
 import { NOT_A_MANAGER, SWARM_LOCKED, type SwarmState } from './swarm-state.js';
 import type { Authorizer } from './client-auth.js';
+import { isMutating, type ApiHa } from './api-ha.js';
 import type { ApiContext } from './context.js';
 import type { TlsServerOptions } from './listen-security.js';
 import { DEFAULT_MAX_BODY_BYTES } from './read-body.js';
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   authorize?: Authorizer;
   /** The swarm object behind GET /swarm and friends (none: those routes answer 503 as a non-manager). */
   swarm?: SwarmState;
+  /** Several managers: forwarding to the leader, answers of writes only once durable (lib/ha/). */
+  ha?: ApiHa;
 }
 
 export interface ApiServer {
@@ -46,7 +49,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Base = Omit<ApiContext, 'req' | 'res' | 'params' | 'query' | 'apiVersion'> & { authorize?: Authorizer };
+type Base = Omit<ApiContext, 'req' | 'res' | 'params' | 'query' | 'apiVersion'> & { authorize?: Authorizer; ha?: ApiHa };
 
 /** The manager's Engine-API-shaped HTTP(S) server, served with and without /vX.Y. */
 export function createApiServer(opts: ApiServerOptions): ApiServer {
@@ -59,6 +62,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     closing: closing.signal,
     ...(opts.authorize ? { authorize: opts.authorize } : {}),
     ...(opts.swarm ? { swarm: opts.swarm } : {}),
+    ...(opts.ha ? { ha: opts.ha } : {}),
   };
   const route = createRouter([...systemRoutes(), ...serviceRoutes(), ...taskRoutes(), ...nodeRoutes(), ...swarmRoutes(), ...engineImageRoutes(), ...imageRoutes(), ...secretRoutes(), ...networkRoutes(), ...(opts.extraRoutes ?? [])]);
   const onRequest: http.RequestListener = (req, res) => { void handle(base, route, req, res); };
@@ -102,6 +106,14 @@ async function handle(
   res.on('close', () => base.logger.debug({ method, path: rawPath, status: res.statusCode }, 'api request'));
   try {
     const { version, path } = stripVersionPrefix(rawPath);
+    let closing = base.closing;
+    if (base.ha) {
+      const placed = base.ha.place(req, method, path);
+      if (placed.kind === 'refuse') throw placed.error;
+      if (placed.kind === 'forward') return await base.ha.forward(req, res, placed.leader);
+      closing = AbortSignal.any([base.closing, base.ha.epoch()]);
+      if (isMutating(method)) holdUntilDurable(res, base.ha);
+    }
     // Locked by autolock: the keys that check credentials are sealed too. Only what Docker answers on a
     // locked node is served (ping, version, info showing "locked", unlock: the unlock key is the credential).
     if (base.swarm?.isLocked()) {
@@ -116,7 +128,7 @@ async function handle(
     // After `swarm leave --force` the swarm objects are gone until `swarm init`, as on a Docker node.
     if (base.swarm && !base.swarm.isActive() && /^\/(services|tasks|nodes)(\/|$)/.test(path)) return sendError(res, 503, NOT_A_MANAGER);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    await match.handler({ ...base, req, res, params: match.params.map(decodeParam), query, apiVersion: version });
+    await match.handler({ ...base, closing, req, res, params: match.params.map(decodeParam), query, apiVersion: version });
   } catch (e) {
     fail(base.logger, req, res, e);
   }
@@ -126,6 +138,24 @@ async function handle(
 function servedWhileLocked(method: string, path: string): boolean {
   if (method === 'GET' || method === 'HEAD') return path === '/_ping' || path === '/version' || path === '/info';
   return method === 'POST' && path === '/swarm/unlock';
+}
+
+/**
+ * The answer to a mutating request goes out only once its changes are durable in the shared store:
+ * `res.end` is held until `durable()` resolves; when it rejects (quorum lost, leadership lost) and
+ * nothing was sent yet, the answer becomes a 503 with the store's message instead.
+ */
+function holdUntilDurable(res: http.ServerResponse, ha: ApiHa): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    res.end = end as typeof res.end;
+    ha.durable().then(() => { end(...args); }, (err: unknown) => {
+      if (res.headersSent || res.statusCode >= 400) { end(...args); return; }
+      for (const h of ['content-type', 'content-length', 'transfer-encoding']) res.removeHeader(h);
+      sendError(res, httpStatusOf(err), err instanceof Error ? err.message : String(err));
+    });
+    return res;
+  }) as typeof res.end;
 }
 
 function decodeParam(p: string): string {

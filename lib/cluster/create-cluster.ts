@@ -46,6 +46,12 @@ import { uiRoutes } from '../api/ui-route.js';
 import { VipGateways } from './vip-gateways.js';
 import { createSecretCipher } from '../secrets/secret-cipher.js';
 import { ManagerKeys } from '../secrets/manager-keys.js';
+import type { HaBackend } from '../ha/ha-types.js';
+import { ManagerHa } from '../ha/manager-ha.js';
+import { managersRoute } from '../ha/managers-route.js';
+import { withManagerNodes } from '../ha/manager-nodes.js';
+import { storeSecretsHome } from '../ha/shared-secrets.js';
+import { loadOrCreateManagerId } from '../ha/manager-id.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -97,9 +103,19 @@ export interface ClusterOptions {
    * Once on, it stays on across restarts until `swarm update --autolock=false`.
    */
   autolock?: boolean;
+  /**
+   * One manager among several sharing a backend (etcd, lib/ha/): the state lives there instead of the
+   * file journal, the loops run only while this manager leads, any manager answers the API (followers
+   * forward to the leader). Needs `listen` with an explicit port, `dispatcher` and `nodes: 0`.
+   * `open` gets this manager's stable id (kept in `dataDir`) and API URL. `dataKeyFile`: the data key
+   * every manager shares (secrets, tokens); default `<dataDir>/keys/data.key`.
+   */
+  ha?: { open(self: { id: string; addr: string }): Promise<HaBackend>; dataKeyFile?: string };
 }
 
 export interface Cluster extends ClusterClient {
+  /** With `ha`: this manager's place among several (leadership, the managers). */
+  readonly ha: ManagerHa | undefined;
   readonly control: Control;
   readonly store: Store;
   readonly manager: Manager;
@@ -132,6 +148,16 @@ export interface Cluster extends ClusterClient {
   close(): Promise<void>;
   /** Kills every task at once, without grace periods (close() still finishes the rest). */
   kill(): Promise<void>;
+}
+
+/** Reads (or creates) the manager's stable id in its data directory and opens the shared backend. */
+async function openHaBackend(opts: ClusterOptions, ha: NonNullable<ClusterOptions['ha']>, listen: { host: string; port: number } | undefined, dataDir: string, ids: IdGenerator):
+  Promise<{ backend: HaBackend; self: { id: string; addr: string } }> {
+  if (!listen || listen.port === 0) throw new Error('several managers need the API address other managers and nodes reach: pass listen with an explicit port');
+  if (!opts.dispatcher) throw new Error('several managers need the dispatcher (remote nodes)');
+  if ((opts.addresses?.length ?? opts.nodes ?? 3) !== 0) throw new Error('several managers run no nodes of their own: pass nodes: 0');
+  const self = { id: loadOrCreateManagerId(dataDir, ids), addr: `${opts.tls ? 'https' : 'http'}://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}` };
+  return { backend: await ha.open(self), self };
 }
 
 function parseListen(listen: string): { host: string; port: number } {
@@ -175,13 +201,15 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let heartbeatMs = saved?.heartbeatPeriodMs ?? opts.dispatcher?.heartbeatMs ?? 5000;
   // Secret and config content is sealed with a key kept apart from the journal (mode 0600); with
   // autolock the key is wrapped with the unlock key and the manager starts locked.
-  const keys = new ManagerKeys(durable ? join(dataDir, 'keys', 'data.key') : undefined);
+  // Several managers share one data key (`ha.dataKeyFile`): each must open what the others sealed.
+  const keys = new ManagerKeys(opts.ha?.dataKeyFile ?? (durable ? join(dataDir, 'keys', 'data.key') : undefined));
   if (opts.autolock && !keys.isLocked()) keys.enableAutolock();
   const locked = keys.isLocked();
   const cipher = createSecretCipher(() => keys.dataKey());
-  const journal = durable ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
-  const store = new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const listen = opts.listen ? parseListen(opts.listen) : undefined;
+  const backend = opts.ha ? await openHaBackend(opts, opts.ha, listen, dataDir, ids) : undefined;
+  const journal = durable && !backend ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
+  const store: Store = backend?.backend.store ?? new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const authRequired = clientAuthRequired(opts.tls, opts.requireClientToken);
   const managerAddr = listen ? `${listen.host}:${listen.port}` : '127.0.0.1:2377';
   const driverChoice: DriverChoice = typeof opts.driver === 'string' ? { kind: opts.driver } : opts.driver ?? { kind: 'process' };
@@ -198,6 +226,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     }));
   } catch (e) {
     store.close();
+    await backend?.backend.close();
     throw e;
   }
   const manager = new Manager({
@@ -225,8 +254,9 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   });
   const eventLog = new EventLog({ clock, ...(durable ? { file: new EventFile(join(dataDir, 'events.jsonl'), DEFAULT_EVENT_LOG_CAPACITY, logger) } : {}) });
   const unfollowEvents = eventLog.follow(store);
-  // Locked: nothing starts or stops a task until the unlock (the gateways still route).
-  if (!locked) manager.start();
+  // Locked: nothing starts or stops a task until the unlock (the gateways still route). Several
+  // managers: only while this one leads (below).
+  if (!locked && !backend) manager.start();
   feed.start();
   const metrics = createManagerMetrics({ store, version: SWARMLET_VERSION, feed });
   const gatewayOpt = opts.gateway ?? true;
@@ -240,8 +270,11 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   // Services' virtual IPs (127.77.N.M, local to this machine): one gateway each, fed like the node gateways.
   const vipGateways = gatewayOpt === false ? undefined : new VipGateways({ feed, clock, logger });
   let dispatcher: Dispatcher | undefined;
+  let ha: ManagerHa | undefined;
   /** Undoes a start that failed half-way (a port in use): nothing keeps running or writing. */
   const stopAll = async (): Promise<void> => {
+    await ha?.close();
+    if (backend && !ha) await backend.backend.close();
     manager.stop();
     dispatcher?.stop();
     await Promise.all(gateways.map((g) => g.close()));
@@ -261,8 +294,9 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   vipGateways?.start();
   if (!locked) for (const a of agents) a.start();
   let tokens: JoinTokens | undefined;
-  // The tokens file is sealed with the data key while autolock is on.
-  if (opts.dispatcher || authRequired) tokens = new JoinTokens(durable ? join(dataDir, 'secrets.json') : undefined, keys);
+  // The tokens file is sealed with the data key while autolock is on; several managers share them
+  // through the store (sealed with the shared data key).
+  if (opts.dispatcher || authRequired) tokens = new JoinTokens(backend ? storeSecretsHome(store, cipher, clock) : durable ? join(dataDir, 'secrets.json') : undefined, keys);
   const swarm = new SwarmState({
     clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys,
     ...(saved ? { saved } : {}),
@@ -284,15 +318,29 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     dispatcher = new Dispatcher({ store, clock, ids, manager, tokens, logger: logger.child({ component: 'dispatcher' }), content,
       localNodes: nodes.map((n) => n.ID), // their agents run in this process: no heartbeats
       heartbeatMs });
-    if (!locked) dispatcher.start();
+    if (!locked && !backend) dispatcher.start();
+  }
+  if (backend) {
+    const d = dispatcher;
+    const t = tokens;
+    ha = new ManagerHa({ backend: backend.backend, self: backend.self, clock, logger: logger.child({ component: 'ha' }), roles: [
+      { name: 'tokens', start: () => t?.ensure(), stop: () => undefined },
+      { name: 'manager', start: () => manager.start(), stop: () => manager.stop() },
+      { name: 'dispatcher', start: () => d?.start(), stop: () => d?.stop() },
+    ] });
+    ha.start();
   }
   const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, () => url ?? '') : [];
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {
     const tokenRoutes = tokens ? [clientTokenRoute(tokens)] : [];
-    api = createApiServer({ control, logger, version: SWARMLET_VERSION, extraRoutes: [...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes, ...uiRoutes()],
-      swarm, ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}) });
+    const h = ha;
+    const haRoutes = h && backend ? [managersRoute(() => h.managers(), backend.self.id)] : [];
+    const apiControl = h && backend ? withManagerNodes(control, () => h.managers(), backend.self, meta.createdAt) : control;
+    api = createApiServer({ control: apiControl, logger, version: SWARMLET_VERSION, extraRoutes: [...haRoutes, ...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes, ...uiRoutes()],
+      swarm, ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}),
+      ...(h ? { ha: h.api() } : {}) });
     try {
       const bound = await api.listen(listen.host, listen.port);
       url = `${opts.tls ? 'https' : 'http'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
@@ -304,7 +352,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let closing: Promise<void> | undefined;
   const client = new ClusterClient(control, store, clock, eventLog);
   return Object.assign(client, {
-    control, store, manager, agents, gateways, url, dataDir, feed, eventLog, metrics: metrics.registry,
+    control, store, manager, agents, gateways, url, dataDir, feed, eventLog, metrics: metrics.registry, ha,
     clientToken: () => tokens?.clientToken(),
     isLocked: () => swarm.isLocked(),
     unlock: (key: string) => swarm.unlock({ UnlockKey: key }),
@@ -321,6 +369,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
       closing ??= (async () => {
         manager.stop(); // no new plans while the API drains (stopAll stops it again: idempotent)
         dispatcher?.stop();
+        await ha?.close(); // resigns at once: another manager takes over while this one drains
         await api?.close();
         await stopAll();
         lock?.release();

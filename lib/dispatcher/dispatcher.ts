@@ -139,8 +139,12 @@ export class Dispatcher {
     return this.logRequests.accept(nodeId, requestId, upload);
   }
 
-  /** Starts failure detection; nodes known from before a restart get one full grace period. */
+  /**
+   * Starts failure detection; nodes known from before a restart (or a failover to this manager) get
+   * one full grace period (3 heartbeat periods) to reconnect before any is marked down.
+   */
   start(): void {
+    this.timer?.cancel();
     const now = this.o.clock.now();
     for (const n of this.o.store.view((tx) => tx.listNodes())) this.lastSeen.set(n.ID, now);
     this.tick();
@@ -149,7 +153,11 @@ export class Dispatcher {
   stop(): void { this.timer?.cancel(); this.timer = undefined; }
 
   private tick(): void {
-    this.checkLiveness();
+    try {
+      this.checkLiveness();
+    } catch (err) { // the store refused the write (a shared store without quorum): judged again next tick
+      this.logger.warn({ err: (err as Error).message }, 'node liveness not recorded');
+    }
     this.timer = this.o.clock.setTimeout(() => this.tick(), Math.max(50, Math.floor(this.heartbeatMs / 4)));
   }
 

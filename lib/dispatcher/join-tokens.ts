@@ -6,7 +6,7 @@ import { isSealedText } from '../secrets/manager-keys.js';
 
 export type JoinRole = 'worker' | 'manager';
 
-interface Secrets {
+export interface Secrets {
   tokens: Record<JoinRole, string>;
   /** The client token: `Authorization: Bearer <it>` on manager routes when client auth is on. */
   client: string;
@@ -39,11 +39,20 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * Join tokens (worker, manager), the client token and node credentials, kept in a 0600 file in the
- * manager's data directory (or in memory). Tokens are compared in constant time; rotating one
- * invalidates the old token at once, while nodes that already joined keep working with their
- * credential. Never log what this holds.
+ * Where the secrets live when they are shared by several managers (lib/ha/shared-secrets.ts: sealed
+ * in the cluster store). `read` is called on every check, so a change written by another manager is
+ * seen at once; `write` works only where the store takes writes (the leader).
  */
+export interface SecretsHome {
+  read(): Secrets | undefined;
+  write(s: Secrets): void;
+}
+
+/** Fresh tokens and no credentials. */
+export function newSecrets(): Secrets {
+  return { tokens: { worker: newToken('worker'), manager: newToken('manager') }, client: newClientToken(), credentials: {} };
+}
+
 /**
  * How the tokens file is kept at rest (the manager's keys: sealed with the data key when autolock
  * is on). `open` throws Docker's locked refusal while the manager is locked.
@@ -56,13 +65,27 @@ export interface SecretFileCodec {
 
 const FILE_LABEL = 'secrets.json';
 
+/**
+ * Join tokens (worker, manager), the client token and node credentials, kept in a 0600 file in the
+ * manager's data directory (or in memory), or in a shared home (several managers). Tokens are compared
+ * in constant time; rotating one invalidates the old token at once, while nodes that already joined
+ * keep working with their credential. Never log what this holds.
+ */
 export class JoinTokens {
   private loaded: Secrets | undefined;
+  private placeholder: Secrets | undefined;
+  private readonly file: string | undefined;
+  private readonly home: SecretsHome | undefined;
   /**
-   * The tokens of `file` (created on first use), or in memory. With a codec the file may be sealed:
-   * while the manager is locked the tokens are read on first use after the unlock.
+   * The tokens of `file` (created on first use), or in memory, or in a shared `home`. With a codec the
+   * file may be sealed: while the manager is locked the tokens are read on first use after the unlock.
    */
-  constructor(private readonly file: string | undefined, private readonly codec?: SecretFileCodec) {
+  constructor(where: string | undefined | SecretsHome, private readonly codec?: SecretFileCodec) {
+    if (typeof where === 'object') {
+      this.home = where;
+      return;
+    }
+    this.file = where;
     try {
       this.loaded = this.load();
     } catch (e) {
@@ -71,9 +94,28 @@ export class JoinTokens {
     codec?.onAutolockChange(() => { if (this.loaded) this.save(); });
   }
 
+  /** The current secrets; a shared home that holds none yet (no leader has written them) has no valid token. */
   private get s(): Secrets {
+    if (this.home) return this.home.read() ?? (this.placeholder ??= newSecrets()); // random: nobody holds them
     this.loaded ??= this.load();
     return this.loaded;
+  }
+
+  /** Shared home: writes fresh secrets when the store holds none yet (called by a new leader). */
+  ensure(): void {
+    if (this.home && this.home.read() === undefined) this.home.write(newSecrets());
+  }
+
+  /** Applies `fn` to the secrets and keeps them (a shared home: a changed copy written to the store). */
+  private change(fn: (s: Secrets) => void): void {
+    if (!this.home) {
+      fn(this.s);
+      this.save();
+      return;
+    }
+    const next = structuredClone(this.home.read() ?? newSecrets());
+    fn(next);
+    this.home.write(next);
   }
 
   private load(): Secrets {
@@ -102,9 +144,9 @@ export class JoinTokens {
   token(role: JoinRole): string { return this.s.tokens[role]; }
 
   rotate(role: JoinRole): string {
-    this.s.tokens[role] = newToken(role);
-    this.save();
-    return this.s.tokens[role];
+    const token = newToken(role);
+    this.change((s) => { s.tokens[role] = token; });
+    return token;
   }
 
   /** The role a join token grants, or undefined (constant-time comparison against both). */
@@ -118,9 +160,9 @@ export class JoinTokens {
 
   /** A new client token: the old one is refused at once. */
   rotateClientToken(): string {
-    this.s.client = newClientToken();
-    this.save();
-    return this.s.client;
+    const token = newClientToken();
+    this.change((s) => { s.client = token; });
+    return token;
   }
 
   /** Constant-time check of a client token. */
@@ -144,8 +186,7 @@ export class JoinTokens {
   /** A new credential for a node (replacing any earlier one). */
   issueCredential(nodeId: string): string {
     const cred = `SWLCRED-${randomBase36(48)}`;
-    this.s.credentials[nodeId] = sha256(cred);
-    this.save();
+    this.change((s) => { s.credentials[nodeId] = sha256(cred); });
     return cred;
   }
 
@@ -156,8 +197,8 @@ export class JoinTokens {
   }
 
   forget(nodeId: string): void {
-    delete this.s.credentials[nodeId];
-    this.save();
+    if (this.s.credentials[nodeId] === undefined) return;
+    this.change((s) => { delete s.credentials[nodeId]; });
   }
 }
 

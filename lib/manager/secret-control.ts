@@ -14,6 +14,7 @@ import { parseCreateSpec, parseObjectSpec, type ObjectKindName } from '../secret
 import { specUses } from '../secrets/service-refs.js';
 import type { Filters } from './control.js';
 import { resolveRef } from './resolve.js';
+import { isReservedSecret } from '../secrets/reserved-secrets.js';
 
 type Obj = Secret | Config;
 
@@ -42,8 +43,8 @@ export function createSecretControls(o: SecretControlOptions): SecretControls {
 
 const table = {
   secret: {
-    list: (tx: ReadTx) => tx.listSecrets() as Obj[],
-    get: (tx: ReadTx, id: string) => tx.getSecret(id) as Obj | undefined,
+    list: (tx: ReadTx) => tx.listSecrets().filter((x) => !isReservedSecret(x.ID)) as Obj[],
+    get: (tx: ReadTx, id: string) => (isReservedSecret(id) ? undefined : tx.getSecret(id)) as Obj | undefined,
     put: (tx: WriteTx, x: Obj) => tx.putSecret(x as Secret) as Obj,
     del: (tx: WriteTx, id: string) => tx.deleteSecret(id),
   },

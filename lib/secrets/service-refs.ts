@@ -8,6 +8,7 @@ import { invalid } from '../errors.js';
 import type { Config, ConfigReference, FileTarget, Secret, SecretReference } from '../model/secret-types.js';
 import type { ServiceSpec } from '../model/types.js';
 import type { ObjectKindName } from './object-spec.js';
+import { isReservedSecret } from './reserved-secrets.js';
 
 export interface RefLookup {
   listSecrets(): Secret[];
@@ -50,7 +51,7 @@ export function resolveServiceRefs(spec: ServiceSpec, lookup: RefLookup): void {
     if (raw === undefined || raw === null) { delete container[key]; continue; }
     const field = `TaskTemplate.ContainerSpec.${key}`;
     if (!Array.isArray(raw)) throw invalid(`invalid ServiceSpec: ${field}: expected an array`, field);
-    const objects = kind === 'secret' ? lookup.listSecrets() : lookup.listConfigs();
+    const objects = kind === 'secret' ? lookup.listSecrets().filter((x) => !isReservedSecret(x.ID)) : lookup.listConfigs();
     container[key] = resolveList(kind, raw, objects, field);
   }
 }
