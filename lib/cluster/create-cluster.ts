@@ -213,7 +213,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const authRequired = clientAuthRequired(opts.tls, opts.requireClientToken);
   const managerAddr = listen ? `${listen.host}:${listen.port}` : '127.0.0.1:2377';
   const driverChoice: DriverChoice = typeof opts.driver === 'string' ? { kind: opts.driver } : opts.driver ?? { kind: 'process' };
-  const nodes = store.update((tx) => addresses.map((addr, i) => registerNode(tx, {
+  const nodes = addresses.length === 0 ? [] : store.update((tx) => addresses.map((addr, i) => registerNode(tx, {
     hostname: `node-${i + 1}`, addr, role: i === 0 ? 'manager' : 'worker', driver: driverChoice.kind, managerAddr,
     description: describeHost(driverChoice.kind), // in-process nodes: this machine
   }, ids, clock.now())));

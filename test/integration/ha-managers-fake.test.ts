@@ -1,0 +1,112 @@
+/**
+ * Three managers in one process sharing the fake HA backend (test/fixtures/fake-ha-backend.ts): only
+ * the leader runs the loops, any manager answers the API (followers forward to the leader), writes
+ * are answered once durable, the managers are listed as nodes, tokens work against every manager,
+ * and without a leader reads are served from the mirror while writes answer 503.
+ */
+import t from 'tap';
+import { request } from 'undici';
+import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
+import { systemClock } from '../../lib/clock.js';
+import { createFakeHa } from '../fixtures/fake-ha-backend.js';
+import { freePort } from '../fixtures/up-process.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const HOST = '127.0.0.161';
+
+async function api<T>(url: string, path: string, init: Parameters<typeof request>[1] = {}): Promise<{ status: number; body: T }> {
+  const r = await request(`${url}${path}`, init);
+  const text = await r.body.text();
+  let body: unknown = text;
+  try { body = text ? JSON.parse(text) : undefined; } catch { /* text */ }
+  return { status: r.statusCode, body: body as T };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const json = (body: unknown) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+t.test('three managers on one fake backend', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlet-ha-fake-'));
+  const fake = createFakeHa(systemClock());
+  const managers: Cluster[] = [];
+  t.teardown(async () => {
+    for (const m of managers) await m.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort(HOST);
+    managers.push(await createCluster({ nodes: 0, gateway: false, listen: `${HOST}:${port}`, dataDir: join(dir, `m${i}`), dispatcher: { heartbeatMs: 500 },
+      ha: { open: (self) => fake.join(self), dataKeyFile: join(dir, 'data.key') } }));
+  }
+  const [a, b, c] = managers as [Cluster, Cluster, Cluster];
+  await until('a leader', () => fake.leaderId() !== undefined);
+  t.equal(a.ha?.isLeader(), true, 'the first manager leads');
+  t.equal(b.ha?.isLeader(), false);
+
+  const ls = await api<Array<{ Addr: string; Leader: boolean; Reachable: boolean }>>(c.url!, '/swarmlet/v1/managers');
+  t.equal(ls.status, 200);
+  t.equal(ls.body.length, 3, 'three managers listed');
+  t.same(ls.body.filter((m) => m.Leader).map((m) => m.Addr), [a.url], 'the leader is the first one');
+
+  const nodes = await api<Array<{ Spec: { Role: string }; ManagerStatus?: { Leader: boolean; Reachability: string } }>>(b.url!, '/nodes');
+  t.equal(nodes.body.filter((n) => n.Spec.Role === 'manager').length, 3, 'node ls shows the managers');
+  t.equal(nodes.body.filter((n) => n.ManagerStatus?.Leader).length, 1, 'one of them Leader');
+  const info = await api<{ Swarm: { Managers: number } }>(c.url!, '/info');
+  t.equal(info.body.Swarm.Managers, 3, 'docker info: Managers: 3');
+
+  // A write through a follower lands on the leader (and in every mirror).
+  const created = await api<{ ID: string }>(b.url!, '/services/create', json({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 2 } } }));
+  t.equal(created.status, 201, `create through a follower: ${JSON.stringify(created.body)}`);
+  await until('web in every mirror', () => managers.every((m) => m.store.view((tx) => tx.getService(created.body.ID) !== undefined)));
+  // Only the leader runs the orchestrator: the tasks exist (written by a), pending without nodes.
+  await until('two tasks', () => a.store.view((tx) => tx.tasksOfService(created.body.ID).length === 2));
+  t.equal(c.manager.backlog().dirtyServices, -1, 'a follower\'s manager loop never ran');
+
+  // Tokens work against every manager: the join token read through c is the leader's.
+  const tok = await api<{ Token: string }>(c.url!, '/swarmlet/v1/join-token/worker');
+  t.equal(tok.status, 200);
+  t.match(tok.body.Token, /^SWLTKN-1-/);
+  const tokA = await api<{ Token: string }>(a.url!, '/swarmlet/v1/join-token/worker');
+  t.equal(tokA.body.Token, tok.body.Token, 'the same token on every manager');
+
+  // The leader loses its lease: b leads, a's loops stop, writes through a are forwarded to b.
+  fake.depose();
+  t.equal(b.ha?.isLeader(), true, 'b leads');
+  t.equal(a.ha?.isLeader(), false, 'a follows');
+  await until('a forwards to b', async () => (await api(a.url!, '/services/web/update?version=' + a.store.view((tx) => tx.getService(created.body.ID)!.Version.Index),
+    json({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 3 } } }))).status === 200 || undefined);
+  await until('three tasks (b orchestrates)', () => b.store.view((tx) => tx.tasksOfService(created.body.ID).filter((x) => x.DesiredState === 'running' || x.DesiredState === 'ready').length === 3));
+
+  // Quorum lost: the leader answers writes 503 after trying; reads still work.
+  fake.setAvailable(false);
+  const refused = await api<{ message: string }>(c.url!, '/services/create', json({ Name: 'api', TaskTemplate: { ContainerSpec: { Image: 'whoami' } } }));
+  t.equal(refused.status, 503, 'a write without quorum: 503');
+  t.match(refused.body.message, /cluster store unavailable/);
+  t.equal((await api(c.url!, '/services')).status, 200, 'reads still answered');
+  fake.setAvailable(true);
+
+  // Nobody leads: reads from the mirror, writes 503 (no leader).
+  fake.depose({ nobody: true });
+  const list = await api<unknown[]>(c.url!, '/services');
+  t.equal(list.status, 200, 'a read with no leader: served from the mirror');
+  t.equal(list.body.length, 1);
+  const noLeader = await api<{ message: string }>(c.url!, '/services/create', json({ Name: 'api', TaskTemplate: { ContainerSpec: { Image: 'whoami' } } }));
+  t.equal(noLeader.status, 503);
+  t.match(noLeader.body.message, /no manager leads/);
+  t.equal((await api(c.url!, '/_ping')).status, 200);
+  fake.elect((await api<Array<{ ID: string; Addr: string }>>(c.url!, '/swarmlet/v1/managers')).body.find((m) => m.Addr === c.url)!.ID);
+  t.equal(c.ha?.isLeader(), true, 'c leads');
+  const ok = await api<{ ID: string }>(a.url!, '/services/create', json({ Name: 'api', TaskTemplate: { ContainerSpec: { Image: 'whoami' } } }));
+  t.equal(ok.status, 201, 'writes through a reach the new leader c');
+});
