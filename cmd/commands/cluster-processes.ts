@@ -18,6 +18,10 @@ import { assertListenAllowed, type TlsServerOptions } from '../../lib/api/listen
 import { readClientToken, SECRETS_FILE } from '../../lib/dispatcher/join-tokens.js';
 import { isSealedText } from '../../lib/secrets/manager-keys.js';
 import { printAutolock, printLocked } from './up.js';
+import { parseEtcdPrefix, parseManagerList, parseStoreUrl } from '../../lib/ha/store-url.js';
+import type { HaBackend } from '../../lib/ha/ha-types.js';
+import { systemClock } from '../../lib/clock.js';
+import { checkFormat, printRows } from '../print-tasks.js';
 
 const STATE = join(homedir(), '.local', 'state', 'swarmlet');
 
@@ -36,7 +40,7 @@ function serverTls(o: TlsFlags): TlsServerOptions | undefined {
 }
 
 export function registerManager(program: Command, ctx: CliContext): void {
-  program.command('manager').description('Run the control plane: store, scheduler, orchestrators, update engine, the API; nodes join with `swarmlet node join`')
+  const cmd = program.command('manager').description('Run the control plane: store, scheduler, orchestrators, update engine, the API; nodes join with `swarmlet node join`')
     .option('--listen <host:port>', 'address of the management API (a non-loopback address needs --tls-cert/--tls-key)', '127.0.0.1:2377')
     .option('--tls-cert <file>', 'serve the API over HTTPS with this certificate (PEM); turns on client-token auth')
     .option('--tls-key <file>', 'the certificate\'s private key (PEM)')
@@ -48,10 +52,18 @@ export function registerManager(program: Command, ctx: CliContext): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .option('--max-replicas <n>', 'most replicas one service may ask for (a guard rail against a mistyped count)', '100000')
     .option('--autolock', 'turn autolock on: the keys at rest are wrapped with an unlock key (printed); a restart stays locked until `swarmlet swarm unlock`')
+    .option('--store <etcd://host:port,…>', 'keep the cluster state in etcd and run as one of several managers (one leads); default: the file journal in --data')
+    .option('--etcd-prefix <prefix>', 'key prefix of the cluster in etcd', '/swarmlet')
+    .option('--etcd-cacert <file>', 'trust this CA for etcd (https endpoints)')
+    .option('--etcd-cert <file>', 'client certificate for etcd (PEM)')
+    .option('--etcd-key <file>', 'its private key (PEM)')
+    .option('--lease-ttl <duration>', 'leader lease with --store: a dead leader is replaced within about this long', '3s')
+    .option('--data-key <file>', 'with --store: the data key every manager shares (secrets, tokens); default <data>/keys/data.key, copied to every manager')
     .addHelpText('after', '\nExamples:\n  $ swarmlet manager --listen 127.0.0.1:2377 --data /var/lib/swarmlet\n  $ swarmlet join-token worker'
+      + '\n  $ swarmlet manager --store etcd://10.0.0.5:2379,10.0.0.6:2379,10.0.0.7:2379 --listen 127.0.0.1:2377 --data /var/lib/swarmlet'
       + '\n  $ swarmlet manager --listen 10.0.0.1:2377 --tls-cert server.pem --tls-key server-key.pem --data /var/lib/swarmlet'
       + '\n  $ swarmlet client-token --data /var/lib/swarmlet')
-    .action(async (o: TlsFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string; autolock?: boolean }) => {
+    .action(async (o: TlsFlags & EtcdFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string; autolock?: boolean }) => {
       const host = o.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, '');
       const tls = serverTls(o);
       assertListenAllowed(host, tls, { tls: '--tls-cert FILE and --tls-key FILE' });
@@ -59,9 +71,11 @@ export function registerManager(program: Command, ctx: CliContext): void {
       if (heartbeatMs < 100) throw new Error('invalid --dispatcher-heartbeat: must be at least 100ms');
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const maxReplicas = parseMaxReplicas(o.maxReplicas);
+      const ha = o.store !== undefined ? etcdOption(o, logger) : undefined;
       const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas,
-        ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}) });
+        ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}), ...(ha ? { ha } : {}) });
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${o.dispatcherHeartbeat})`);
+      if (ha) ctx.out(`state in etcd (${o.store}, prefix ${o.etcdPrefix}); ${cluster.ha?.isLeader() ? 'this manager leads' : 'following the leader'}; list the managers with: swarmlet manager ls`);
       const auth = tls !== undefined || o.requireClientToken === true;
       if (auth) ctx.out(`client token required on manager routes; print it with: swarmlet client-token --data ${cluster.dataDir}`);
       ctx.out(`join nodes with: swarmlet join-token worker --host ${cluster.url}${tls ? ' --tlscacert CA.pem' : ''}${auth ? ' --token CLIENT-TOKEN' : ''}`);
@@ -73,6 +87,57 @@ export function registerManager(program: Command, ctx: CliContext): void {
       await cluster.close();
       ctx.out('swarmlet manager stopped');
     });
+  registerManagerLs(cmd, ctx);
+}
+
+interface EtcdFlags { store?: string; etcdPrefix: string; etcdCacert?: string; etcdCert?: string; etcdKey?: string; leaseTtl: string; dataKey?: string }
+
+/** `--store etcd://…` and its options → createCluster's `ha`. Checked before anything starts. */
+function etcdOption(o: EtcdFlags, logger: pino.Logger): NonNullable<Parameters<typeof createCluster>[0]>['ha'] {
+  const read = (file: string | undefined, flag: string) => {
+    if (file === undefined) return undefined;
+    try { return readFileSync(file, 'utf8'); } catch (e) { throw new Error(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  };
+  if ((o.etcdCert === undefined) !== (o.etcdKey === undefined)) throw new Error('--etcd-cert and --etcd-key go together: pass both (PEM files)');
+  const tlsFiles = { ca: read(o.etcdCacert, '--etcd-cacert'), cert: read(o.etcdCert, '--etcd-cert'), key: read(o.etcdKey, '--etcd-key') };
+  const useTls = Object.values(tlsFiles).some((v) => v !== undefined);
+  const { endpoints } = parseStoreUrl(o.store!, { tls: useTls });
+  const prefix = parseEtcdPrefix(o.etcdPrefix);
+  const leaseTtlMs = parseDuration(o.leaseTtl, 'lease-ttl') / 1e6;
+  if (leaseTtlMs < 1000) throw new Error('invalid --lease-ttl: must be at least 1s (etcd leases have whole seconds)');
+  const tls = useTls ? Object.fromEntries(Object.entries(tlsFiles).filter(([, v]) => v !== undefined)) as { ca?: string; cert?: string; key?: string } : undefined;
+  return {
+    ...(o.dataKey ? { dataKeyFile: o.dataKey } : {}),
+    open: async (self) => (await etcdBackendModule()).openEtcdBackend({ endpoints, prefix, self, leaseTtlMs, clock: systemClock(), logger: logger.child({ component: 'etcd' }), ...(tls ? { tls } : {}) }),
+  };
+}
+
+interface EtcdBackendModule {
+  openEtcdBackend(o: { endpoints: string[]; prefix?: string; self: { id: string; addr: string }; leaseTtlMs?: number; clock: ReturnType<typeof systemClock>;
+    logger: pino.Logger; tls?: { ca?: string; cert?: string; key?: string } }): Promise<HaBackend>;
+}
+/** lib/ha/etcd-backend.ts, loaded only with --store. */
+async function etcdBackendModule(): Promise<EtcdBackendModule> {
+  const path = '../../lib/ha/etcd-backend.js';
+  return await import(path) as EtcdBackendModule;
+}
+
+/** `swarmlet manager ls`: the managers of a cluster on etcd, the leader first. */
+export function registerManagerLs(manager: Command, ctx: CliContext): void {
+  manager.command('ls').alias('list').description('List the managers of a cluster on etcd (several managers, one leads)')
+    .option('--format <format>', 'Output format: table (default), json (one object per line) or a Go template (\'{{.Addr}}\')')
+    .action(ctx.run(async (flags: { format?: string }) => {
+      checkFormat(flags.format);
+      const list = await ctx.client().managers();
+      const rows = list.sort((a, b) => Number(b.Leader) - Number(a.Leader) || a.Addr.localeCompare(b.Addr))
+        .map((m) => ({ ID: m.ID, Addr: m.Addr, Leader: m.Leader, Reachable: m.Reachable, Self: m.Self,
+          Status: m.Leader ? 'Leader' : m.Reachable ? 'Reachable' : 'Unreachable' }));
+      printRows(ctx, flags.format, rows, {
+        header: ['ID', 'ADDR', 'MANAGER STATUS'],
+        cells: (r) => [`${r.ID}${r.Self ? ' *' : ''}`, r.Addr, r.Status],
+        fields: ['ID', 'Addr', 'Leader', 'Reachable', 'Self', 'Status'],
+      });
+    }));
 }
 
 export function registerJoinToken(program: Command, ctx: CliContext): void {
@@ -93,7 +158,7 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
   node.command('join').description('Run this machine\'s node: join the manager (once), then run its tasks and its gateway')
     .requiredOption('--address <ip>', 'the node\'s address: tasks and published ports listen here')
     .requiredOption('--hostname <name>', 'the node\'s name')
-    .option('--manager <url>', 'the manager API, http:// or https:// (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377); with https, trust its CA with the global --tlscacert FILE')
+    .option('--manager <url,…>', 'the manager API, http:// or https:// (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377); several managers comma-separated (the node follows whichever answers); with https, trust its CA with the global --tlscacert FILE')
     .option('--token <token>', 'join token (first join only; see `swarmlet join-token worker`)')
     .option('--label <k=v>', 'node label (repeatable)', collect)
     .option('--driver <driver>', 'task driver: process (child processes) or docker (containers)', 'process')
@@ -105,7 +170,9 @@ export function registerNodeJoin(node: Command, ctx: CliContext): void {
     .action(async (o: { address: string; hostname: string; manager?: string; token?: string; label?: string[]; driver: string; dockerHost?: string; state?: string; metricsPort: string; gateway: boolean; logLevel: string }) => {
       const driver = driverChoice(o.driver, o.dockerHost);
       const { tls } = ctx.connection();
-      const manager = normalizeHost(o.manager ?? ctx.host(), { tls: tls !== undefined });
+      const manager = o.manager !== undefined
+        ? parseManagerList(o.manager, (u) => normalizeHost(u, { tls: tls !== undefined })).join(',')
+        : normalizeHost(ctx.host(), { tls: tls !== undefined });
       const token = o.token ?? ctx.flagToken(); // the global --token takes the flag wherever it appears: here it is the join token
       const labels = Object.fromEntries((o.label ?? []).map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)]; }));
       const logger = pino({ level: o.logLevel }, pino.destination(2));

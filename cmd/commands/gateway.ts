@@ -8,6 +8,8 @@ import { createClient } from '../../lib/client/client.js';
 import type { CliContext } from '../context.js';
 import { waitForStop } from '../wait-for-stop.js';
 import { normalizeHost } from '../../lib/client/host.js';
+import { isApiError } from '../../lib/client/api-error.js';
+import { parseManagerList } from '../../lib/ha/store-url.js';
 
 interface GatewayFlags { manager?: string; node: string; admin: string; logLevel: string; workers: string }
 
@@ -17,7 +19,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .command('gateway')
     .description('Run the gateway (routing mesh) of one node: every published port on the node address, round-robin to healthy tasks cluster-wide')
     .requiredOption('--node <node>', 'the node this gateway serves (ID or hostname); it listens on the node address')
-    .option('--manager <url>', 'manager API, http:// or https:// (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377); a TLS manager also needs the global --tlscacert FILE and --token (client token)')
+    .option('--manager <url,…>', 'manager API (several managers of one cluster comma-separated: the gateway follows whichever answers), http:// or https:// (default: --host, $SWARMLET_HOST or http://127.0.0.1:2377); a TLS manager also needs the global --tlscacert FILE and --token (client token)')
     .option('--admin <host:port|off>', 'where /metrics and /healthz listen (default: <node address>:9323)', '')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .option('--workers <n|auto>', 'worker processes sharing the published ports (auto: one per core); /metrics sums them', '1')
@@ -32,10 +34,10 @@ Examples:
 
 async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
   const conn = ctx.connection(); // the global --tlscacert/--tlsverify and --token (client token)
-  const manager = normalizeHost(flags.manager ?? ctx.host(), { tls: conn.tls !== undefined });
-  const client = createClient({ ...conn, host: manager });
-  let node;
-  try { node = await client.nodes.get(flags.node); } finally { await client.close(); }
+  const normalize = (u: string | undefined) => normalizeHost(u, { tls: conn.tls !== undefined });
+  const managers = flags.manager !== undefined ? parseManagerList(flags.manager, normalize) : [normalize(ctx.host())];
+  const manager = managers.join(','); // the stream moves to the next manager when one fails
+  const node = await findNode(managers, flags.node, conn);
   const addr = node.Status.Addr;
   if (!addr) throw new Error(`node ${flags.node} has no address`);
   const admin = flags.admin === 'off' ? false : parseHostPort(flags.admin || `${addr}:9323`);
@@ -55,6 +57,23 @@ async function runGateway(flags: GatewayFlags, ctx: CliContext): Promise<void> {
   stop.dispose();
   ctx.out('gateway: finishing in-flight requests…');
   await gateway.close();
+}
+
+/** The node, asked of each manager in turn until one answers (a manager that answers "not found" is believed). */
+async function findNode(managers: string[], ref: string, conn: ReturnType<CliContext['connection']>) {
+  let lastError: unknown;
+  for (const host of managers) {
+    const client = createClient({ ...conn, host });
+    try {
+      return await client.nodes.get(ref);
+    } catch (e) {
+      lastError = e;
+      if (isApiError(e) && e.status < 500) throw e;
+    } finally {
+      await client.close();
+    }
+  }
+  throw lastError;
 }
 
 /** `--workers`: a whole number ≥ 1, or `auto` (one per core). */

@@ -14,6 +14,7 @@ import type { TaskReport } from '../protocol/task-report.js';
 import type { AgentLink } from './agent-link.js';
 import { createTlsDispatcher, type ClientTlsOptions } from '../client/tls-dispatcher.js';
 import { payloadLookup, taskFilesOf } from '../secrets/task-files.js';
+import { ManagerCursor } from '../client/manager-cursor.js';
 
 export interface HttpLinkOptions {
   manager: string;
@@ -32,11 +33,14 @@ export interface HttpLinkOptions {
  * An agent's session with a remote manager over its HTTP API: assignments stream down (NDJSON,
  * reconnected with back-off), task reports and heartbeats go up. While the manager is unreachable
  * the agent keeps its tasks running (it only acts on new assignments); on reconnect it sends the
- * last report of every task again, so the manager catches up on what happened meanwhile.
+ * last report of every task again, so the manager catches up on what happened meanwhile. `manager`
+ * may list several managers (comma-separated): a broken session moves on to the next one.
  */
 export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void } {
   const logger = o.logger ?? silentLogger();
-  const base = o.manager.replace(/\/+$/, '');
+  // Several managers (`--manager URL,URL,URL`): the session moves to the next one when it breaks.
+  const managers = new ManagerCursor(o.manager);
+  const base = () => managers.current();
   const auth = { authorization: `Bearer ${o.credential}` };
   const stop = new AbortController();
   // One signal for every request of the link: a burst of task reports (one per task) is normal.
@@ -47,7 +51,7 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
   let latest: Assignments = { Tasks: [], Services: {}, Images: [] };
   const lastReports = new Map<string, TaskReport>();
   let lastDescription: NodeReport | undefined;
-  const post = (path: string, body: unknown) => request(`${base}${path}`, {
+  const post = (path: string, body: unknown) => request(`${base()}${path}`, {
     ...via, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal: stop.signal,
     headersTimeout: 10_000, bodyTimeout: 10_000,
   });
@@ -61,20 +65,28 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
   };
   // The period the manager asks for: its answer to each heartbeat carries it (`swarm update --dispatcher-heartbeat`).
   let heartbeatMs = o.heartbeatMs;
-  const heartbeat = async () => {
-    const res = await post(`/swarmlet/v1/nodes/${o.nodeId}/heartbeat`, {});
-    if (res.statusCode !== 200) return void await res.body.dump(); // an older manager answers 204
+  /** One heartbeat; false when the manager did not take it (several managers: time to try another). */
+  const heartbeat = async (): Promise<boolean> => {
+    const res = await request(`${base()}/swarmlet/v1/nodes/${o.nodeId}/heartbeat`, {
+      ...via, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}', signal: stop.signal,
+      headersTimeout: Math.max(2000, heartbeatMs * 2), bodyTimeout: 10_000,
+    });
+    if (res.statusCode !== 200) { await res.body.dump(); return res.statusCode < 500; } // an older manager answers 204
     const reply = HeartbeatReplySchema.safeParse(await res.body.json());
     if (reply.success && reply.data.HeartbeatPeriodMs > 0 && reply.data.HeartbeatPeriodMs !== heartbeatMs) {
       logger.info({ heartbeatMs: reply.data.HeartbeatPeriodMs }, 'heartbeat period changed by the manager');
       heartbeatMs = reply.data.HeartbeatPeriodMs;
     }
+    return true;
   };
+  /** Cuts the current session (several managers: a heartbeat that failed means this one cannot serve us). */
+  let cutSession: (() => void) | undefined;
   void (async () => {
     while (!stop.signal.aborted) {
       await sleep(o.clock, heartbeatMs, stop.signal);
       if (stop.signal.aborted) break;
-      await heartbeat().catch(() => undefined);
+      const ok = await heartbeat().catch(() => false);
+      if (!ok && managers.size > 1 && !stop.signal.aborted) cutSession?.();
     }
   })();
   return {
@@ -82,8 +94,14 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
       void (async () => {
         let backoff = 200;
         while (!stop.signal.aborted) {
+          const attempt = new AbortController();
+          const onStop = () => attempt.abort();
+          stop.signal.addEventListener('abort', onStop, { once: true });
+          cutSession = () => attempt.abort();
           try {
-            const res = await request(`${base}/swarmlet/v1/nodes/${o.nodeId}/session`, { ...via, headers: auth, signal: stop.signal, bodyTimeout: 0 });
+            // Several managers send a blank line every second: 5 s of silence is a stopped manager.
+            const res = await request(`${base()}/swarmlet/v1/nodes/${o.nodeId}/session`, { ...via, headers: auth, signal: attempt.signal,
+              bodyTimeout: managers.size > 1 ? 5000 : 0, headersTimeout: 10_000 });
             if (res.statusCode !== 200) throw new Error(`session refused: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 200)}`);
             backoff = 200;
             for (const [id, r] of lastReports) void sendReport(id, r).catch(() => undefined);
@@ -97,7 +115,7 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
                 }
                 const message = checked.value;
                 if ('LogRequest' in message) {
-                  if (o.logs) void uploadLogs(message.LogRequest, { url: `${base}/swarmlet/v1/nodes/${o.nodeId}/logs/${message.LogRequest.ID}`, headers: auth, ...via, logs: o.logs, signal: stop.signal, logger });
+                  if (o.logs) void uploadLogs(message.LogRequest, { url: `${base()}/swarmlet/v1/nodes/${o.nodeId}/logs/${message.LogRequest.ID}`, headers: auth, ...via, logs: o.logs, signal: stop.signal, logger });
                   continue;
                 }
                 latest = message;
@@ -108,7 +126,15 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
             }
           } catch (err) {
             if (stop.signal.aborted) break;
-            logger.warn({ err: (err as Error).message }, 'manager session lost; tasks keep running');
+            logger.warn({ err: (err as Error).message, manager: base() }, 'manager session lost; tasks keep running');
+          } finally {
+            stop.signal.removeEventListener('abort', onStop);
+            cutSession = undefined;
+          }
+          if (managers.size > 1) {
+            // Straight to the next manager; back off only once a whole round failed.
+            managers.next();
+            if (!managers.atStart()) { await sleep(o.clock, 100, stop.signal); continue; }
           }
           await sleep(o.clock, backoff, stop.signal);
           backoff = Math.min(backoff * 2, 5000);

@@ -83,6 +83,8 @@ export interface EngineClient {
     /** Unlocks a manager that restarted locked (autolock). */
     unlock(key: string): Promise<void>;
   };
+  /** The managers of a cluster on etcd (`swarmlet manager ls`); a single manager answers 404. */
+  managers(): Promise<Array<{ ID: string; Addr: string; Leader: boolean; Reachable: boolean; Self: boolean }>>;
   images: { list(): Promise<Image[]>; add(image: NewImage): Promise<Image>; remove(name: string): Promise<void> };
   secrets: ObjectApi<Secret, SecretSpec>;
   configs: ObjectApi<Config, ConfigSpec>;
@@ -185,6 +187,7 @@ export function createClient(options: ClientOptions = {}): EngineClient {
       unlockKey: async () => (await http.json<{ UnlockKey: string }>({ method: 'GET', path: '/swarm/unlockkey' })).UnlockKey,
       unlock: (key) => http.empty({ method: 'POST', path: '/swarm/unlock', body: { UnlockKey: key } }),
     },
+    managers: () => http.json({ method: 'GET', path: '/swarmlet/v1/managers' }),
     images: {
       list: () => http.json<Image[]>({ method: 'GET', path: IMAGES_PATH }),
       add: (image) => http.json<Image>({ method: 'POST', path: IMAGES_PATH, body: image }),

@@ -7,6 +7,7 @@ import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { bearerHeader, createTlsDispatcher, type ClientTlsOptions } from './tls-dispatcher.js';
+import { ManagerCursor } from './manager-cursor.js';
 
 export interface StreamSourceOptions {
   /** The manager's base URL, e.g. http://127.0.0.1:2377 */
@@ -34,7 +35,7 @@ export interface StreamSourceOptions {
 export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
   const clock = o.clock ?? systemClock();
   const logger = o.logger ?? silentLogger();
-  const base = o.manager.replace(/\/+$/, '');
+  const managers = new ManagerCursor(o.manager); // several (comma-separated): a broken stream moves to the next
   const dispatcher = createTlsDispatcher(o.tls);
   const via = { headers: bearerHeader(o.token), ...(dispatcher ? { dispatcher } : {}) };
   return {
@@ -45,14 +46,19 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
         let backoff = o.minBackoffMs ?? 200;
         while (!stop.signal.aborted) {
           try {
-            await readStream(`${base}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, via, stop.signal, logger, (t) => {
+            // Several managers send a blank line every second: 5 s of silence is a stopped manager.
+            await readStream(`${managers.current()}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, via, stop.signal, logger, managers.size > 1 ? 5000 : 0, (t) => {
               backoff = o.minBackoffMs ?? 200;
               onTable(t);
             });
           } catch (err) {
             if (stop.signal.aborted) break;
-            logger.warn({ err: (err as Error).message }, 'endpoint stream lost; keeping the last table');
+            logger.warn({ err: (err as Error).message, manager: managers.current() }, 'endpoint stream lost; keeping the last table');
             onError?.(err as Error);
+          }
+          if (managers.size > 1) {
+            managers.next();
+            if (!managers.atStart()) { await sleep(clock, 100, stop.signal); continue; }
           }
           await sleep(clock, backoff, stop.signal);
           backoff = Math.min(backoff * 2, o.maxBackoffMs ?? 5000);
@@ -61,7 +67,7 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
       return () => stop.abort();
     },
     ack(gatewayId, version) {
-      void request(`${base}/swarmlet/v1/endpoints/ack`, {
+      void request(`${managers.current()}/swarmlet/v1/endpoints/ack`, {
         ...via, method: 'POST', headers: { ...via.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ Gateway: gatewayId, Version: version }),
       }).then((r) => r.body.dump()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'endpoint ack failed'));
@@ -72,8 +78,8 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
 interface Via { headers: Record<string, string>; dispatcher?: Dispatcher }
 
 /** Reads tables off the stream; a malformed one is logged and skipped (the gateway keeps the last good table). */
-async function readStream(url: string, via: Via, signal: AbortSignal, logger: Logger, onTable: (t: EndpointTable) => void): Promise<void> {
-  const res = await request(url, { ...via, signal, bodyTimeout: 0, headersTimeout: 10_000 });
+async function readStream(url: string, via: Via, signal: AbortSignal, logger: Logger, bodyTimeout: number, onTable: (t: EndpointTable) => void): Promise<void> {
+  const res = await request(url, { ...via, signal, bodyTimeout, headersTimeout: 10_000 });
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     throw new Error(`endpoint stream: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);

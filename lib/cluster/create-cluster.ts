@@ -326,11 +326,12 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     ha = new ManagerHa({ backend: backend.backend, self: backend.self, clock, logger: logger.child({ component: 'ha' }), roles: [
       { name: 'tokens', start: () => t?.ensure(), stop: () => undefined },
       { name: 'manager', start: () => manager.start(), stop: () => manager.stop() },
-      { name: 'dispatcher', start: () => d?.start(), stop: () => d?.stop() },
+      // Nodes need a moment to find the new leader: 3 more heartbeat periods than Swarm's 3 before any is down.
+      { name: 'dispatcher', start: () => d?.start({ extraGraceMs: 3 * (d.heartbeatMs) }), stop: () => d?.stop() },
     ] });
     ha.start();
   }
-  const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, () => url ?? '') : [];
+  const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, () => url ?? '', clock) : [];
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {
@@ -338,7 +339,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     const h = ha;
     const haRoutes = h && backend ? [managersRoute(() => h.managers(), backend.self.id)] : [];
     const apiControl = h && backend ? withManagerNodes(control, () => h.managers(), backend.self, meta.createdAt) : control;
-    api = createApiServer({ control: apiControl, logger, version: SWARMLET_VERSION, extraRoutes: [...haRoutes, ...endpointRoutes(feed), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes, ...uiRoutes()],
+    api = createApiServer({ control: apiControl, logger, version: SWARMLET_VERSION, extraRoutes: [...haRoutes, ...endpointRoutes(feed, clock), metricsRoute(metrics.registry), eventsRoute({ log: eventLog, clock }), ...sessionRoutes, ...tokenRoutes, ...uiRoutes()],
       swarm, ...(opts.tls ? { tls: opts.tls } : {}), ...(tokens ? { authorize: createAuthorizer(tokens, { required: authRequired }) } : {}),
       ...(h ? { ha: h.api() } : {}) });
     try {

@@ -141,11 +141,12 @@ export class Dispatcher {
 
   /**
    * Starts failure detection; nodes known from before a restart (or a failover to this manager) get
-   * one full grace period (3 heartbeat periods) to reconnect before any is marked down.
+   * one full grace period (3 heartbeat periods, plus `extraGraceMs`: a new leader after a failover
+   * gives nodes time to find it) to reconnect before any is marked down.
    */
-  start(): void {
+  start(opts: { extraGraceMs?: number } = {}): void {
     this.timer?.cancel();
-    const now = this.o.clock.now();
+    const now = this.o.clock.now() + (opts.extraGraceMs ?? 0);
     for (const n of this.o.store.view((tx) => tx.listNodes())) this.lastSeen.set(n.ID, now);
     this.tick();
   }

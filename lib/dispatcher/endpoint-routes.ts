@@ -6,6 +6,8 @@ import type { Route } from '../api/router.js';
 import { EndpointAckSchema, GATEWAY_ID } from '../protocol/endpoint-table.js';
 import { parseWire } from '../protocol/wire-error.js';
 import type { EndpointFeed } from './endpoint-feed.js';
+import type { Clock } from '../clock.js';
+import { keepStreamAlive } from '../api/stream-keepalive.js';
 
 /**
  * Routes for standalone gateways:
@@ -16,14 +18,14 @@ import type { EndpointFeed } from './endpoint-feed.js';
  * With client auth on (always with TLS) the API's authorizer lets these through only with a node
  * credential (any node's) or the client token (lib/api/client-auth.ts); on plain loopback they are open.
  */
-export function endpointRoutes(feed: EndpointFeed): Route[] {
+export function endpointRoutes(feed: EndpointFeed, clock?: Clock): Route[] {
   return [
-    { method: 'GET', pattern: /^\/swarmlet\/v1\/endpoints$/, handler: (ctx) => watchOrGet(ctx, feed) },
+    { method: 'GET', pattern: /^\/swarmlet\/v1\/endpoints$/, handler: (ctx) => watchOrGet(ctx, feed, clock) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/endpoints\/ack$/, handler: (ctx) => ack(ctx, feed) },
   ];
 }
 
-function watchOrGet(ctx: ApiContext, feed: EndpointFeed): void {
+function watchOrGet(ctx: ApiContext, feed: EndpointFeed, clock: Clock | undefined): void {
   const watch = ctx.query.get('watch');
   if (!watch || watch === '0' || watch === 'false') return sendJson(ctx.res, 200, feed.current());
   const gateway = ctx.query.get('gateway') ?? '';
@@ -35,7 +37,8 @@ function watchOrGet(ctx: ApiContext, feed: EndpointFeed): void {
   res.flushHeaders();
   const leave = feed.register(gateway);
   const unsubscribe = feed.subscribe((table) => { res.write(`${JSON.stringify(table)}\n`); });
-  const end = () => { unsubscribe(); leave(); if (!res.writableEnded) res.end(); };
+  const quiet = clock ? keepStreamAlive(res, clock) : () => undefined;
+  const end = () => { quiet(); unsubscribe(); leave(); if (!res.writableEnded) res.end(); };
   req.on('close', end);
   ctx.closing.addEventListener('abort', end, { once: true });
 }

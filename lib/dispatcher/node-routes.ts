@@ -11,6 +11,8 @@ import { parseWire } from '../protocol/wire-error.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EndpointFeed } from './endpoint-feed.js';
 import type { JoinRole, JoinTokens } from './join-tokens.js';
+import type { Clock } from '../clock.js';
+import { keepStreamAlive } from '../api/stream-keepalive.js';
 
 /**
  * Node-session routes of the manager API (swarmlet extensions):
@@ -26,11 +28,11 @@ import type { JoinRole, JoinTokens } from './join-tokens.js';
  *   POST /swarmlet/v1/nodes/{id}/logs/{request}    NDJSON log lines answering a LogRequest of the session
  *   POST /swarmlet/v1/nodes/{id}/drained/{task}    waits until no gateway routes new requests to the task
  */
-export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: EndpointFeed, managerUrl: () => string): Route[] {
+export function nodeSessionRoutes(d: Dispatcher, tokens: JoinTokens, feed: EndpointFeed, managerUrl: () => string, clock?: Clock): Route[] {
   return [
     { method: 'POST', pattern: /^\/swarmlet\/v1\/join$/, handler: (ctx) => join(ctx, d) },
     { method: 'GET', pattern: /^\/swarmlet\/v1\/join-token\/(worker|manager)$/, handler: (ctx) => joinToken(ctx, tokens, managerUrl()) },
-    { method: 'GET', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/session$/, handler: (ctx) => session(ctx, d) },
+    { method: 'GET', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/session$/, handler: (ctx) => session(ctx, d, clock) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/heartbeat$/, handler: (ctx) => { auth(ctx, d); d.heartbeat(ctx.params[0]!); sendJson(ctx.res, 200, { HeartbeatPeriodMs: d.heartbeatMs } satisfies HeartbeatReply); } },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/tasks\/([^/]+)\/status$/, handler: (ctx) => status(ctx, d) },
     { method: 'POST', pattern: /^\/swarmlet\/v1\/nodes\/([^/]+)\/description$/, handler: (ctx) => describe(ctx, d) },
@@ -66,7 +68,7 @@ function joinToken(ctx: ApiContext, tokens: JoinTokens, url: string): void {
   sendJson(ctx.res, 200, { Role: role, Token: token, Command: `swarmlet node join --manager ${url}${url.startsWith('https:') ? ' --tlscacert CA.pem' : ''} --token ${token} --address ADDR --hostname NAME` });
 }
 
-function session(ctx: ApiContext, d: Dispatcher): void {
+function session(ctx: ApiContext, d: Dispatcher, clock: Clock | undefined): void {
   auth(ctx, d);
   const nodeId = ctx.params[0]!;
   const { res, req } = ctx;
@@ -76,7 +78,8 @@ function session(ctx: ApiContext, d: Dispatcher): void {
   d.heartbeat(nodeId);
   const stop = d.watchAssignments(nodeId, (a) => { res.write(`${JSON.stringify(a)}\n`); });
   const close = d.openSession(nodeId, (m) => { res.write(`${JSON.stringify(m)}\n`); });
-  const end = () => { stop(); close(); if (!res.writableEnded) res.end(); };
+  const quiet = clock ? keepStreamAlive(res, clock) : () => undefined;
+  const end = () => { quiet(); stop(); close(); if (!res.writableEnded) res.end(); };
   req.on('close', end);
   ctx.closing.addEventListener('abort', end, { once: true });
 }

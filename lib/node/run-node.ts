@@ -17,10 +17,14 @@ import { describeHost } from '../agent/host-description.js';
 import { JoinReplySchema, type JoinRequestBody } from '../protocol/join.js';
 import { parseWire } from '../protocol/wire-error.js';
 import { codeFor } from '../client/api-error.js';
+import { managerUrls } from '../client/manager-cursor.js';
 
 /** The same names as createCluster's options where they mean the same (`dataDir`, `gateway`, `driver`, `logger`, `clock`). */
 export interface NodeOptions extends NodeOptionNames {
-  /** The manager's API URL, e.g. http://127.0.0.1:2377 or https://… */
+  /**
+   * The manager's API URL, e.g. http://127.0.0.1:2377 or https://…; several managers of one cluster
+   * comma-separated (the session, reports and the gateway's stream move to the next when one fails).
+   */
   manager: string;
   /** Trust this CA (PEM text) for an https manager (`--tlscacert`). */
   tls?: ClientTlsOptions;
@@ -108,20 +112,40 @@ async function startNode(o: NodeOptions, r: ResolvedNodeOptions, clock: Clock, l
 
 async function identity(o: NodeOptions, r: ResolvedNodeOptions): Promise<Identity> {
   const file = join(r.dataDir, 'node.json');
+  const wanted = managerUrls(o.manager);
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Identity;
-    if (saved.Manager === o.manager) return saved;
+    // The same cluster: one of the managers it joined through is still listed.
+    if (saved.Manager === o.manager || managerUrls(saved.Manager).some((u) => wanted.includes(u))) return { ...saved, Manager: o.manager };
   }
   if (!o.token) throw invalid(`node ${o.hostname} has not joined ${o.manager} yet: pass --token (see \`swarmlet join-token worker\`)`, 'token');
   const dispatcher = createTlsDispatcher(o.tls);
   const driver = r.driver.kind;
   // The node describes itself (its platform, CPUs, memory): the manager records what the node sent.
   const joinBody: JoinRequestBody = { Token: o.token, Hostname: o.hostname, Addr: o.address, Labels: o.labels ?? {}, Driver: driver, Description: describeHost(driver) };
-  const res = await request(`${o.manager.replace(/\/+$/, '')}/swarmlet/v1/join`, {
-    ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(joinBody),
-  });
-  const body = await res.body.json() as { message?: string };
-  await dispatcher?.close();
+  let res: Awaited<ReturnType<typeof request>> | undefined;
+  let body: { message?: string } = {};
+  let lastError: Error | undefined;
+  try {
+    // Any manager takes the join (a follower forwards it to the leader); the next one is tried when one cannot.
+    for (const manager of wanted) {
+      try {
+        res = await request(`${manager}/swarmlet/v1/join`, {
+          ...(dispatcher ? { dispatcher } : {}), method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(joinBody),
+          headersTimeout: 15_000,
+        });
+        body = await res.body.json() as { message?: string };
+        if (res.statusCode < 500) break;
+        lastError = new Error(`${manager}: ${body.message ?? res.statusCode}`);
+      } catch (e) {
+        lastError = new Error(`${manager}: ${(e as Error).message}`);
+        res = undefined;
+      }
+    }
+  } finally {
+    await dispatcher?.close();
+  }
+  if (!res || res.statusCode >= 500) throw new SwarmletError('unavailable', `join failed: no manager took it (${lastError?.message ?? 'no manager'})`);
   if (res.statusCode !== 200) throw new SwarmletError(codeFor(res.statusCode, body.message), `join refused by ${o.manager}: ${body.message ?? res.statusCode}`);
   const reply = parseWire(JoinReplySchema, body, 'join reply');
   const id: Identity = { NodeID: reply.NodeID, Credential: reply.Credential, HeartbeatPeriodMs: reply.HeartbeatPeriodMs, Manager: o.manager };
