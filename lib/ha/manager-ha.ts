@@ -34,6 +34,8 @@ export class ManagerHa {
   private timer: Timer | undefined;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  /** Exchanges forwarded to a leader: cut when the leader is another one. */
+  private readonly forwards = new Set<{ target: string; ctl: AbortController }>();
 
   constructor(private readonly o: ManagerHaOptions) {}
 
@@ -68,6 +70,9 @@ export class ManagerHa {
     const old = this.epochCtl;
     this.epochCtl = new AbortController();
     old.abort();
+    const leader = this.o.backend.election.leader();
+    const now = leader && leader.id !== this.o.self.id ? leader.addr : undefined;
+    for (const f of this.forwards) if (f.target !== now) f.ctl.abort();
   }
 
   private poll(): void {
@@ -91,9 +96,17 @@ export class ManagerHa {
           leader: leader && leader.id !== this.o.self.id ? leader.addr : undefined,
         });
       },
-      forward: (req, res, leader) => forwardRequest(req, res, leader, {
-        self: this.o.self.id, signal: this.epochCtl.signal, logger: this.o.logger, ...(this.o.dispatcher ? { dispatcher: this.o.dispatcher } : {}),
-      }),
+      forward: async (req, res, leader) => {
+        const f = { target: leader, ctl: new AbortController() };
+        this.forwards.add(f);
+        try {
+          await forwardRequest(req, res, leader, {
+            self: this.o.self.id, signal: f.ctl.signal, logger: this.o.logger, ...(this.o.dispatcher ? { dispatcher: this.o.dispatcher } : {}),
+          });
+        } finally {
+          this.forwards.delete(f);
+        }
+      },
       durable: () => this.o.backend.store.durable(),
       epoch: () => this.epochCtl.signal,
     };
@@ -107,6 +120,7 @@ export class ManagerHa {
     this.timer?.cancel();
     this.unsubscribe?.();
     this.epochCtl.abort();
+    for (const f of this.forwards) f.ctl.abort();
     await this.o.backend.close();
   }
 }

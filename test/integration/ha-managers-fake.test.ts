@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const HOST = '127.0.0.161';
+const HOST = '127.0.0.241'; // 241-249: the ha tests
 
 async function api<T>(url: string, path: string, init: Parameters<typeof request>[1] = {}): Promise<{ status: number; body: T }> {
   const r = await request(`${url}${path}`, init);
