@@ -28,7 +28,7 @@ export interface NodeOptions extends NodeOptionNames {
   manager: string;
   /** Trust this CA (PEM text) for an https manager (`--tlscacert`). */
   tls?: ClientTlsOptions;
-  /** Join token: needed the first time; afterwards the node's credential in `stateDir` is used. */
+  /** Join token: needed the first time; afterwards the node's credential in `dataDir` is used. */
   token?: string;
   address: string;
   hostname: string;
