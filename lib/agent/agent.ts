@@ -123,6 +123,7 @@ export class Agent {
       ...(this.o.link.taskFiles ? { files: () => this.o.link.taskFiles!(t) } : {}),
       ...(info?.hostPort !== undefined ? { hostPort: info.hostPort } : {}),
       ...(info?.protocol !== undefined ? { protocol: info.protocol } : {}),
+      ...(info?.extraPorts?.length ? { extraPorts: info.extraPorts } : {}),
     };
     this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, taskPortOf(info), this.o.clock));
   }

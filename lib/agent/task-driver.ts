@@ -28,7 +28,11 @@ export interface StartRequest {
   hostPort?: number;
   /** The protocol of the task's port; default tcp. */
   protocol?: PortProtocol;
+  /** The service's other target ports (after `targetPort`), each with its host-mode published port if any. */
+  extraPorts?: ExtraPort[];
 }
+
+export interface ExtraPort { target: number; hostPort?: number }
 
 /** The agent's view of a service's first port. */
 export function taskPortOf(info: ServiceInfo | undefined): TaskPort | undefined {
@@ -36,6 +40,7 @@ export function taskPortOf(info: ServiceInfo | undefined): TaskPort | undefined 
   return {
     target: info.targetPort, protocol: info.protocol ?? 'tcp', udpOnly: info.udpOnly === true,
     ...(info.hostPort !== undefined ? { hostPort: info.hostPort } : {}),
+    ...(info.extraPorts?.length ? { extra: info.extraPorts.map((x) => ({ target: x.target, protocol: x.protocol ?? 'tcp', ...(x.hostPort !== undefined ? { hostPort: x.hostPort } : {}) })) } : {}),
   };
 }
 
@@ -47,6 +52,8 @@ export interface TaskPort {
   hostPort?: number;
   /** Every port the service publishes is UDP: the task is running once started, not once it accepts a TCP connection. */
   udpOnly: boolean;
+  /** The other target ports (PortStatus lists them too). */
+  extra?: Array<{ target: number; protocol: PortProtocol; hostPort?: number }>;
 }
 
 export interface ExitInfo {
@@ -60,8 +67,11 @@ export interface ExitInfo {
 }
 
 export interface RunningTask {
-  /** Where the task listens: node address + host port allocated by the driver. */
-  endpoint: { addr: string; port: number } | undefined;
+  /**
+   * Where the task listens: node address + host port allocated by the driver (its first target port);
+   * `ports`: every target port's host port (`"<target>"` → port), when the task has several.
+   */
+  endpoint: { addr: string; port: number; ports?: Record<string, number> } | undefined;
   pid: number | undefined;
   /** Moves output the task wrote but the driver has not read yet into its log (optional). */
   flushOutput?(): void;

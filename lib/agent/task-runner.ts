@@ -84,12 +84,17 @@ export class TaskRunner {
     const port = this.taskPort;
     const report: TaskReport = { State: 'running', Message: 'started', ContainerStatus: { ...(rt.pid ? { PID: rt.pid } : {}) } };
     if (ep) {
-      report.Endpoint = { Addr: ep.addr, Port: ep.port };
+      report.Endpoint = { Addr: ep.addr, Port: ep.port, ...(ep.ports ? { Ports: { ...ep.ports } } : {}) };
       if (port !== undefined) {
         // Host mode: the port the task itself listens on at its node (Swarm's PortStatus). Ingress:
         // the task's own endpoint behind the routing mesh (swarmlet's; never counted as a host port).
         const mode = port.hostPort !== undefined ? 'host' : 'ingress';
-        report.PortStatus = { Ports: [{ Protocol: port.protocol, TargetPort: port.target, PublishedPort: ep.port, PublishMode: mode }] };
+        const statuses: NonNullable<NonNullable<TaskReport['PortStatus']>['Ports']> = [{ Protocol: port.protocol, TargetPort: port.target, PublishedPort: ep.port, PublishMode: mode }];
+        report.PortStatus = { Ports: statuses };
+        for (const x of port.extra ?? []) {
+          const published = ep.ports?.[String(x.target)];
+          if (published !== undefined) statuses.push({ Protocol: x.protocol, TargetPort: x.target, PublishedPort: published, PublishMode: x.hostPort !== undefined ? 'host' : 'ingress' });
+        }
       }
     }
     // A task that publishes a TCP port is running once it accepts connections, not merely once

@@ -43,5 +43,20 @@ export function serviceInfoOf(s: Service): ServiceInfo {
     if (published) info.hostPort = published;
   }
   if ((s.Spec.EndpointSpec?.Ports ?? []).every((p) => (p.Protocol ?? 'tcp') === 'udp')) info.udpOnly = true;
+  const extra = extraPortsOf(s, first.TargetPort);
+  if (extra.length > 0) info.extraPorts = extra;
   return info;
+}
+
+/** The service's distinct target ports after the first, each with its host-mode published port (as resolved by the manager). */
+function extraPortsOf(s: Service, firstTarget: number): NonNullable<ServiceInfo['extraPorts']> {
+  const out = new Map<number, NonNullable<ServiceInfo['extraPorts']>[number]>();
+  for (const p of s.Spec.EndpointSpec?.Ports ?? []) {
+    if (p.TargetPort === firstTarget || out.has(p.TargetPort)) continue;
+    const resolved = p.PublishMode === 'host'
+      ? (s.Endpoint.Ports ?? []).find((q) => q.TargetPort === p.TargetPort && (q.Protocol ?? 'tcp') === (p.Protocol ?? 'tcp') && q.PublishMode === 'host')?.PublishedPort ?? p.PublishedPort
+      : undefined;
+    out.set(p.TargetPort, { target: p.TargetPort, ...((p.Protocol ?? 'tcp') !== 'tcp' ? { protocol: p.Protocol } : {}), ...(resolved ? { hostPort: resolved } : {}) });
+  }
+  return [...out.values()];
 }

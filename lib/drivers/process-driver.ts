@@ -72,22 +72,27 @@ class ProcessDriver implements TaskDriver {
     if (this.running.has(taskId)) throw new SwarmletError('conflict', `task ${taskId} is already running`);
     const addr = req.node.addr;
     const port = req.hostPort !== undefined ? this.takeHostPort(addr, req) : await this.ports.allocate(addr);
+    const extra: Array<[number, number]> = [];
     let log: LogWriter | undefined;
+    const releaseAll = () => { this.ports.release(addr, port); for (const [, p] of extra) this.ports.release(addr, p); };
     try {
+      // Every other target port gets its own host port (host mode: its published port): PORT_<target>.
+      for (const x of req.extraPorts ?? []) extra.push([x.target, x.hostPort !== undefined ? this.takeHostPort(addr, { ...req, hostPort: x.hostPort }) : await this.ports.allocate(addr)]);
       this.ensureOpen();
       log = this.logStore.writer(taskId);
-      const env = { ...taskEnv(req, port, process.env), ...this.writeFiles(req) };
+      const ports = req.targetPort !== undefined && extra.length > 0 ? Object.fromEntries([[String(req.targetPort), port], ...extra.map(([t, p]) => [String(t), p])]) : undefined;
+      const env = { ...taskEnv(req, port, process.env), ...portEnv(req.targetPort, port, extra), ...this.writeFiles(req) };
       const task = spawnProcessTask({
         taskId, argv, stopSignal, graceMs: graceMsOf(spec), cwd: spec.Dir || image.Cwd || process.cwd(), env,
-        endpoint: { addr, port }, dir: taskDirOf(this.tasksDir, taskId), log, ...this.io(taskId),
-        onExit: () => { this.ports.release(addr, port); this.running.delete(taskId); this.removeFiles(taskId); },
+        endpoint: { addr, port, ...(ports ? { ports } : {}) }, dir: taskDirOf(this.tasksDir, taskId), log, ...this.io(taskId),
+        onExit: () => { releaseAll(); this.running.delete(taskId); this.removeFiles(taskId); },
       });
       this.running.set(taskId, { task, graceMs: graceMsOf(spec) });
       this.logger.info({ taskId, task: req.taskName, pid: task.pid, addr, port, image: image.Name }, 'task process started');
       return task;
     } catch (err) {
       log?.end();
-      this.ports.release(addr, port);
+      releaseAll();
       this.removeFiles(taskId);
       if (err instanceof SwarmletError) throw err;
       throw invalid(`cannot start task ${req.taskName}: ${(err as Error).message}`, 'TaskTemplate.ContainerSpec');
@@ -158,9 +163,14 @@ class ProcessDriver implements TaskDriver {
     const ep = rec.endpoint;
     const reserved = ep !== undefined && this.ports.reserve(ep.addr, ep.port);
     if (ep && !reserved) this.logger.warn({ taskId: id, ...ep }, 'adopted task port was already handed out');
+    const extra = ep ? Object.values(ep.ports ?? {}).filter((p) => p !== ep.port && this.ports.reserve(ep.addr, p)) : [];
     const task = adoptProcessTask({
       record: rec, dir, log: this.logStore.writer(id), ...this.io(id),
-      onExit: () => { if (ep && reserved) this.ports.release(ep.addr, ep.port); this.running.delete(id); this.removeFiles(id); },
+      onExit: () => {
+        if (ep && reserved) this.ports.release(ep.addr, ep.port);
+        for (const p of extra) this.ports.release(ep!.addr, p);
+        this.running.delete(id); this.removeFiles(id);
+      },
     });
     this.running.set(id, { task, graceMs });
     return task;
@@ -207,6 +217,13 @@ class ProcessDriver implements TaskDriver {
   private ensureOpen(): void {
     if (this.closed) throw new SwarmletError('unavailable', 'the process driver is closed');
   }
+}
+
+/** `PORT_<target>` for the first target port (= PORT) and every other one (its own host port). */
+function portEnv(first: number | undefined, port: number, extra: Array<[number, number]>): Record<string, string> {
+  const env: Record<string, string> = first !== undefined ? { [`PORT_${first}`]: String(port) } : {};
+  for (const [t, p] of extra) env[`PORT_${t}`] = String(p);
+  return env;
 }
 
 function requireImage(req: StartRequest): Image {

@@ -30,7 +30,7 @@ export interface ProcessTaskOptions extends TaskIo {
   env: Record<string, string>;
   stopSignal: NodeJS.Signals;
   graceMs: number;
-  endpoint: { addr: string; port: number } | undefined;
+  endpoint: { addr: string; port: number; ports?: Record<string, number> } | undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ export interface SupervisedTaskOptions {
   /** The group signalled on stop, and SIGKILLed once the main process is gone (like a container). */
   pgid: number | undefined;
   stopSignal: NodeJS.Signals;
-  endpoint: { addr: string; port: number } | undefined;
+  endpoint: { addr: string; port: number; ports?: Record<string, number> } | undefined;
   env?: Record<string, string>;
   /** Resolves once when the main process is gone. */
   gone: Promise<GoneStatus>;

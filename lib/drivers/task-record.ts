@@ -15,7 +15,7 @@ export interface TaskRecord {
   pgid: number;
   /** Field 22 of /proc/<pid>/stat when the task started: tells the task from a process that reused its pid. */
   startTime: string;
-  endpoint: { addr: string; port: number } | undefined;
+  endpoint: { addr: string; port: number; ports?: Record<string, number> } | undefined;
   argv: string[];
   stopSignal: NodeJS.Signals;
   /** The task's stop grace period (for stopping it when nobody asks with another). */
@@ -57,7 +57,8 @@ function isTaskRecord(v: unknown): v is TaskRecord {
   const ep = r.endpoint as Record<string, unknown> | undefined;
   return typeof r.taskId === 'string' && isPid(r.pid) && isPid(r.pgid)
     && typeof r.startTime === 'string' && /^\d+$/.test(r.startTime)
-    && (ep === undefined || (typeof ep === 'object' && ep !== null && typeof ep.addr === 'string' && typeof ep.port === 'number'))
+    && (ep === undefined || (typeof ep === 'object' && ep !== null && typeof ep.addr === 'string' && typeof ep.port === 'number'
+      && (ep.ports === undefined || (typeof ep.ports === 'object' && ep.ports !== null && Object.values(ep.ports).every((p) => typeof p === 'number')))))
     && Array.isArray(r.argv) && typeof r.stopSignal === 'string' && typeof r.graceMs === 'number'
     && typeof r.startedAt === 'number';
 }

@@ -159,7 +159,8 @@ export interface Task {
   /** swarmlet: the service SpecVersion this task was made from. */
   SpecVersion?: ObjectVersion;
   /** swarmlet: endpoint published by the agent: node address + host port. */
-  Endpoint?: { Addr: string; Port: number };
+  /** swarmlet: where the task listens (Port: its first target port; Ports: every target port → host port, when several). */
+  Endpoint?: { Addr: string; Port: number; Ports?: Record<string, number> };
   /** swarmlet: a task with DesiredState 'ready' is started (desired → running) once this time (ms) has passed. */
   StartAfter?: number;
   /** swarmlet: when the task first reported running (the update monitor window starts there). */

@@ -15,6 +15,8 @@ export interface ServiceInfo {
   protocol?: 'tcp' | 'udp' | 'sctp';
   hostPort?: number;
   udpOnly?: boolean;
+  /** The service's other distinct target ports, in order (host mode: with the published port). */
+  extraPorts?: Array<{ target: number; protocol?: 'tcp' | 'udp' | 'sctp'; hostPort?: number }>;
 }
 
 /** Secret or config content as the session carries it (base64). */
@@ -84,6 +86,7 @@ export const AssignmentsSchema = z.object({
   Services: z.record(z.string(), z.object({
     name: z.string(), targetPort: port().optional(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(),
     hostPort: port().optional(), udpOnly: z.boolean().optional(),
+    extraPorts: z.array(z.object({ target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(), hostPort: port().optional() })).optional(),
   })),
   Images: z.array(ImageSchema),
   Secrets: z.array(ContentPayloadSchema).optional(),

@@ -20,6 +20,6 @@ export const TaskReportSchema = z.object({
   Err: z.string().optional(),
   ContainerStatus: z.object({ ContainerID: z.string().optional(), PID: nonNegInt().optional(), ExitCode: z.number().int().optional() }).optional(),
   PortStatus: z.object({ Ports: z.array(portConfig()).optional() }).optional(),
-  Endpoint: z.object({ Addr: z.string().min(1), Port: hostPort() }).optional(),
+  Endpoint: z.object({ Addr: z.string().min(1), Port: hostPort(), Ports: z.record(z.string().regex(/^\d+$/), hostPort()).optional() }).optional(),
   Health: z.enum(['starting', 'healthy', 'unhealthy']).optional(),
 }) satisfies z.ZodType<TaskReport>;

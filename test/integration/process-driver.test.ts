@@ -130,6 +130,25 @@ t.test('command, args, dir and the environment', async (t) => {
   }, 'exactly PATH, HOME, image env, request env and the task variables');
 });
 
+t.test('several target ports: PORT is the first, PORT_<target> each, every one its own host port (host mode: the published one)', async (t) => {
+  const d = newDriver();
+  const script = 'console.log(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("PORT")))))';
+  const r = { ...req(inline('ports:1', 'process.exit(9)'), { Command: [process.execPath, '-e', script] }), targetPort: 8080, extraPorts: [{ target: 6379 }, { target: 53 }, { target: 9999, hostPort: 29876 }] };
+  const rt = await d.start(r);
+  t.match(await rt.exited, { exitCode: 0 });
+  const env = JSON.parse((await lines(d, r.task.ID))[0]!.text) as Record<string, string>;
+  const ep = rt.endpoint!;
+  t.same(env, { PORT: String(ep.port), PORT_8080: String(ep.port), PORT_6379: String(ep.ports!['6379']), PORT_53: String(ep.ports!['53']), PORT_9999: '29876' });
+  t.same(Object.keys(ep.ports!).sort(), ['53', '6379', '8080', '9999']);
+  t.equal(new Set(Object.values(ep.ports!)).size, 4, 'four distinct host ports');
+  t.equal(ep.ports!['8080'], ep.port);
+  const one = { ...req(inline('ports:1', 'process.exit(9)'), { Command: [process.execPath, '-e', script] }), targetPort: 8080 };
+  const rt1 = await d.start(one);
+  await rt1.exited;
+  t.same(JSON.parse((await lines(d, one.task.ID))[0]!.text), { PORT: String(rt1.endpoint!.port), PORT_8080: String(rt1.endpoint!.port) }, 'one port: PORT and PORT_<target>');
+  t.equal(rt1.endpoint!.ports, undefined, 'no ports map for a single port');
+});
+
 t.test('a process ignoring SIGTERM is SIGKILLed with its process group after the grace period', async (t) => {
   const d = newDriver();
   const script = `

@@ -116,3 +116,27 @@ t.test('buildEndpointTable: a port\'s app protocol from its AppProtocol, else th
     { published: 5353, target: 53, protocol: 'udp' },
   ]);
 });
+
+t.test('buildEndpointTable: a service with several target ports gets one route per target, to each task\'s port for it', async (t) => {
+  const s = service();
+  const ports = [
+    { Protocol: 'tcp' as const, TargetPort: 8080, PublishedPort: 80, PublishMode: 'ingress' as const },
+    { Protocol: 'tcp' as const, TargetPort: 6379, PublishedPort: 6390, PublishMode: 'ingress' as const },
+    { Protocol: 'udp' as const, TargetPort: 53, PublishedPort: 5353, PublishMode: 'ingress' as const },
+    { Protocol: 'tcp' as const, TargetPort: 8080, PublishedPort: 8080, PublishMode: 'ingress' as const },
+  ];
+  s.Spec.EndpointSpec = { Ports: ports };
+  s.Endpoint = { Spec: s.Spec.EndpointSpec, Ports: ports, VirtualIPs: [{ NetworkID: 'n', Addr: '127.77.0.2/24' }] };
+  const multi = { ...task(1, 'n1'), Endpoint: { Addr: '127.0.0.1', Port: 20001, Ports: { 8080: 20001, 6379: 20002, 53: 20003 } } };
+  const single = withEp(task(2, 'n1'), 20011); // e.g. a docker-driver task: every port reaches its first one, as before
+  const table = buildEndpointTable([s], [multi, single], [node('n1')], 1);
+  t.same(table.services.map((r) => [r.serviceId, r.ports.map((p) => p.published), r.endpoints.map((e) => e.port), r.vips?.map((v) => v.ports)]), [
+    [s.ID, [80, 8080], [20001, 20011], [[8080]]],
+    [`${s.ID}/6379`, [6390], [20002, 20011], [[6379]]],
+    [`${s.ID}/53`, [5353], [20003, 20011], undefined],
+  ]);
+  t.ok(table.services.every((r) => r.name === s.Spec.Name), 'one service name (metrics)');
+  s.Spec.EndpointSpec = { Ports: [ports[0]!] };
+  s.Endpoint = { Spec: s.Spec.EndpointSpec, Ports: [ports[0]!] };
+  t.same(buildEndpointTable([s], [multi], [node('n1')], 2).services.map((r) => r.serviceId), [s.ID], 'one target: one route as before');
+});

@@ -10,7 +10,7 @@ import { FrameDecoder } from './docker-logs.js';
 export interface ContainerTaskOptions {
   api: DockerApi;
   containerId: string;
-  endpoint: { addr: string; port: number } | undefined;
+  endpoint: { addr: string; port: number; ports?: Record<string, number> } | undefined;
   pid: number | undefined;
   clock: Clock;
   logger: Logger;
