@@ -33,6 +33,9 @@ t.test('the Python Docker SDK drives swarmlet', { skip }, async (t) => {
   t.equal(step('swarm-update').limit, 3, 'swarm.update(task_history_retention_limit=3)');
   t.equal(cluster.manager.taskHistoryLimit, 3, '… is the manager\'s history limit');
   t.not(step('swarm-update').worker, workerToken, 'rotate_worker_token gave a new token');
+  t.match(step('swarm-autolock'), { autolock: true, heartbeat: 7e9, key: /^SWMKEY-1-/, limit: 3 }, 'swarm.update(autolock_managers=True, dispatcher_heartbeat_period=…); get_unlock_key()');
+  t.equal(step('swarm-autolock').unlock, '409 swarm is not locked', "unlock_swarm on a running manager: Docker's refusal");
+  t.equal(step('swarm-autolock-off').key, '', 'autolock_managers=False: no unlock key');
 
   t.strictSame(step('create').globalMode, { Global: {} }, "ServiceMode('global') is a global service");
   t.strictSame(step('create').replicatedMode, { Replicated: { Replicas: 5 } }, "ServiceMode('replicated', 5)");
