@@ -2,7 +2,8 @@
  * The swarm object across a real restart of a durable cluster: what `swarm update` answered 200 for is
  * there again (Version, Labels, history limit, heartbeat, cert expiry, autolock); with autolock on the
  * restarted manager is locked (Docker's 503 texts, no task started), a wrong key is refused, the right
- * one unlocks and the secrets open again; autolock off makes the next restart unlocked.
+ * one unlocks and the secrets open again; autolock off makes the next restart unlocked. And a joined
+ * node keeps its task and its gateway keeps routing while the manager is locked.
  */
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,8 +12,12 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { createCluster, type Cluster, type ClusterOptions } from '../../lib/cluster/create-cluster.js';
 import { SWARM_LOCKED } from '../../lib/secrets/manager-keys.js';
+import { runNode, type NodeProcess } from '../../lib/node/run-node.js';
+import { freePort } from '../fixtures/up-process.js';
 
 const ADDR = '127.0.0.176';
+const NODE_ADDR = '127.0.0.177';
+const PUBLISHED = 19177;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 async function call(url: string, path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
@@ -121,4 +126,39 @@ t.test('swarm settings persist; autolock locks a restarted manager until the rig
       [s.Version.Index + 1, { team: 'blue' }, 7, 2e9, false]);
     t.equal(cluster!.control.secrets!.content(secret.ID)!.toString(), plain);
   });
+});
+
+t.test('while the manager is locked, a joined node keeps its task and its gateway keeps routing; nothing is judged down', async (t) => {
+  t.setTimeout(90_000);
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlet-swarm-locked-node-'));
+  const port = await freePort();
+  const opts: ClusterOptions = { nodes: 0, dataDir: join(dir, 'manager'), listen: `127.0.0.1:${port}`, gateway: false, dispatcher: { heartbeatMs: 300 }, autolock: true };
+  let cluster: Cluster | undefined = await createCluster(opts);
+  let node: NodeProcess | undefined;
+  t.teardown(async () => { await node?.close(); await cluster?.close(); rmSync(dir, { recursive: true, force: true }); });
+  const key = cluster.unlockKey();
+  t.match(key, /^SWMKEY-1-/, 'createCluster({ autolock: true }) gives an unlock key');
+  const token = (await call(cluster.url!, '/swarmlet/v1/join-token/worker')).body.Token as string;
+  node = await runNode({ manager: cluster.url!, token, address: NODE_ADDR, hostname: 'locked-1', dataDir: join(dir, 'node'), gateway: { adminPort: false } });
+  await cluster.createService({ name: 'web', image: 'whoami:1', replicas: 1, publish: [`${PUBLISHED}:8080`] });
+  const task = await until('web running on the node', async () => (await cluster!.tasks({ service: ['web'] })).find((x) => x.Status.State === 'running'));
+  const viaGateway = async () => { const r = await request(`http://${NODE_ADDR}:${PUBLISHED}/`); await r.body.text(); return r.statusCode; };
+  await until('the node gateway routes', async () => ((await viaGateway()) === 200 ? true : undefined));
+
+  await cluster.close();
+  cluster = undefined;
+  cluster = await createCluster(opts);
+  t.equal(cluster.isLocked(), true);
+  await new Promise((r) => setTimeout(r, 2_000)); // more than 3 heartbeat periods
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push(await viaGateway());
+  t.same(statuses, [200, 200, 200, 200, 200], 'the node\'s gateway keeps routing while the manager is locked');
+  t.throws(() => cluster!.unlock('SWMKEY-1-' + 'B'.repeat(43)), { message: 'swarm could not be unlocked: invalid key provided' });
+  cluster.unlock(key);
+  await new Promise((r) => setTimeout(r, 1_500));
+  const nodes = await cluster.nodes();
+  t.same(nodes.map((n) => [n.Description.Hostname, n.Status.State]), [['locked-1', 'ready']], 'the node was not judged down');
+  const running = (await cluster.tasks({ service: ['web'] })).filter((x) => x.DesiredState === 'running');
+  t.same(running.map((x) => [x.ID, x.Status.State]), [[task.ID, 'running']], 'the same task, never replaced');
+  t.equal(await viaGateway(), 200);
 });
