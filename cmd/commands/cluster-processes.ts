@@ -74,7 +74,8 @@ export function registerManager(program: Command, ctx: CliContext): void {
       const ha = o.store !== undefined ? etcdOption(o, logger) : undefined;
       const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas,
         ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}), ...(ha ? { ha } : {}) });
-      ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${o.dispatcherHeartbeat})`);
+      const heartbeat = cluster.heartbeatMs() === heartbeatMs ? o.dispatcherHeartbeat : `${cluster.heartbeatMs()}ms, set by swarm update`;
+      ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${heartbeat})`);
       if (ha) ctx.out(`state in etcd (${o.store}, prefix ${o.etcdPrefix}); ${cluster.ha?.isLeader() ? 'this manager leads' : 'following the leader'}; list the managers with: swarmlet manager ls`);
       const auth = tls !== undefined || o.requireClientToken === true;
       if (auth) ctx.out(`client token required on manager routes; print it with: swarmlet client-token --data ${cluster.dataDir}`);

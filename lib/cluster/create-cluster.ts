@@ -137,6 +137,8 @@ export interface Cluster extends ClusterClient {
   unlock(key: string): void;
   /** The unlock key ('' with autolock off). */
   unlockKey(): string;
+  /** The node heartbeat period in use (the saved `swarm update --dispatcher-heartbeat` wins over the option). */
+  heartbeatMs(): number;
   readonly dataDir: string;
   /** The routing table feed (gateways subscribe to it). */
   readonly feed: EndpointFeed;
@@ -358,6 +360,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     isLocked: () => swarm.isLocked(),
     unlock: (key: string) => swarm.unlock({ UnlockKey: key }),
     unlockKey: () => swarm.unlockKey(),
+    heartbeatMs: () => heartbeatMs,
     rotateClientToken(): string {
       if (!tokens) throw new SwarmletError('failed_precondition', 'this cluster keeps no client token: start it with `dispatcher`, `tls` or `requireClientToken`');
       return tokens.rotateClientToken();

@@ -122,20 +122,21 @@ export class JoinTokens {
     if (this.file && existsSync(this.file)) {
       const text = readFileSync(this.file, 'utf8');
       const s = JSON.parse(this.codec ? this.codec.openText(FILE_LABEL, text) : text) as Secrets;
-      this.loaded = s;
-      if (typeof s.client !== 'string') { s.client = newClientToken(); this.save(); } // older secrets files
+      if (typeof s.client !== 'string') { s.client = newClientToken(); this.write(s); } // older secrets files
       return s;
     }
-    this.loaded = { tokens: { worker: newToken('worker'), manager: newToken('manager') }, client: newClientToken(), credentials: {} };
-    this.save();
-    return this.loaded;
+    const s: Secrets = { tokens: { worker: newToken('worker'), manager: newToken('manager') }, client: newClientToken(), credentials: {} };
+    this.write(s); // written before it is used: a locked manager (nothing can be sealed yet) makes them after the unlock
+    return s;
   }
 
-  private save(): void {
+  private save(): void { this.write(this.s); }
+
+  private write(s: Secrets): void {
     if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    const text = JSON.stringify(this.s);
+    const text = JSON.stringify(s);
     writeFileSync(tmp, this.codec ? this.codec.sealText(FILE_LABEL, text) : text, { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.file);

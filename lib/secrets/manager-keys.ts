@@ -142,7 +142,7 @@ export class ManagerKeys {
 
   /** The text to write for a secret file: sealed with the data key when autolock is on, as is otherwise. */
   sealText(label: string, text: string): string {
-    if (!this.unlockKeyBytes) return text;
+    if (!this.autolock()) return text; // locked: autolock is on and dataKey() refuses, so nothing is written in the clear
     const sealed = createSecretCipher(this.dataKey()).seal(label, Buffer.from(text, 'utf8'));
     return JSON.stringify({ format: SEALED_FORMAT, ...sealed });
   }

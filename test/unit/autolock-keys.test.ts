@@ -109,3 +109,20 @@ t.test('the tokens file is sealed while autolock is on, and read again after the
   keys2.disableAutolock();
   t.equal(readClientToken(tokensFile), client, 'autolock off: the file is written in the clear again');
 });
+
+t.test('a tokens file first needed while locked is made after the unlock, sealed', async (t) => {
+  const dir = tempDir(t);
+  const keyFile = join(dir, 'keys', 'data.key');
+  const tokensFile = join(dir, 'secrets.json');
+  const unlockKey = new ManagerKeys(keyFile).enableAutolock();
+  const keys = new ManagerKeys(keyFile);
+  const tokens = new JoinTokens(tokensFile, keys);
+  t.throws(() => tokens.token('worker'), { message: SWARM_LOCKED });
+  keys.unlock(unlockKey);
+  const worker = tokens.token('worker');
+  t.match(worker, /^SWLTKN-1-/);
+  t.notMatch(readFileSync(tokensFile, 'utf8'), worker, 'written sealed');
+  const again = new ManagerKeys(keyFile);
+  again.unlock(unlockKey);
+  t.equal(new JoinTokens(tokensFile, again).token('worker'), worker, 'and kept');
+});
