@@ -64,6 +64,13 @@ export interface SwarmStateOptions {
   saved?: SavedSwarm;
   /** Saves the swarm durably; called before `update`/`init` answer (a failure fails them). */
   save?: (s: SavedSwarm) => void;
+  /**
+   * The saved swarm as it is now when several managers share it (the store): read before every answer,
+   * so a manager serves and applies what another one saved.
+   */
+  shared?: () => SavedSwarm | undefined;
+  /** Why autolock cannot be turned on here (several managers): the refusal's text. */
+  autolockUnavailable?: string;
 }
 
 export interface SwarmRotate { worker?: boolean; manager?: boolean; unlockKey?: boolean }
@@ -91,6 +98,8 @@ export class SwarmState {
   private nodeCertExpiryNs: number;
   private active = true;
 
+  private adopted: SavedSwarm | undefined;
+
   constructor(private readonly o: SwarmStateOptions) {
     const saved = o.saved;
     this.id = saved?.id ?? o.clusterId;
@@ -101,6 +110,26 @@ export class SwarmState {
     this.nodeCertExpiryNs = saved?.nodeCertExpiryNs ?? NODE_CERT_EXPIRY_NS;
   }
 
+  /**
+   * Takes the shared record (`shared`) when another manager saved a newer one: its values, and its
+   * history limit and heartbeat applied here. Called before every answer, and by a new leader.
+   */
+  refresh(): void {
+    if (this.isLocked()) return; // a shared record is sealed with the data key
+    const rec = this.o.shared?.();
+    if (!rec || rec === this.adopted) return;
+    this.adopted = rec;
+    if (rec.id === this.id && rec.version === this.version && rec.updatedAt === this.updatedAt) return;
+    this.id = rec.id;
+    this.createdAt = rec.createdAt;
+    this.updatedAt = rec.updatedAt;
+    this.version = rec.version;
+    this.labels = { ...rec.labels };
+    this.nodeCertExpiryNs = rec.nodeCertExpiryNs ?? NODE_CERT_EXPIRY_NS;
+    if (rec.taskHistoryLimit !== undefined && rec.taskHistoryLimit !== this.o.taskHistoryLimit()) this.o.setTaskHistoryLimit?.(rec.taskHistoryLimit);
+    if (rec.heartbeatPeriodMs !== undefined && rec.heartbeatPeriodMs !== this.o.heartbeatPeriodMs()) this.o.setHeartbeatPeriodMs?.(rec.heartbeatPeriodMs);
+  }
+
   isActive(): boolean { return this.active; }
 
   /** Locked by autolock: every swarm route answers Docker's 503 until `unlock`. */
@@ -109,6 +138,7 @@ export class SwarmState {
   private assertManager(): void {
     if (!this.active) throw new SwarmletError('unavailable', NOT_A_MANAGER);
     if (this.isLocked()) throw new SwarmletError('unavailable', SWARM_LOCKED);
+    this.refresh();
   }
 
   /** The Swarm object of `GET /swarm` (503 with Docker's text when this node left the swarm or is locked). */
@@ -151,8 +181,8 @@ export class SwarmState {
     if (c.heartbeatMs !== undefined && c.heartbeatMs !== this.o.heartbeatPeriodMs() && !this.o.setHeartbeatPeriodMs) {
       throw invalid('Dispatcher.HeartbeatPeriod cannot change on this manager', 'Dispatcher.HeartbeatPeriod');
     }
-    if (c.autolock !== undefined && c.autolock !== (this.o.keys?.autolock() ?? false) && !this.o.keys) {
-      throw new SwarmletError('unimplemented', 'autolock is not available on this manager', 'EncryptionConfig.AutoLockManagers');
+    if (c.autolock !== undefined && c.autolock !== (this.o.keys?.autolock() ?? false) && (!this.o.keys || this.o.autolockUnavailable)) {
+      throw new SwarmletError('unimplemented', this.o.autolockUnavailable ?? 'autolock is not available on this manager', 'EncryptionConfig.AutoLockManagers');
     }
     if (c.limit !== undefined && c.limit !== this.o.taskHistoryLimit()) this.o.setTaskHistoryLimit!(c.limit);
     if (c.heartbeatMs !== undefined && c.heartbeatMs !== this.o.heartbeatPeriodMs()) this.o.setHeartbeatPeriodMs!(c.heartbeatMs);
@@ -208,6 +238,7 @@ export class SwarmState {
   }
 
   private save(): void {
+    this.adopted = undefined;
     this.o.save?.({
       id: this.id, createdAt: this.createdAt, updatedAt: this.updatedAt, version: this.version, labels: { ...this.labels },
       taskHistoryLimit: this.o.taskHistoryLimit(), heartbeatPeriodMs: this.o.heartbeatPeriodMs(), nodeCertExpiryNs: this.nodeCertExpiryNs,
@@ -239,7 +270,9 @@ export class SwarmState {
     if (this.active) throw new SwarmletError('unavailable', ALREADY_IN_SWARM);
     const spec = (input !== null && typeof input === 'object' ? (decodeFields(input, { Spec: SwarmSpecFields }) as { Spec?: unknown }).Spec : undefined) ?? {};
     const c = this.checkSpec(spec);
-    if (c.autolock && !this.o.keys) throw new SwarmletError('unimplemented', 'autolock is not available on this manager', 'EncryptionConfig.AutoLockManagers');
+    if (c.autolock && (!this.o.keys || this.o.autolockUnavailable)) {
+      throw new SwarmletError('unimplemented', this.o.autolockUnavailable ?? 'autolock is not available on this manager', 'EncryptionConfig.AutoLockManagers');
+    }
     this.id = this.o.ids.next();
     this.createdAt = isoTime(this.o.clock.now());
     this.updatedAt = this.createdAt;

@@ -46,6 +46,9 @@ import { uiRoutes } from '../api/ui-route.js';
 import { VipGateways } from './vip-gateways.js';
 import { createSecretCipher } from '../secrets/secret-cipher.js';
 import { ManagerKeys } from '../secrets/manager-keys.js';
+import { storeSwarmHome } from '../ha/shared-swarm.js';
+
+const AUTOLOCK_HA = 'autolock is not supported with several managers (--store): each manager keeps its own copy of the data key';
 import type { HaBackend } from '../ha/ha-types.js';
 import { ManagerHa } from '../ha/manager-ha.js';
 import { managersRoute } from '../ha/managers-route.js';
@@ -205,6 +208,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   // autolock the key is wrapped with the unlock key and the manager starts locked.
   // Several managers share one data key (`ha.dataKeyFile`): each must open what the others sealed.
   const keys = new ManagerKeys(opts.ha?.dataKeyFile ?? (durable ? join(dataDir, 'keys', 'data.key') : undefined));
+  if (opts.ha && (opts.autolock || keys.isLocked())) throw new Error(`${AUTOLOCK_HA}${keys.isLocked() ? ' (the shared data key file is wrapped: turn autolock off with a single manager first)' : ''}`);
   if (opts.autolock && !keys.isLocked()) keys.enableAutolock();
   const locked = keys.isLocked();
   const cipher = createSecretCipher(() => keys.dataKey());
@@ -299,10 +303,13 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   // The tokens file is sealed with the data key while autolock is on; several managers share them
   // through the store (sealed with the shared data key).
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(backend ? storeSecretsHome(store, cipher, clock) : durable ? join(dataDir, 'secrets.json') : undefined, keys);
+  // Several managers: the swarm's settings live in the shared store, so the next leader serves them.
+  const swarmHome = backend ? storeSwarmHome(store, cipher, clock) : undefined;
   const swarm = new SwarmState({
     clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys,
-    ...(saved ? { saved } : {}),
-    ...(durable ? { save: (s) => saveSwarm(dataDir, s) } : {}),
+    ...(saved && !swarmHome ? { saved } : {}),
+    ...(swarmHome ? { save: (s) => swarmHome.write(s), shared: () => swarmHome.read(), autolockUnavailable: AUTOLOCK_HA }
+      : durable ? { save: (s) => saveSwarm(dataDir, s) } : {}),
     ...(tokens ? { tokens } : {}),
     heartbeatPeriodMs: () => heartbeatMs,
     setHeartbeatPeriodMs: (ms) => { heartbeatMs = ms; dispatcher?.setHeartbeatPeriod(ms); },
@@ -327,6 +334,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     const t = tokens;
     ha = new ManagerHa({ backend: backend.backend, self: backend.self, clock, logger: logger.child({ component: 'ha' }), roles: [
       { name: 'tokens', start: () => t?.ensure(), stop: () => undefined },
+      { name: 'swarm', start: () => swarm.refresh(), stop: () => undefined }, // the saved limit and heartbeat apply here now
       { name: 'manager', start: () => manager.start(), stop: () => manager.stop() },
       // Nodes need a moment to find the new leader: 3 more heartbeat periods than Swarm's 3 before any is down.
       { name: 'dispatcher', start: () => d?.start({ extraGraceMs: 3 * (d.heartbeatMs) }), stop: () => d?.stop() },

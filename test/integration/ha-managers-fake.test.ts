@@ -80,10 +80,21 @@ t.test('three managers on one fake backend', async (t) => {
   const tokA = await api<{ Token: string }>(a.url!, '/swarmlet/v1/join-token/worker');
   t.equal(tokA.body.Token, tok.body.Token, 'the same token on every manager');
 
+  // The swarm's settings live in the shared store: updated through a follower, served and applied by the next leader.
+  const sw = await api<{ Version: { Index: number }; Spec: Record<string, unknown> }>(c.url!, '/swarm');
+  const upd = await api(c.url!, `/swarm/update?version=${sw.body.Version.Index}`, json({ ...sw.body.Spec, Labels: { ha: 'yes' }, Orchestration: { TaskHistoryRetentionLimit: 4 }, Dispatcher: { HeartbeatPeriod: 2e9 } }));
+  t.equal(upd.status, 200, `swarm update through a follower: ${JSON.stringify(upd.body)}`);
+  const lock = await api<{ message: string }>(c.url!, `/swarm/update?version=${sw.body.Version.Index + 1}`, json({ ...sw.body.Spec, EncryptionConfig: { AutoLockManagers: true } }));
+  t.same([lock.status, lock.body.message], [501, 'autolock is not supported with several managers (--store): each manager keeps its own copy of the data key']);
+
   // The leader loses its lease: b leads, a's loops stop, writes through a are forwarded to b.
   fake.depose();
   t.equal(b.ha?.isLeader(), true, 'b leads');
   t.equal(a.ha?.isLeader(), false, 'a follows');
+  const swB = await api<{ Version: { Index: number }; Spec: { Labels: Record<string, string>; Dispatcher: { HeartbeatPeriod: number } } }>(b.url!, '/swarm');
+  t.same([swB.body.Version.Index, swB.body.Spec.Labels, swB.body.Spec.Dispatcher.HeartbeatPeriod], [sw.body.Version.Index + 1, { ha: 'yes' }, 2e9], 'the new leader serves the saved swarm');
+  t.equal(b.manager.taskHistoryLimit, 4, 'and runs with its history limit');
+  t.equal(b.heartbeatMs(), 2000, 'and its heartbeat');
   await until('a forwards to b', async () => (await api(a.url!, '/services/web/update?version=' + a.store.view((tx) => tx.getService(created.body.ID)!.Version.Index),
     json({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 3 } } }))).status === 200 || undefined);
   await until('three tasks (b orchestrates)', () => b.store.view((tx) => tx.tasksOfService(created.body.ID).filter((x) => x.DesiredState === 'running' || x.DesiredState === 'ready').length === 3));
