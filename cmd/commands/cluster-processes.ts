@@ -19,7 +19,7 @@ import { readClientToken, SECRETS_FILE } from '../../lib/dispatcher/join-tokens.
 import { isSealedText } from '../../lib/secrets/manager-keys.js';
 import { printAutolock, printLocked } from './up.js';
 import { parseEtcdPrefix, parseManagerList, parseStoreUrl } from '../../lib/ha/store-url.js';
-import type { HaBackend } from '../../lib/ha/ha-types.js';
+import { openEtcdBackend } from '../../lib/ha/etcd-backend.js';
 import { systemClock } from '../../lib/clock.js';
 import { checkFormat, printRows } from '../print-tasks.js';
 
@@ -109,18 +109,8 @@ function etcdOption(o: EtcdFlags, logger: pino.Logger): NonNullable<Parameters<t
   const tls = useTls ? Object.fromEntries(Object.entries(tlsFiles).filter(([, v]) => v !== undefined)) as { ca?: string; cert?: string; key?: string } : undefined;
   return {
     ...(o.dataKey ? { dataKeyFile: o.dataKey } : {}),
-    open: async (self) => (await etcdBackendModule()).openEtcdBackend({ endpoints, prefix, self, leaseTtlMs, clock: systemClock(), logger: logger.child({ component: 'etcd' }), ...(tls ? { tls } : {}) }),
+    open: (self) => openEtcdBackend({ endpoints, prefix, self, leaseTtlMs, clock: systemClock(), logger: logger.child({ component: 'etcd' }), ...(tls ? { tls } : {}) }),
   };
-}
-
-interface EtcdBackendModule {
-  openEtcdBackend(o: { endpoints: string[]; prefix?: string; self: { id: string; addr: string }; leaseTtlMs?: number; clock: ReturnType<typeof systemClock>;
-    logger: pino.Logger; tls?: { ca?: string; cert?: string; key?: string } }): Promise<HaBackend>;
-}
-/** lib/ha/etcd-backend.ts, loaded only with --store. */
-async function etcdBackendModule(): Promise<EtcdBackendModule> {
-  const path = '../../lib/ha/etcd-backend.js';
-  return await import(path) as EtcdBackendModule;
 }
 
 /** `swarmlet manager ls`: the managers of a cluster on etcd, the leader first. */
