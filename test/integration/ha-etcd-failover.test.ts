@@ -18,10 +18,12 @@ const BASE = 241; // managers on 127.0.0.241, nodes on .242-.244
 const PORT = 19241;
 const ROUNDS = Number(process.env.HA_ROUNDS ?? 20);
 
+t.setTimeout(240_000);
+
 interface TaskJ { ID: string; ServiceID: string; DesiredState: string; Status: { State: string } }
 interface ServiceJ { ID: string; Version: { Index: number }; Spec: { Name: string; Labels?: Record<string, string>; Mode: { Replicated?: { Replicas: number } } } }
 
-t.test('three managers on etcd: failover', { skip: etcdMissing(), timeout: 240_000 }, async (t) => {
+t.test('three managers on etcd: failover', { skip: etcdMissing() }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlet-ha-'));
   let c!: HaCluster;
   t.teardown(async () => { await c?.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -60,9 +62,13 @@ t.test('three managers on etcd: failover', { skip: etcdMissing(), timeout: 240_0
     t.ok(r.sent > 500, `sent ${r.sent}`);
     t.equal(r.non2xx + r.errors, 0, `failed requests: ${r.non2xx + r.errors} ${r.samples.join(' | ')}`);
     await c.managers[leader]!.start(); // back as a follower
-    const nodes = (await api<Array<{ Spec: { Role: string }; ManagerStatus?: { Leader: boolean; Reachability: string } }>>(c.urls[leader]!, '/nodes')).body;
-    t.equal(nodes.filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Reachability === 'reachable').length, 3, 'node ls: 3 reachable managers');
-    t.equal(nodes.filter((n) => n.ManagerStatus?.Leader).length, 1, 'one Leader');
+    type NodeJ = { Spec: { Role: string }; ManagerStatus?: { Leader: boolean; Reachability: string } };
+    const nodes = await until('node ls: 3 reachable managers, one Leader', async () => {
+      const ns = (await api<NodeJ[]>(c.urls[leader]!, '/nodes')).body;
+      const managers = ns.filter((n) => n.Spec.Role === 'manager');
+      return managers.length === 3 && managers.every((n) => n.ManagerStatus?.Reachability === 'reachable') && managers.filter((n) => n.ManagerStatus?.Leader).length === 1 ? ns : undefined;
+    }, 15_000);
+    t.equal(nodes.filter((n) => n.ManagerStatus?.Leader).length, 1, 'node ls (through the restarted manager): 3 reachable managers, one Leader');
   });
 
   await t.test(`${ROUNDS} rounds of leader kill -9 during creates, updates and scales: every acknowledged change present, none twice`, async (t) => {
@@ -85,11 +91,15 @@ t.test('three managers on etcd: failover', { skip: etcdMissing(), timeout: 240_0
         return api(url, `/services/hscale/update?version=${s.Version.Index}`, post({ ...change(s), TaskTemplate: { ContainerSpec: { Image: 'whoami' } } }));
       });
     };
+    let restarting: Promise<void> = Promise.resolve();
     for (let round = 0; round < ROUNDS; round++) {
       const leader = (await until('a leader', () => c.leader()))!;
       const ops = [0, 1, 2, 3, 4, 5];
       for (const k of ops) {
-        if (k === 2) c.managers[leader]!.proc.child.kill('SIGKILL'); // in the middle of the round's writes
+        if (k === 2) { // in the middle of the round's writes, once the manager killed last round is back
+          await restarting;
+          c.managers[leader]!.proc.child.kill('SIGKILL');
+        }
         const name = `r${round}-${k}`;
         if (k % 3 === 0) {
           await write(`create ${name}`, (url) => api(url, '/services/create', post({ Name: name, TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 0 } } })), (s) => s === 409);
@@ -103,8 +113,9 @@ t.test('three managers on etcd: failover', { skip: etcdMissing(), timeout: 240_0
           acked.replicas = n;
         }
       }
-      await c.managers[leader]!.start();
+      restarting = c.managers[leader]!.start(); // comes back as a follower while the next round writes
     }
+    await restarting;
     const url = c.anyAlive().url;
     await until('every manager mirrors the last change', async () => {
       for (const u of c.urls) {
