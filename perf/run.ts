@@ -16,7 +16,7 @@ import { describeMachine, machineLine } from './lib/machine.js';
 import type { ScenarioResult } from './lib/report.js';
 import { writeResults, type ScenarioOutcome, type SuiteRun } from './lib/results.js';
 
-const SCENARIOS = ['spread', 'rolling-update', 'failover', 'gateway-throughput', 'l4-throughput', 'scheduler-scale', 'scheduler-placement', 'manager-scale', 'ui-render'];
+const SCENARIOS = ['spread', 'rolling-update', 'failover', 'gateway-throughput', 'l4-throughput', 'scheduler-scale', 'scheduler-placement', 'manager-scale', 'ui-render', 'etcd-store'];
 /** Node flags of scenarios that need more than the default heap. */
 const NODE_FLAGS: Record<string, string[]> = { 'manager-scale': ['--max-old-space-size=12288'] };
 const ON_DEMAND = ['profile'];
