@@ -50,13 +50,15 @@ async function exists<T>(fn: () => Promise<T>): Promise<T | undefined> {
 }
 
 export async function deployStack(c: EngineClient, opts: DeployOptions): Promise<void> {
+  if (opts.files.filter((f) => f === '-').length > 1) throw cliError('only one compose file can be read from standard input (-c -)', 'compose-file');
   const files = opts.files.map((file) => {
-    try { return { fileName: file, text: readFileSync(file, 'utf8') }; } catch (e) {
+    // `-c -`: the file from standard input, as the docker CLI (relative paths then resolve from the current directory).
+    try { return { fileName: file === '-' ? '(stdin)' : file, text: readFileSync(file === '-' ? 0 : file, 'utf8') }; } catch (e) {
       throw cliError(`cannot read compose file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'compose-file');
     }
   });
   // Relative `file:` paths are resolved from the first file's directory (as the docker CLI's working dir).
-  const base = dirname(resolve(opts.files[0] ?? '.'));
+  const base = opts.files[0] === '-' || opts.files[0] === undefined ? process.cwd() : dirname(resolve(opts.files[0]));
   const plan: StackPlan = composeToSpecs({ files, stack: opts.stack, env: opts.env, workingDir: base, readFile: (p) => readFileSync(resolve(base, p)) });
   const ns = { label: [`${STACK_LABEL}=${opts.stack}`] };
 

@@ -1,10 +1,12 @@
 /** A service's container keys (image, command, entrypoint, environment, healthcheck, …) to its ContainerSpec. */
+import { normalizeImageName } from '../model/image-ref.js';
 import type { ContainerSpec, HealthConfig } from '../model/types.js';
 import { withStack, type ComposeContext, type Obj } from './compose-context.js';
 
 export function containerSpec(c: ComposeContext, s: Obj, p: string, stack: string): ContainerSpec {
   const container: ContainerSpec = {
-    Image: c.str(s.image, `${p}.image`),
+    // As the docker CLI sends it: tagged and familiar (`y` → `y:latest`, `library/y:2` → `y:2`); the label keeps the file's spelling.
+    Image: normalizeImageName(c.str(s.image, `${p}.image`)),
     Labels: withStack(stack, s.labels === undefined ? undefined : c.labels(s.labels, `${p}.labels`)),
   };
   if (s.entrypoint !== undefined) container.Command = c.argv(s.entrypoint, `${p}.entrypoint`);

@@ -45,7 +45,7 @@ export function convertService(c: ComposeContext, svcName: string, raw: unknown,
   if (s.volumes !== undefined) container.Mounts = serviceMounts(c, s.volumes, `${p}.volumes`, scope.volumes);
   const spec: ServiceSpec = {
     Name: `${scope.stack}_${svcName}`,
-    Labels: { ...withStack(scope.stack, deploy.labels === undefined ? undefined : c.labels(deploy.labels, `${dp}.labels`)), [IMAGE_LABEL]: container.Image },
+    Labels: { ...withStack(scope.stack, deploy.labels === undefined ? undefined : c.labels(deploy.labels, `${dp}.labels`)), [IMAGE_LABEL]: c.str(s.image, `${p}.image`) },
     TaskTemplate: { ContainerSpec: container, Networks: serviceNetworks(c, s.networks, p, svcName, scope.network, scope.usedNetworks) },
     Mode: {},
   };

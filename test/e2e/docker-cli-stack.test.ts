@@ -17,6 +17,8 @@ import type { Task } from '../../lib/model/types.js';
 import { dockerAvailable, dockerSession, lines } from '../fixtures/docker-cli.js';
 import { cli, getJson, parseTable, until } from '../fixtures/up-process.js';
 
+t.setTimeout(300_000); // the file as a whole: several clusters' worth of steps on a loaded machine exceed tap's 120 s
+
 const READER = `const http=require('http'),fs=require('fs'),path=require('path');
 http.createServer((q,r)=>{const [,k,n]=q.url.split('/');const d=process.env[k==='c'?'SWARMLET_CONFIGS':'SWARMLET_SECRETS'];
 try{r.end(k==='s'||k==='c'?fs.readFileSync(path.join(d,n)):'api '+process.env.SWARMLET_TASK_NAME)}catch(e){r.statusCode=404;r.end(d?String(e.code):'NOVAR')}}).listen(+process.env.PORT,process.env.HOST)`;

@@ -8,6 +8,8 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import { cli, lockLocalNodes, startUp, until } from '../fixtures/up-process.js';
 
+t.setTimeout(300_000); // the file as a whole: several clusters' worth of steps on a loaded machine exceed tap's 120 s
+
 const SERVER = `const http=require('http'),net=require('net'),h=process.env.HOST;
 http.createServer((q,r)=>r.end('http on '+process.env.PORT_8080+' '+process.env.SWARMLET_TASK_NAME)).listen(+process.env.PORT,h);
 net.createServer((s)=>s.end('raw on '+process.env.PORT_7000+'\\n')).listen(+process.env.PORT_7000,h);`;

@@ -12,7 +12,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service, Task } from '../../lib/model/types.js';
-import { cliWith, getJson, lockLocalNodes, startUp, until } from '../fixtures/up-process.js';
+import { cliWith, getJson, lockLocalNodes, runCommand, startUp, until } from '../fixtures/up-process.js';
+
+t.setTimeout(300_000); // the file as a whole: several clusters' worth of steps on a loaded machine exceed tap's 120 s
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 function envOf(pid: number): Record<string, string> {
@@ -74,6 +76,12 @@ t.test('swarmlet stack deploy', async (t) => {
     t.notMatch(r.stderr, /PW-s3cret/, `${what}: no secret data`);
     await nothing(what);
   }
+
+  // `-c -` reads standard input (errors name it).
+  const stdin = await runCommand('/bin/sh', ['-c', `"${process.execPath}" --import tsx cmd/swarmlet.ts stack deploy -c - app < "${write('bad.yml', 'services:\n  api:\n    image: whoami:1\n    build: .\n')}"`], { SWARMLET_HOST: up.url }, 60_000);
+  t.equal(stdin.code, 1);
+  t.match(stdin.stderr, /\(stdin\): services\.api\.build: unsupported key/, 'a file from standard input');
+  await nothing('stdin');
 
   const first = await run('stack', 'deploy', '-c', write('c1.yml', compose('whoami:1')), 'app');
   t.equal(first.code, 0, first.stderr);

@@ -47,6 +47,7 @@ const CAPTURED: Array<[string, string[], Record<string, string>]> = [
   ['interpolate', ['interpolate.yml'], { TAG: '1.2', EMPTY: '', REPS: '3', PUB: '9100', ATT: 'yes' }],
   ['merge', ['merge-a.yml', 'merge-b.yml'], {}],
   ['volumes', ['volumes.yml'], {}], // captured in this directory, its path replaced by /FIXTURE
+  ['images', ['images.yml'], {}],
 ];
 for (const [name, files, env] of CAPTURED) {
   t.test(`${files.join(' + ')} converts to what docker stack deploy sends`, async (t) => {
@@ -127,7 +128,7 @@ t.test('secret data never appears in an error', async (t) => {
 t.test('x- extension keys are ignored, octal modes read as in Compose', async (t) => {
   const plan = composeToSpecs(input('c.yml', 'x-common: &c { image: x }\nservices:\n  a:\n    image: x\n    x-note: hi\n    configs: [{ source: k, mode: 0440 }]\nconfigs:\n  k: { file: k }\n', { k: 'v' }));
   t.equal((plan.services[0]!.TaskTemplate.ContainerSpec.Configs as Array<{ File: { Mode: number } }>)[0]!.File.Mode, 0o440);
-  t.same(composeToSpecs(input('c.yml', 'services:\n  y:\n    image: n\n    environment: { A: yes }\n')).services[0]!.TaskTemplate.ContainerSpec, { Image: 'n', Labels: { 'com.docker.stack.namespace': 'app' }, Env: ['A=yes'] }, 'y/n/yes stay strings (YAML 1.2)');
+  t.same(composeToSpecs(input('c.yml', 'services:\n  y:\n    image: n\n    environment: { A: yes }\n')).services[0]!.TaskTemplate.ContainerSpec, { Image: 'n:latest', Labels: { 'com.docker.stack.namespace': 'app' }, Env: ['A=yes'] }, 'y/n/yes stay strings (YAML 1.2)');
   t.same(plan.services[0]!.Mode, { Replicated: {} });
 });
 
