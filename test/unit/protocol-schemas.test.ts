@@ -20,7 +20,10 @@ const tables: Table[] = [
     { State: 'running' },
     { State: 'failed', Err: 'exit 1', ContainerStatus: { PID: 12, ExitCode: 1 } },
     { State: 'running', Endpoint: { Addr: '127.0.0.1', Port: 30001 }, Health: 'healthy', PortStatus: { Ports: [{ TargetPort: 8080, PublishedPort: 30001, Protocol: 'tcp' }] } },
+    { State: 'running', Endpoint: { Addr: '127.0.0.1', Port: 30001, Ports: { 8080: 30001, 6379: 30002 } } },
   ], [
+    [{ State: 'running', Endpoint: { Addr: '127.0.0.1', Port: 30001, Ports: { 8080: 70000 } } }, 'Endpoint.Ports.8080', /65535/],
+    [{ State: 'running', Endpoint: { Addr: '127.0.0.1', Port: 30001, Ports: { web: 30002 } } }, 'Endpoint.Ports.web', /./],
     [{}, 'State', /expected one of/],
     [{ State: 'exploded' }, 'State', /expected one of/],
     [{ State: 'running', Message: 5 }, 'Message', /expected string, got number/],
