@@ -40,7 +40,10 @@ export const NO_LEADER_MESSAGE = 'cluster store unavailable: no manager leads ri
 export function placeRequest(i: PlaceInput): RequestPlacement {
   if (i.isLeader || servedByAnyManager(i.method, i.path)) return { kind: 'local' };
   if (i.forwarded) {
-    // The sender thought this manager leads: it no longer does (or not yet). The client retries.
+    // The sender thought this manager leads: it no longer does (or not yet). A read is answered from
+    // this manager's mirror (the sender's view of the leader may be stale: etcd without quorum); the
+    // rest is refused and the client retries.
+    if (!needsLeader(i.method, i.path)) return { kind: 'local' };
     return { kind: 'refuse', error: new SwarmletError('not_leader', 'this manager is not the leader (leadership moved); try again') };
   }
   if (i.leader !== undefined) return { kind: 'forward', leader: i.leader };

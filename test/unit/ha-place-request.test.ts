@@ -47,6 +47,8 @@ t.test('a forwarded request is never forwarded again', async (t) => {
   t.equal(p.kind, 'refuse');
   if (p.kind === 'refuse') t.ok(isSwarmletError(p.error) && p.error.code === 'not_leader');
   t.same(placeRequest({ ...base, forwarded: true, isLeader: true, method: 'POST', path: '/services/create' }), { kind: 'local' });
+  t.same(placeRequest({ ...base, forwarded: true, method: 'GET', path: '/services' }), { kind: 'local' }, 'a forwarded read: from the mirror');
+  t.equal(placeRequest({ ...base, forwarded: true, method: 'GET', path: '/swarmlet/v1/nodes/n1/session' }).kind, 'refuse');
 });
 
 t.test('--store etcd://…', async (t) => {
