@@ -71,7 +71,8 @@ export function registerManager(program: Command, ctx: CliContext): void {
       if (heartbeatMs < 100) throw new Error('invalid --dispatcher-heartbeat: must be at least 100ms');
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const maxReplicas = parseMaxReplicas(o.maxReplicas);
-      const ha = o.store !== undefined ? etcdOption(o, logger) : undefined;
+      const peerCa = ctx.connection().tls?.ca; // the global --tlscacert: the CA of the other managers' certificates
+      const ha = o.store !== undefined ? { ...etcdOption(o, logger)!, ...(peerCa !== undefined ? { peerCa } : {}) } : undefined;
       const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas,
         ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}), ...(ha ? { ha } : {}) });
       const heartbeat = cluster.heartbeatMs() === heartbeatMs ? o.dispatcherHeartbeat : `${cluster.heartbeatMs()}ms, set by swarm update`;

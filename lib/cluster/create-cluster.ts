@@ -55,6 +55,7 @@ import { managersRoute } from '../ha/managers-route.js';
 import { withManagerNodes } from '../ha/manager-nodes.js';
 import { storeSecretsHome } from '../ha/shared-secrets.js';
 import { loadOrCreateManagerId } from '../ha/manager-id.js';
+import { createTlsDispatcher } from '../client/tls-dispatcher.js';
 
 export interface ClusterOptions {
   /** Number of nodes (default 3): node-K at 127.0.0.K. */
@@ -113,7 +114,9 @@ export interface ClusterOptions {
    * `open` gets this manager's stable id (kept in `dataDir`) and API URL. `dataKeyFile`: the data key
    * every manager shares (secrets, tokens); default `<dataDir>/keys/data.key`.
    */
-  ha?: { open(self: { id: string; addr: string }): Promise<HaBackend>; dataKeyFile?: string };
+  ha?: { open(self: { id: string; addr: string }): Promise<HaBackend>; dataKeyFile?: string;
+    /** The CA (PEM) that signed the other managers' certificates, for forwarding to an https leader (default: the system CAs). */
+    peerCa?: string };
 }
 
 export interface Cluster extends ClusterClient {
@@ -332,7 +335,8 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   if (backend) {
     const d = dispatcher;
     const t = tokens;
-    ha = new ManagerHa({ backend: backend.backend, self: backend.self, clock, logger: logger.child({ component: 'ha' }), roles: [
+    const peer = createTlsDispatcher(opts.ha?.peerCa !== undefined ? { ca: opts.ha.peerCa } : undefined);
+    ha = new ManagerHa({ backend: backend.backend, self: backend.self, clock, logger: logger.child({ component: 'ha' }), ...(peer ? { dispatcher: peer } : {}), roles: [
       { name: 'tokens', start: () => t?.ensure(), stop: () => undefined },
       { name: 'swarm', start: () => swarm.refresh(), stop: () => undefined }, // the saved limit and heartbeat apply here now
       { name: 'manager', start: () => manager.start(), stop: () => manager.stop() },

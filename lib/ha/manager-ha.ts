@@ -121,6 +121,7 @@ export class ManagerHa {
     this.unsubscribe?.();
     this.epochCtl.abort();
     for (const f of this.forwards) f.ctl.abort();
+    await this.o.dispatcher?.close().catch(() => undefined);
     await this.o.backend.close();
   }
 }

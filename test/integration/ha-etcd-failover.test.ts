@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdMissing } from '../fixtures/etcd-cluster.js';
-import { api, post, startHaCluster, until, type HaCluster } from '../fixtures/ha-cluster.js';
+import { api, post, startHaCluster, swarmlet, until, type HaCluster } from '../fixtures/ha-cluster.js';
 import { runLoad } from '../fixtures/load.js';
 
 const BASE = 241; // managers on 127.0.0.241, nodes on .242-.244
@@ -69,6 +69,12 @@ t.test('three managers on etcd: failover', { skip: etcdMissing() }, async (t) =>
       return managers.length === 3 && managers.every((n) => n.ManagerStatus?.Reachability === 'reachable') && managers.filter((n) => n.ManagerStatus?.Leader).length === 1 ? ns : undefined;
     }, 15_000);
     t.equal(nodes.filter((n) => n.ManagerStatus?.Leader).length, 1, 'node ls (through the restarted manager): 3 reachable managers, one Leader');
+    const ls = swarmlet(['--host', c.urls[leader]!, 'manager', 'ls', '--format', 'json']);
+    await ls.exited();
+    const rows = ls.out().trim().split('\n').map((l) => JSON.parse(l) as { Addr: string; Leader: boolean; Reachable: boolean });
+    t.same(rows.map((r) => r.Addr).sort(), [...c.urls].sort(), 'swarmlet manager ls --format json: one line per manager with its Addr');
+    t.same(rows.filter((r) => r.Leader).map((r) => r.Addr), [c.urls[next]], 'Leader: true for the new leader only');
+    t.ok(rows.every((r) => r.Reachable === true), 'all Reachable');
   });
 
   await t.test(`${ROUNDS} rounds of leader kill -9 during creates, updates and scales: every acknowledged change present, none twice`, async (t) => {
