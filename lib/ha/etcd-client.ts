@@ -117,7 +117,9 @@ export class EtcdClient {
   }
 
   /** Every key under `prefix`, read in pages at one revision. */
-  async rangePrefix(prefix: string, pageSize = 1000): Promise<{ kvs: KeyValue[]; revision: number }> {
+  async rangePrefix(prefix: string, pageSize = 500): Promise<{ kvs: KeyValue[]; revision: number }> {
+    // a page of big objects takes longer than a write: at least 5 s each
+    const timeoutMs = Math.max(this.timeoutMs, 5000);
     const end = b64End(prefixEnd(prefix));
     const kvs: KeyValue[] = [];
     let from = b64(prefix);
@@ -125,7 +127,7 @@ export class EtcdClient {
     for (;;) {
       const res = await this.call<{ header?: { revision?: string }; kvs?: RawKv[]; more?: boolean }>('/v3/kv/range', {
         key: from, range_end: end, limit: pageSize, ...(revision ? { revision } : {}),
-      });
+      }, timeoutMs);
       if (!revision) revision = Number(res.header?.revision ?? 0);
       const page = res.kvs ?? [];
       for (const raw of page) kvs.push(kvOf(raw));
