@@ -14,7 +14,7 @@ import type { Clock } from '../clock.js';
 import { sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { LeaderElection, ManagerInfo } from './ha-types.js';
-import type { EtcdClient, WatchEvent } from './etcd-client.js';
+import { EtcdError, type EtcdClient, type WatchEvent } from './etcd-client.js';
 import { parseKey, type EtcdLayout } from './etcd-keys.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 
@@ -152,7 +152,13 @@ export class EtcdElection implements LeaderElection {
         else if (!this.leading && !this.current) await this.campaign();
         this.opts.onReachable(undefined);
       } catch (err) {
-        this.opts.onReachable(err as Error);
+        if (err instanceof EtcdError && err.status !== undefined && err.status < 500) {
+          // etcd answered (reachable): e.g. our lease was revoked before the keeper noticed
+          if (/lease not found/i.test(err.message)) this.opts.lease.stop();
+          this.opts.onReachable(undefined);
+        } else {
+          this.opts.onReachable(err as Error);
+        }
         await this.waitChange(delay);
         continue;
       }

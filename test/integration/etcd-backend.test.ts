@@ -65,7 +65,9 @@ t.test('two backends on one etcd: one leads, the other mirrors (with store event
   t.equal(codeOf(() => follower.store.update((tx) => tx.putService(svc('x')))), 'not_leader', 'a follower refuses writes');
   t.same(follower.store.view((tx) => tx.listServices()), [], 'and changed nothing');
   await until('the follower to see the leader', () => follower.election.leader()?.id === leader.election.leader()?.id);
-  t.same(a.election.managers().map((m) => [m.id, m.leader, m.reachable]), b.election.managers().map((m) => [m.id, m.leader, m.reachable]), 'both list the same managers');
+  const listed = (x: HaBackend) => JSON.stringify(x.election.managers().map((m) => [m.id, m.addr, m.leader, m.reachable]));
+  await until('both to list both managers', () => listed(a) === listed(b) && a.election.managers().length === 2);
+  t.same(a.election.managers().map((m) => [m.id, m.reachable]), [['a', true], ['b', true]], 'both list the same managers, reachable');
   t.equal(a.election.managers().filter((m) => m.leader).length, 1);
 
   const seen: StoreEvent[] = [];
