@@ -92,3 +92,19 @@ t.test('autolock: on gives a key, rotation a new one, off none; locked keys refu
   for (const f of [() => l.inspect(), () => l.update(1, {}, {}), () => l.unlockKey(), () => l.leave(true)]) t.throws(f, { code: 'unavailable', message: SWARM_LOCKED });
   t.throws(() => l.unlock({}), { code: 'invalid_argument', message: 'invalid key string' }, 'no key given');
 });
+
+t.test('leave --force drops autolock; init --autolock (Spec.EncryptionConfig) turns it on with a new swarm, saved', async (t) => {
+  const { swarm, saves } = setup();
+  swarm.update(1, { EncryptionConfig: { AutoLockManagers: true } }, {});
+  const before = swarm.inspect();
+  t.throws(() => swarm.leave(false), { code: 'unavailable' }, 'a manager needs --force');
+  swarm.leave(true);
+  t.throws(() => swarm.unlockKey(), { code: 'unavailable' }, 'no swarm: no key');
+  t.throws(() => swarm.init({ Spec: { Dispatcher: { HeartbeatPeriod: -5 } } }), { field: 'Dispatcher.HeartbeatPeriod' } as object as Error, 'init checks its spec');
+  const id = swarm.init({ ListenAddr: '0.0.0.0:2377', spec: { encryptionConfig: { autoLockManagers: true }, labels: { fresh: '1' } } });
+  const after = swarm.inspect();
+  t.not(id, before.ID, 'a new swarm');
+  t.same([after.Version.Index, after.Spec.Labels, (after.Spec.EncryptionConfig as { AutoLockManagers: boolean }).AutoLockManagers], [1, { fresh: '1' }, true]);
+  t.match(swarm.unlockKey(), /^SWMKEY-1-/);
+  t.same([saves.at(-1)!.id, saves.at(-1)!.version], [id, 1], 'the new swarm is saved');
+});
