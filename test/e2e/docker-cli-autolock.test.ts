@@ -45,7 +45,7 @@ t.test('autolock with the docker CLI and the swarmlet CLI across swarmlet up res
   });
   const restart = async () => {
     await up?.stop('SIGINT');
-    up = await startUp({ nodes: 1, dataDir, port });
+    up = await startUp({ nodes: 1, dataDir, port, timeoutMs: 60_000 }); // a loaded machine starts slowly
     return up;
   };
   const dockerUnlock = (key: string) => runWithInput('docker', ['swarm', 'unlock'], docker.env, `${key}\n`);
