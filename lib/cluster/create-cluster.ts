@@ -128,6 +128,8 @@ export interface Cluster extends ClusterClient {
   readonly agents: ReadonlyArray<Agent>;
   /** One gateway per node, each in its own child process (empty with `gateway: false`). */
   readonly gateways: ReadonlyArray<ProcessGateway>;
+  /** The gateways of services' VIPs, one child process per VIP address (undefined with `gateway: false`). */
+  readonly vipGateways: VipGateways | undefined;
   /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377, https://… with `tls`). */
   readonly url: string | undefined;
   /** The current client token (`Authorization: Bearer …` on manager routes when auth is on); undefined without secrets. */
@@ -276,8 +278,9 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent',
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
-  // Services' virtual IPs (127.77.N.M, local to this machine): one gateway each, fed like the node gateways.
-  const vipGateways = gatewayOpt === false ? undefined : new VipGateways({ feed, clock, logger });
+  // Services' virtual IPs (127.77.N.M, local to this machine): one gateway child process each, fed like the node gateways.
+  const vipGateways = gatewayOpt === false ? undefined : new VipGateways({ feed, clock, logger,
+    logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent' });
   let dispatcher: Dispatcher | undefined;
   let ha: ManagerHa | undefined;
   /** Undoes a start that failed half-way (a port in use): nothing keeps running or writing. */
@@ -367,7 +370,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let closing: Promise<void> | undefined;
   const client = new ClusterClient(control, store, clock, eventLog);
   return Object.assign(client, {
-    control, store, manager, agents, gateways, url, dataDir, feed, eventLog, metrics: metrics.registry, ha,
+    control, store, manager, agents, gateways, vipGateways, url, dataDir, feed, eventLog, metrics: metrics.registry, ha,
     clientToken: () => tokens?.clientToken(),
     isLocked: () => swarm.isLocked(),
     unlock: (key: string) => swarm.unlock({ UnlockKey: key }),

@@ -4,10 +4,14 @@
  * the node gateways' machinery (round-robin, retries, passive health, draining endpoints get no new
  * requests). Each joins the feed's drain barrier like a node gateway, so a task is signalled to stop
  * only once the VIP gateways stopped routing to it too. Started and stopped as VIPs come and go.
+ *
+ * Each runs in its own child process (createGatewayProcess, like the node gateways), so a manager
+ * that is busy or stopped does not delay service-to-service traffic: this process relays the
+ * projected tables over IPC and acks a version to the drain barrier only once the child routes by it.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { createGateway, type Gateway } from '../../gateway/create-gateway.js';
+import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
 import type { EndpointFeed } from '../dispatcher/endpoint-feed.js';
 
@@ -38,10 +42,14 @@ function vipSource(feed: EndpointFeed, id: string, addr: string): EndpointSource
   };
 }
 
-export interface VipGatewaysOptions { feed: EndpointFeed; clock: Clock; logger: Logger }
+export interface VipGatewaysOptions {
+  feed: EndpointFeed; clock: Clock; logger: Logger;
+  /** pino level of the gateway children's JSON log lines on stderr. Default 'silent'. */
+  logLevel?: string;
+}
 
 export class VipGateways {
-  private readonly running = new Map<string, Gateway>();
+  private readonly running = new Map<string, ProcessGateway>();
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -54,15 +62,19 @@ export class VipGateways {
   /** VIP addresses served now. */
   addresses(): string[] { return [...this.running.keys()].sort(); }
 
+  /** The process ID of the gateway child serving `addr` (undefined if none runs now). */
+  pid(addr: string): number | undefined { return this.running.get(addr)?.pid(); }
+
   private sync(table: EndpointTable): void {
     if (this.closed) return;
     const wanted = vipAddresses(table);
     for (const addr of wanted) {
       if (this.running.has(addr)) continue;
       const id = `vip:${addr}`;
-      const gw = createGateway({
-        id, nodeId: id, hostname: `vip-${addr}`, addr, source: vipSource(this.o.feed, id, addr), clock: this.o.clock,
-        logger: this.o.logger.child({ component: 'vip-gateway', vip: addr }), admin: false, processMetrics: false, staggerRoundRobin: true,
+      const gw = createGatewayProcess({
+        gateway: { id, nodeId: id, hostname: `vip-${addr}`, addr, processMetrics: false, staggerRoundRobin: true },
+        source: vipSource(this.o.feed, id, addr), clock: this.o.clock, admin: false, logLevel: this.o.logLevel ?? 'silent',
+        logger: this.o.logger.child({ component: 'vip-gateway', vip: addr }),
       });
       this.running.set(addr, gw);
       void gw.start().catch((err: unknown) => this.o.logger.warn({ vip: addr, err: (err as Error).message }, 'VIP gateway did not start'));
