@@ -18,6 +18,7 @@ import { ServiceEndpoints, type UpstreamEndpoint } from './endpoint-set.js';
 import { GatewayMetrics, methodIndex, type ServiceMetrics } from './gateway-metrics.js';
 import { checkRequest, clientErrorAnswer, resolveLimits, statusForClientError, type GatewayLimits } from './limits.js';
 import { DEFAULT_LINGER, closeAfterAnswers, lingerOnClose, lingeredTooLong, type Lingering } from './lingering-close.js';
+import type { SilentClient } from './first-word.js';
 import { proxyConnection, DEFAULT_L4_IDLE_TIMEOUT_MS, type L4Context } from './l4-proxy.js';
 import { Listeners } from './listeners.js';
 import { defaultEjectionPolicy } from './passive-health.js';
@@ -148,7 +149,7 @@ class NodeGateway implements Gateway {
       closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs, shared: opts.sharedListeners === true,
       sniffTimeoutMs: opts.sniffTimeoutMs, l4Connections: this.l4.connections,
       handlers: {
-        tcp: (port, socket, head) => this.onTcp(port, socket, head),
+        tcp: (port, socket, head, silent) => this.onTcp(port, socket, head, silent),
         request: (port, l, req, res) => this.onRequest(port, l, req, res),
         upgrade: (port, l, req, socket, head) => this.onUpgrade(port, l, req, socket, head),
         connection: (socket) => this.onConnection(socket),
@@ -286,10 +287,10 @@ class NodeGateway implements Gateway {
   }
 
   /** A TCP connection that is not HTTP: layer 4 to a task of the port's service. */
-  private onTcp(port: number, socket: Socket, head: Buffer): void {
+  private onTcp(port: number, socket: Socket, head: Buffer, silent?: SilentClient): void {
     const entry = this.byPort.get(port);
     if (entry === undefined || this.state !== 'started') { socket.destroy(); return; }
-    proxyConnection(this.l4, entry, socket, head);
+    proxyConnection(this.l4, entry, socket, head, silent);
   }
 
   private onConnection(socket: Socket): void {

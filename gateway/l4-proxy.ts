@@ -10,11 +10,15 @@
  * - idle timeout: a connection with no byte in either direction for `idleTimeoutMs` (default one
  *   hour: database connections stay idle for long) is closed;
  * - drains: a draining endpoint gets no new connection; open ones are left to finish (the task's
- *   stop grace period bounds them: the task closes them or is killed).
+ *   stop grace period bounds them: the task closes them or is killed);
+ * - a client that said nothing within the sniff wait (`silent`): once connected to a task, whoever
+ *   speaks first decides (first-word.ts); a late HTTP client goes back to the HTTP server. Such a
+ *   connection counts as a layer-4 connection (and a request of its task) only once that is known.
  */
 import net from 'node:net';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { UpstreamEndpoint } from './endpoint-set.js';
+import { awaitFirstWord, type SilentClient } from './first-word.js';
 import { recordConnectFailure, recordSuccess } from './passive-health.js';
 import type { ProxyContext, RoutedService } from './proxy-request.js';
 import { isRetryableError } from './upstream-failures.js';
@@ -29,14 +33,18 @@ export interface L4Context extends ProxyContext {
   readonly connections: Set<net.Socket>;
 }
 
-/** Pipes `socket` (whose first bytes, already read, are `head`) to an endpoint of `svc`. */
-export function proxyConnection(ctx: L4Context, svc: RoutedService, socket: net.Socket, head: Buffer): void {
+/**
+ * Pipes `socket` (whose first bytes, already read, are `head`) to an endpoint of `svc`. With
+ * `silent` (nothing read within the sniff wait), the first side to speak decides first.
+ */
+export function proxyConnection(ctx: L4Context, svc: RoutedService, socket: net.Socket, head: Buffer, silent?: SilentClient): void {
   const m = svc.metrics;
   let tried: Set<string> | undefined;
   let attempts = 0;
   socket.pause();
-  socket.on('error', () => socket.destroy());
-  m.l4Connections++;
+  const onError = (): void => { socket.destroy(); };
+  socket.on('error', onError);
+  if (silent === undefined) m.l4Connections++;
   m.l4Open++;
   ctx.connections.add(socket);
   let counted = true;
@@ -47,6 +55,18 @@ export function proxyConnection(ctx: L4Context, svc: RoutedService, socket: net.
     ctx.connections.delete(socket);
   };
   socket.once('close', done);
+  const connected = (ep: UpstreamEndpoint, upstream: net.Socket, first: Buffer, clientEnded: boolean): void => {
+    if (silent !== undefined) m.l4Connections++;
+    m.upstreamRequest(ep.slot);
+    pipeBoth(ctx, svc, socket, upstream, first, clientEnded);
+  };
+  /** A late HTTP client: the connection is the HTTP server's from here on. */
+  const toHttp = (first: Buffer): void => {
+    socket.off('error', onError);
+    socket.off('close', done);
+    done();
+    silent?.toHttp(first);
+  };
 
   const attempt = (): void => {
     if (socket.destroyed) return;
@@ -71,8 +91,11 @@ export function proxyConnection(ctx: L4Context, svc: RoutedService, socket: net.
       socket.off('close', onClientGone);
       upstream.removeAllListeners('error');
       ep.health = recordSuccess(ep.health, ctx.clock.now());
-      m.upstreamRequest(ep.slot);
-      pipeBoth(ctx, svc, socket, upstream, head);
+      if (silent === undefined) { connected(ep, upstream, head, false); return; }
+      awaitFirstWord(socket, upstream, silent, ctx.clock, ctx.idleTimeoutMs, {
+        tcp: (first, clientEnded) => connected(ep, upstream, first, clientEnded),
+        http: toHttp,
+      });
     });
   };
 
@@ -94,8 +117,11 @@ export function proxyConnection(ctx: L4Context, svc: RoutedService, socket: net.
   attempt();
 }
 
-/** Connected: the head, then bytes both ways with half-close, backpressure and the idle timeout. */
-function pipeBoth(ctx: L4Context, svc: RoutedService, client: net.Socket, upstream: net.Socket, head: Buffer): void {
+/**
+ * Connected: the head, then bytes both ways with half-close, backpressure and the idle timeout
+ * (`clientEnded`: the client's 'end' was already emitted).
+ */
+function pipeBoth(ctx: L4Context, svc: RoutedService, client: net.Socket, upstream: net.Socket, head: Buffer, clientEnded: boolean): void {
   if (client.destroyed) { upstream.destroy(); return; }
   const m = svc.metrics;
   const idle = new IdleWatch(ctx.clock, ctx.idleTimeoutMs, () => { client.destroy(); upstream.destroy(); });
@@ -108,7 +134,7 @@ function pipeBoth(ctx: L4Context, svc: RoutedService, client: net.Socket, upstre
   // Once both halves have ended the connection is over.
   let ended = 0;
   const halfEnded = (): void => { if (++ended === 2) end(); };
-  client.once('end', halfEnded);
+  if (clientEnded) halfEnded(); else client.once('end', halfEnded);
   upstream.once('end', halfEnded);
   if (head.length > 0) upstream.write(head);
   client.pipe(upstream);

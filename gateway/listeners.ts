@@ -7,14 +7,16 @@
  * Each port has a mode: `http` hands every connection to the HTTP server (layer 7), `tcp` to the
  * layer-4 handler, and `auto` (the default) reads the first bytes a client sends: an HTTP/1.x
  * request line goes to the HTTP server (the bytes read are put back), anything else to layer 4;
- * a client that sends nothing within `sniffTimeoutMs` (a server-first protocol: MySQL, SMTP, SSH)
- * goes to layer 4 too.
+ * a client that sends nothing within `sniffTimeoutMs` (a server-first protocol: MySQL, SMTP, SSH …
+ * or a client whose process is busy) goes to layer 4 undecided: whoever speaks first then decides
+ * (first-word.ts), so a late HTTP client still gets HTTP.
  */
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { SilentClient } from './first-word.js';
 import { serverOptions, type GatewayLimits } from './limits.js';
 import type { ListenerState } from './proxy-request.js';
 import { MAX_SNIFF_BYTES, sniffProtocol, type PortMode } from './sniff-protocol.js';
@@ -26,8 +28,11 @@ export interface ListenerHandlers {
   request(port: number, listener: ListenerState, req: IncomingMessage, res: ServerResponse): void;
   upgrade(port: number, listener: ListenerState, req: IncomingMessage, socket: Duplex, head: Buffer): void;
   connection(socket: Socket): void;
-  /** A connection that is not HTTP: `head` holds the bytes read while telling (may be empty). */
-  tcp(port: number, socket: Socket, head: Buffer): void;
+  /**
+   * A connection that is not HTTP: `head` holds the bytes read while telling (may be empty). With
+   * `silent`, the client sent nothing within the sniff wait: it may still turn out to be HTTP.
+   */
+  tcp(port: number, socket: Socket, head: Buffer, silent?: SilentClient): void;
   clientError(err: Error & { code?: string }, socket: Duplex): void;
   bindError(port: number, err: Error & { code?: string }): void;
 }
@@ -164,7 +169,7 @@ export class Listeners {
     const chunks: Buffer[] = [];
     let size = 0;
     let decided = false;
-    const decide = (final: boolean): void => {
+    const decide = (final: boolean, silence = false): void => {
       const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const kind = sniffProtocol(head, final);
       if (kind === 'more') return;
@@ -174,13 +179,9 @@ export class Listeners {
       socket.off('end', onEnd);
       socket.off('error', onError);
       socket.pause();
-      if (kind === 'http') {
-        if (head.length > 0) socket.unshift(head);
-        this.toHttp(l, socket);
-        socket.resume();
-      } else {
-        this.opts.handlers.tcp(l.port, socket, head);
-      }
+      if (kind === 'http') this.httpWithHead(l, socket, head);
+      else if (silence && size === 0) this.opts.handlers.tcp(l.port, socket, head, this.silentClient(l, socket));
+      else this.opts.handlers.tcp(l.port, socket, head);
     };
     const onData = (chunk: Buffer): void => { chunks.push(chunk); size += chunk.length; decide(size >= MAX_SNIFF_BYTES); };
     const onEnd = (): void => decide(true);
@@ -188,11 +189,26 @@ export class Listeners {
     // Timers run before the event loop polls for I/O: after a stall, bytes that arrived in time are
     // still unread when the timer fires. Deciding only after one more poll (setImmediate) reads them
     // first, so a busy gateway never takes an HTTP client for a server-first protocol.
-    const timer = this.opts.clock.setTimeout(() => setImmediate(() => { if (!socket.destroyed && !decided) decide(true); }), this.opts.sniffTimeoutMs ?? DEFAULT_SNIFF_TIMEOUT_MS);
+    const timer = this.opts.clock.setTimeout(() => setImmediate(() => { if (!socket.destroyed && !decided) decide(true, true); }), this.opts.sniffTimeoutMs ?? DEFAULT_SNIFF_TIMEOUT_MS);
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('error', onError);
     socket.once('close', () => timer.cancel());
+  }
+
+  /** A connection known to be HTTP, paused, its first bytes `head` read: put back, then parsed by the HTTP server. */
+  private httpWithHead(l: PortListener, socket: Socket, head: Buffer): void {
+    if (head.length > 0) socket.unshift(head);
+    this.toHttp(l, socket);
+    socket.resume();
+  }
+
+  /** How layer 4 gives back a client that said nothing in time and then spoke HTTP. */
+  private silentClient(l: PortListener, socket: Socket): SilentClient {
+    return {
+      sniff: (head, final) => sniffProtocol(head, final),
+      toHttp: (head) => this.httpWithHead(l, socket, head),
+    };
   }
 
   private toHttp(l: PortListener, socket: Socket): void {

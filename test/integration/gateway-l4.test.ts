@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
+import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { promisify } from 'node:util';
@@ -98,6 +99,67 @@ t.test('a server-first protocol: the client sends nothing, the banner arrives af
   const r = await exchange(port, undefined, /220 .*\r\n/);
   t.match(r.text, /^220 smtp.example ESMTP/);
   t.ok(r.ms >= 90 && r.ms < 2_000, `banner after ${r.ms} ms (wait 100 ms)`);
+});
+
+/** An HTTP server answering `<name> <method> <url> xff=<X-Forwarded-For>` (the header says the gateway proxied it at layer 7). */
+async function httpTagServer(name: string) {
+  const server = http.createServer((req, res) => res.end(`${name} ${req.method} ${req.url} xff=${String(req.headers['x-forwarded-for'] ?? '-')}\n`));
+  await new Promise<void>((r) => server.listen(0, UP, r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+t.test('a late HTTP client (request after the sniff wait) is still served at layer 7: every request balanced on its own', async (t) => {
+  // The client's process may be busy between its connect and its first write (the manager runs in
+  // it): a connection that says nothing within the wait is not yet known to be server-first.
+  const a = await httpTagServer('a');
+  const b = await httpTagServer('b');
+  t.teardown(async () => { await a.close(); await b.close(); });
+  const port = nextPort++;
+  const { gw } = await startGateway(t, [tcpRoute('web', port, [endpoint(UP, a.port, { taskId: 'ta', slot: 1 }), endpoint(UP, b.port, { taskId: 'tb', slot: 2 })])], { sniffTimeoutMs: 50 });
+  const s = net.connect({ host: GW, port });
+  s.on('error', () => {});
+  t.teardown(() => s.destroy());
+  let text = '';
+  s.on('data', (d) => { text += d.toString(); });
+  await new Promise((r) => s.once('connect', r));
+  await new Promise((r) => setTimeout(r, 300)); // six times the wait: the gateway has long decided
+  const answers = async (n: number) => {
+    const end = Date.now() + 5_000;
+    while ((text.match(/[ab] GET \S+ xff=\S+\n/g) ?? []).length < n) {
+      if (Date.now() > end || s.destroyed) throw new Error(`${n} answers expected, got ${JSON.stringify(text)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  s.write(`GET /one HTTP/1.1\r\nHost: ${GW}\r\n\r\n`);
+  await answers(1);
+  s.write(`GET /two HTTP/1.1\r\nHost: ${GW}\r\n\r\n`);
+  await answers(2);
+  const bodies = text.split(/\r?\n/).filter((l) => /^[ab] GET/.test(l));
+  t.equal(bodies.length, 2, `two answers on one connection: ${JSON.stringify(text)}`);
+  t.same(bodies.map((l) => l.split(' ')[0]).sort(), ['a', 'b'], 'per-request round-robin on one keep-alive connection (not pinned to a task)');
+  t.ok(bodies.every((l) => /xff=127\.0\.0\.1$/.test(l)), 'proxied at layer 7 (X-Forwarded-For set)');
+  t.notMatch(await gw.registry.metrics(), /swarmlet_gateway_l4_connections_total\{[^}]*service="web"\} [1-9]/, 'no layer-4 connection counted');
+});
+
+t.test('after the sniff wait: a client-first binary protocol is piped, a server-first one answered after its banner', async (t) => {
+  const a = await tagServer('a');
+  const banner = await tagServer('m', { banner: 'HELLO\r\n' });
+  t.teardown(async () => { await a.close(); await banner.close(); });
+  const late = nextPort++;
+  const first = nextPort++;
+  await startGateway(t, [tcpRoute('raw', late, [endpoint(UP, a.port)]), tcpRoute('mysqlish', first, [endpoint(UP, banner.port)])], { sniffTimeoutMs: 50 });
+  const talk = (port: number, delayMs: number, data: string, until: RegExp) => new Promise<string>((resolve, reject) => {
+    const s = net.connect({ host: GW, port });
+    let text = '';
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no ${until} within 5 s, got ${JSON.stringify(text)}`)); }, 5_000);
+    s.on('error', () => {});
+    s.on('data', (d) => { text += d.toString(); if (until.test(text)) { clearTimeout(timer); s.destroy(); resolve(text); } });
+    s.on('close', () => { clearTimeout(timer); reject(new Error(`closed, got ${JSON.stringify(text)}`)); });
+    s.on('connect', () => setTimeout(() => s.write(data), delayMs));
+  });
+  t.equal(await talk(late, 250, '*1\r\n$4\r\nPING\r\n', /a:\*1\r\n\$4\r\nPING\r\n/), 'a:*1\r\n$4\r\nPING\r\n', 'late binary bytes reach the task unchanged');
+  t.equal(await talk(first, 250, 'login\r\n', /m:login/), 'HELLO\r\nm:login\r\n', 'the banner, then the client\'s answer');
+  t.equal(await talk(first, 250, 'GET / HTTP/1.1\r\n\r\n', /m:GET/), 'HELLO\r\nm:GET / HTTP/1.1\r\n\r\n', 'once the task spoke first, even an HTTP-looking line is its protocol\'s bytes');
 });
 
 t.test('app-protocol tcp: even an HTTP request line is piped as bytes', async (t) => {
