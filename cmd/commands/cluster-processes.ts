@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import { parseMaxReplicas } from '../max-replicas.js';
+import { addAddrPoolFlags, addrPoolOptions, type AddrPoolFlags } from '../addr-pool-flags.js';
 import { runNode } from '../../lib/node/run-node.js';
 import { driverChoice } from '../driver-flags.js';
 import { parseDuration } from '../../lib/model/durations.js';
@@ -58,12 +59,13 @@ export function registerManager(program: Command, ctx: CliContext): void {
     .option('--etcd-cert <file>', 'client certificate for etcd (PEM)')
     .option('--etcd-key <file>', 'its private key (PEM)')
     .option('--lease-ttl <duration>', 'leader lease with --store: a dead leader is replaced within about this long', '3s')
-    .option('--data-key <file>', 'with --store: the data key every manager shares (secrets, tokens); default <data>/keys/data.key, copied to every manager')
+    .option('--data-key <file>', 'with --store: the data key every manager shares (secrets, tokens); default <data>/keys/data.key, copied to every manager');
+  addAddrPoolFlags(cmd)
     .addHelpText('after', '\nExamples:\n  $ swarmlet manager --listen 127.0.0.1:2377 --data /var/lib/swarmlet\n  $ swarmlet join-token worker'
       + '\n  $ swarmlet manager --store etcd://10.0.0.5:2379,10.0.0.6:2379,10.0.0.7:2379 --listen 127.0.0.1:2377 --data /var/lib/swarmlet'
       + '\n  $ swarmlet manager --listen 10.0.0.1:2377 --tls-cert server.pem --tls-key server-key.pem --data /var/lib/swarmlet'
       + '\n  $ swarmlet client-token --data /var/lib/swarmlet')
-    .action(async (o: TlsFlags & EtcdFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string; autolock?: boolean }) => {
+    .action(async (o: TlsFlags & EtcdFlags & AddrPoolFlags & { listen: string; data: string; dispatcherHeartbeat: string; logLevel: string; requireClientToken?: boolean; maxReplicas: string; autolock?: boolean }) => {
       const host = o.listen.replace(/^(?:tcp|https?):\/\//, '').replace(/:\d+$/, '');
       const tls = serverTls(o);
       assertListenAllowed(host, tls, { tls: '--tls-cert FILE and --tls-key FILE' });
@@ -73,7 +75,8 @@ export function registerManager(program: Command, ctx: CliContext): void {
       const maxReplicas = parseMaxReplicas(o.maxReplicas);
       const peerCa = ctx.connection().tls?.ca; // the global --tlscacert: the CA of the other managers' certificates
       const ha = o.store !== undefined ? { ...etcdOption(o, logger)!, ...(peerCa !== undefined ? { peerCa } : {}) } : undefined;
-      const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas,
+      const addrPool = addrPoolOptions(o);
+      const cluster = await createCluster({ nodes: 0, dataDir: o.data, listen: o.listen, gateway: false, logger, dispatcher: { heartbeatMs }, maxReplicas, ...addrPool,
         ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}), ...(ha ? { ha } : {}) });
       const heartbeat = cluster.heartbeatMs() === heartbeatMs ? o.dispatcherHeartbeat : `${cluster.heartbeatMs()}ms, set by swarm update`;
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${heartbeat})`);

@@ -7,6 +7,7 @@ import type { CliContext } from '../context.js';
 import { onSecondStop, waitForStop } from '../wait-for-stop.js';
 import { parseMaxReplicas } from '../max-replicas.js';
 import { driverChoice } from '../driver-flags.js';
+import { addAddrPoolFlags, addrPoolOptions } from '../addr-pool-flags.js';
 import { assertListenAllowed } from '../../lib/api/listen-security.js';
 
 export interface UpOptions {
@@ -21,6 +22,8 @@ export interface UpOptions {
   dockerHost?: string;
   maxReplicas?: string;
   autolock?: boolean;
+  defaultAddrPool?: string[];
+  defaultAddrPoolMaskLength?: string;
 }
 
 export const DEFAULT_DATA_DIR = join(homedir(), '.local', 'state', 'swarmlet', 'up');
@@ -29,7 +32,7 @@ const DEMO = { name: 'whoami', image: 'whoami', replicas: 3, publish: ['9000:808
 
 /** `swarmlet up`: a manager and N node agents in this process, until Ctrl-C. */
 export function registerUp(program: Command, ctx: CliContext): void {
-  program
+  const up = program
     .command('up')
     .description('Start a local cluster in the foreground: a manager (Engine API) and N nodes at 127.0.0.1..N')
     .option('--nodes <n>', 'number of nodes (node-K listens on 127.0.0.K)', '3')
@@ -42,13 +45,15 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .option('--metrics-port <port|off>', 'port of each gateway\'s /metrics on its node address', '9323')
     .option('--log-level <level>', 'fatal|error|warn|info|debug (JSON lines on stderr)', 'warn')
     .option('--max-replicas <n>', 'most replicas one service may ask for (a guard rail against a mistyped count)', '100000')
-    .option('--autolock', 'turn autolock on: the keys at rest are wrapped with an unlock key (printed); a restart stays locked until `swarmlet swarm unlock`')
+    .option('--autolock', 'turn autolock on: the keys at rest are wrapped with an unlock key (printed); a restart stays locked until `swarmlet swarm unlock`');
+  addAddrPoolFlags(up)
     .addHelpText('after', `
 Examples:
   swarmlet up                       # 3 nodes, API on 127.0.0.1:2377
   swarmlet up --nodes 5 --data /tmp/sw --demo
   swarmlet up --listen 127.0.0.1:2378 --metrics-port off --no-gateway   # beside another cluster
   swarmlet up --nodes 2 --driver docker   # tasks are containers on the local Docker engine
+  swarmlet up --default-addr-pool 127.88.0.0/16 --default-addr-pool-mask-length 24   # networks' VIPs from 127.88.N.0/24
   SWARMLET_HOST=http://127.0.0.1:2377 swarmlet service ls   # in another terminal`)
     .action(async (opts: UpOptions) => { await runUp(opts, ctx); });
 }
@@ -63,8 +68,9 @@ export async function runUp(opts: UpOptions, ctx: CliContext): Promise<void> {
   const driver = driverChoice(opts.driver ?? 'process', opts.dockerHost);
   if (opts.demo && driver.kind !== 'process') throw new Error('--demo runs the built-in whoami image, which needs --driver process');
   const maxReplicas = parseMaxReplicas(opts.maxReplicas ?? '100000');
+  const addrPool = addrPoolOptions(opts);
   // The dispatcher is on, as with `swarmlet manager`: more nodes join with `swarmlet node join`.
-  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, dispatcher: {}, maxReplicas, ...(opts.autolock ? { autolock: true } : {}) });
+  const cluster = await createCluster({ nodes, dataDir: opts.data ?? DEFAULT_DATA_DIR, listen: opts.listen, logger, gateway, driver, dispatcher: {}, maxReplicas, ...addrPool, ...(opts.autolock ? { autolock: true } : {}) });
   const stop = waitForStop(ctx.signal);
   try {
     ctx.out(`swarmlet is up: manager API at ${cluster.url} (data in ${cluster.dataDir})`);

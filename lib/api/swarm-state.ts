@@ -13,6 +13,7 @@ import { decodeFields } from '../model/decode-fields.js';
 import { SwarmSpecFields } from '../model/engine-fields.js';
 import type { JoinRole } from '../dispatcher/join-tokens.js';
 import { SWARM_LOCKED, SWARM_NOT_LOCKED, type ManagerKeys } from '../secrets/manager-keys.js';
+import { DEFAULT_ADDR_POOL, type AddrPool } from '../networks/vip-allocation.js';
 
 export { SWARM_LOCKED };
 
@@ -71,6 +72,8 @@ export interface SwarmStateOptions {
   shared?: () => SavedSwarm | undefined;
   /** Why autolock cannot be turned on here (several managers): the refusal's text. */
   autolockUnavailable?: string;
+  /** Where networks' subnets come from (DefaultAddrPool, SubnetSize). Default 127.77.0.0/16, /24. */
+  addrPool?: AddrPool;
 }
 
 export interface SwarmRotate { worker?: boolean; manager?: boolean; unlockKey?: boolean }
@@ -158,8 +161,8 @@ export class SwarmState {
       TLSInfo: { TrustRoot: '', CertIssuerSubject: '', CertIssuerPublicKey: '' },
       RootRotationInProgress: false,
       DataPathPort: 4789,
-      DefaultAddrPool: ['10.0.0.0/8'],
-      SubnetSize: 24,
+      DefaultAddrPool: [...(this.o.addrPool ?? DEFAULT_ADDR_POOL).pools],
+      SubnetSize: (this.o.addrPool ?? DEFAULT_ADDR_POOL).subnetSize,
       JoinTokens: { Worker: this.o.tokens?.token('worker') ?? '', Manager: this.o.tokens?.token('manager') ?? '' },
     };
   }

@@ -44,6 +44,7 @@ import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
 import { uiRoutes } from '../api/ui-route.js';
 import { VipGateways } from './vip-gateways.js';
+import { checkAddrPool, DEFAULT_ADDR_POOL, DEFAULT_SUBNET_SIZE, type AddrPool } from '../networks/vip-allocation.js';
 import { createSecretCipher } from '../secrets/secret-cipher.js';
 import { ManagerKeys } from '../secrets/manager-keys.js';
 import { storeSwarmHome } from '../ha/shared-swarm.js';
@@ -117,6 +118,14 @@ export interface ClusterOptions {
   ha?: { open(self: { id: string; addr: string }): Promise<HaBackend>; dataKeyFile?: string;
     /** The CA (PEM) that signed the other managers' certificates, for forwarding to an https leader (default: the system CAs). */
     peerCa?: string };
+  /**
+   * Where networks' subnets (and so services' virtual IPs) come from, as Docker's
+   * `swarm init --default-addr-pool`: CIDRs inside 127.0.0.0/8. Default ['127.77.0.0/16']. Kept in
+   * the data directory: a restart without it keeps the pool given before.
+   */
+  defaultAddrPool?: string[];
+  /** The prefix length of each network's subnet (`--default-addr-pool-mask-length`). Default 24. */
+  subnetSize?: number;
 }
 
 export interface Cluster extends ClusterClient {
@@ -185,13 +194,16 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
   const count = opts.addresses?.length ?? opts.nodes ?? 3;
   const minNodes = opts.dispatcher ? 0 : 1;
   if (!Number.isInteger(count) || count < minNodes || count > 254) throw invalid(`invalid node count ${count}: expected ${minNodes}-254`, opts.addresses ? 'addresses' : 'nodes');
+  const addrPool = opts.defaultAddrPool === undefined && opts.subnetSize === undefined ? undefined
+    : checkAddrPool({ pools: opts.defaultAddrPool ?? DEFAULT_ADDR_POOL.pools, subnetSize: opts.subnetSize ?? DEFAULT_SUBNET_SIZE },
+      { pool: 'defaultAddrPool', size: 'subnetSize' });
   const addresses = opts.addresses ?? Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'swarmlet-'));
   const durable = opts.dataDir !== undefined;
   // Before anything is read or written: a second process on the same store would lose changes.
   const lock = durable ? lockDataDir(dataDir) : undefined;
   try {
-    return await startCluster(opts, { clock, ids, logger, addresses, dataDir, durable, lock });
+    return await startCluster(opts, { clock, ids, logger, addresses, dataDir, durable, lock, addrPool });
   } catch (e) {
     lock?.release();
     throw e;
@@ -200,11 +212,13 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<Cluster>
 
 interface StartContext {
   clock: Clock; ids: IdGenerator; logger: Logger; addresses: string[]; dataDir: string; durable: boolean; lock: DataDirLock | undefined;
+  addrPool: AddrPool | undefined;
 }
 
 async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Cluster> {
   const { clock, ids, logger, addresses, dataDir, durable, lock } = c;
-  const meta = loadOrCreateMeta(dataDir, ids, clock.now());
+  const meta = loadOrCreateMeta(dataDir, ids, clock.now(), c.addrPool);
+  const addrPool = meta.addrPool ?? DEFAULT_ADDR_POOL;
   // What `swarm update` changed before a restart wins over the options (as Docker's swarm spec over its flags).
   const saved = meta.swarm;
   const historyLimit = saved?.taskHistoryLimit ?? opts.taskHistoryLimit;
@@ -251,7 +265,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const agents = nodes.map((n, i) => new Agent({ nodeId: n.ID, hostname: n.Description.Hostname, addr: n.Status.Addr!, driver: drivers[i]!, link, clock, logger }));
   const byNode = new Map(agents.map((a) => [a.nodeId, a]));
   const control = createControl({
-    store, clock, ids, cipher, clusterId: meta.clusterId, createdAt: meta.createdAt,
+    store, clock, ids, cipher, clusterId: meta.clusterId, createdAt: meta.createdAt, addrPool,
     onNodeRemoved: (id) => tokens?.forget(id),
     selfNodeId: () => nodes[0]?.ID ?? store.view((tx) => tx.listNodes().find((n) => n.Spec.Role === 'manager')?.ID ?? tx.listNodes()[0]?.ID ?? ''),
     ...(historyLimit !== undefined ? { taskHistoryLimit: historyLimit } : {}),
@@ -312,7 +326,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   // Several managers: the swarm's settings live in the shared store, so the next leader serves them.
   const swarmHome = backend ? storeSwarmHome(store, cipher, clock) : undefined;
   const swarm = new SwarmState({
-    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys,
+    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys, addrPool,
     ...(saved && !swarmHome ? { saved } : {}),
     ...(swarmHome ? { save: (s) => swarmHome.write(s), shared: () => swarmHome.read(), autolockUnavailable: AUTOLOCK_HA }
       : durable ? { save: (s) => saveSwarm(dataDir, s) } : {}),

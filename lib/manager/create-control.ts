@@ -20,6 +20,7 @@ import { createServiceTx, removeServiceTx, updateServiceTx } from './service-ops
 import type { SecretCipher } from '../secrets/secret-cipher.js';
 import { createSecretControls } from './secret-control.js';
 import { createNetworkControl } from './network-control.js';
+import type { AddrPool } from '../networks/vip-allocation.js';
 
 /** Reads one task's log lines from wherever the task ran. */
 export type LogSource = (nodeId: string, taskId: string, query: LogQuery) => AsyncIterable<LogLine>;
@@ -44,7 +45,7 @@ export interface ControlOptions {
   /** Encrypts secret and config content at rest; without it there are no /secrets and /configs. */
   cipher?: SecretCipher;
   /** Where network subnets come from (default 127.77.0.0/16, a /24 per network). */
-  vipPool?: string;
+  addrPool?: AddrPool;
 }
 
 const AVAILABILITY = new Set(['active', 'pause', 'drain']);
@@ -77,7 +78,7 @@ export function createControl(o: ControlOptions): Control {
 
   return {
     ...(o.cipher ? createSecretControls({ store, clock, ids: o.ids, cipher: o.cipher }) : {}),
-    networks: createNetworkControl({ store, clock, ids: o.ids, ...(o.vipPool ? { vipPool: o.vipPool } : {}) }),
+    networks: createNetworkControl({ store, clock, ids: o.ids, ...(o.addrPool ? { addrPool: o.addrPool } : {}) }),
     info(): ClusterInfo {
       return store.view((tx) => {
         const nodes = tx.listNodes();

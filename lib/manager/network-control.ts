@@ -1,5 +1,5 @@
 /**
- * Networks: create (overlay, a /24 from the VIP pool or the subnet given), list with filters,
+ * Networks: create (overlay, a subnet from the address pool or the subnet given), list with filters,
  * inspect by ID or name, remove (refused while a service is attached), with Docker's texts.
  */
 import { isoTime, type Clock } from '../clock.js';
@@ -9,7 +9,7 @@ import type { Network } from '../model/network-types.js';
 import type { Store } from '../store/store.js';
 import { parseNetworkRequest } from '../networks/network-spec.js';
 import { attachmentsOf } from '../networks/service-networks.js';
-import { allocateSubnet, DEFAULT_VIP_POOL, gatewayOf, parseCidr } from '../networks/vip-allocation.js';
+import { allocateSubnet, checkAddrPool, DEFAULT_ADDR_POOL, gatewayOf, parseCidr, type AddrPool } from '../networks/vip-allocation.js';
 import type { Filters } from './control.js';
 import { resolveRef } from './resolve.js';
 
@@ -20,7 +20,11 @@ export interface NetworkControl {
   remove(ref: string): void;
 }
 
-export interface NetworkControlOptions { store: Store; clock: Clock; ids: IdGenerator; vipPool?: string }
+export interface NetworkControlOptions {
+  store: Store; clock: Clock; ids: IdGenerator;
+  /** Where subnets come from (default: a /24 of 127.77.0.0/16). */
+  addrPool?: AddrPool;
+}
 
 /** What the API shows: docker's Network, without the store's stamps. */
 function view(n: Network): Network {
@@ -30,8 +34,7 @@ function view(n: Network): Network {
 }
 
 export function createNetworkControl(o: NetworkControlOptions): NetworkControl {
-  const pool = o.vipPool ?? DEFAULT_VIP_POOL;
-  parseCidr(pool, 'vipPool');
+  const pool = checkAddrPool(o.addrPool ?? DEFAULT_ADDR_POOL);
   const find = (list: Network[], ref: string) => resolveRef('network', ref, list, (n) => n.Id, (n) => n.Name);
   return {
     list(filters) {

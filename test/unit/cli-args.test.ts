@@ -3,6 +3,7 @@ import { matchServices } from '../../cmd/resolve-services.js';
 import { pickSlotTask, splitDisplayName } from '../../cmd/log-target.js';
 import { applyNodeUpdate, checkNodeUpdateFlags } from '../../cmd/node-spec-update.js';
 import { parseSince } from '../../cmd/since.js';
+import { addrPoolOptions } from '../../cmd/addr-pool-flags.js';
 import { createOptionsFromFlags, updateOptionsFromFlags } from '../../cmd/service-flags.js';
 import { parseFilterArgs } from '../../cmd/options.js';
 import { digits, formatLogLine, logPrefix } from '../../cmd/format/log-line.js';
@@ -87,4 +88,14 @@ t.test('log prefix: name.slot.task12@node, padded to the replica count', async (
   t.equal(formatLogLine('toms.1.x@n', rec, false), 'toms.1.x@n    | hello');
   t.equal(formatLogLine('toms.1.x@n', rec, true), '2026-01-01T00:00:00Z toms.1.x@n    | hello');
   t.equal(digits(100), 3);
+});
+
+t.test('--default-addr-pool / --default-addr-pool-mask-length: checked, naming the flag; nothing given, nothing set', async (t) => {
+  t.same(addrPoolOptions({}), {}, 'the stored or default pool stays');
+  t.same(addrPoolOptions({ defaultAddrPool: ['127.88.0.0/16'], defaultAddrPoolMaskLength: '24' }), { defaultAddrPool: ['127.88.0.0/16'], subnetSize: 24 });
+  t.same(addrPoolOptions({ defaultAddrPool: ['127.88.0.0/16,127.99.0.0/16'] }), { defaultAddrPool: ['127.88.0.0/16', '127.99.0.0/16'], subnetSize: 24 }, 'comma-separated like docker');
+  t.same(addrPoolOptions({ defaultAddrPoolMaskLength: '26' }), { defaultAddrPool: ['127.77.0.0/16'], subnetSize: 26 }, 'the mask alone applies to the default pool');
+  t.throws(() => addrPoolOptions({ defaultAddrPool: ['10.0.0.0/8'] }), { message: 'invalid --default-addr-pool 10.0.0.0/8: swarmlet\'s virtual IPs live in 127.0.0.0/8 (loopback)' });
+  t.throws(() => addrPoolOptions({ defaultAddrPool: ['127.88.0.0/16'], defaultAddrPoolMaskLength: 'x' }), { message: 'invalid --default-addr-pool-mask-length "x": expected a prefix length such as 24' });
+  t.throws(() => addrPoolOptions({ defaultAddrPool: ['127.88.0.0/16'], defaultAddrPoolMaskLength: '8' }), /^invalid --default-addr-pool-mask-length 8: expected 16-30/);
 });

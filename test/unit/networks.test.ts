@@ -2,7 +2,7 @@
 import t from 'tap';
 import { FakeClock } from '../../lib/clock.js';
 import { sequentialIds } from '../../lib/ids.js';
-import { allocateSubnet, allocateVip, gatewayOf, parseCidr } from '../../lib/networks/vip-allocation.js';
+import { allocateSubnet, allocateVip, checkAddrPool, gatewayOf, parseCidr } from '../../lib/networks/vip-allocation.js';
 import { parseNetworkRequest } from '../../lib/networks/network-spec.js';
 import { resolveServiceNetworks, virtualIpsFor } from '../../lib/networks/service-networks.js';
 import { discoveryEnv, envName, vipPorts } from '../../lib/networks/discovery-env.js';
@@ -24,6 +24,35 @@ t.test('subnets: the lowest free /24 of the pool; gateway .1; refused outside 12
   t.throws(() => parseCidr('10.0.0.0/24'), /virtual IPs live in 127.0.0.0\/8/);
   t.throws(() => parseCidr('127.77.0.1/24'), /host bits are set/);
   t.throws(() => parseCidr('127.77.0.0'), /expected a.b.c.d\/8-30/);
+});
+
+t.test('address pool: Docker\'s DefaultAddrPool + SubnetSize, several pools in order, always inside 127/8', async (t) => {
+  const pool = (pools: string[], subnetSize = 24) => ({ pools, subnetSize });
+  t.equal(allocateSubnet([], pool(['127.88.0.0/16'])), '127.88.0.0/24');
+  t.equal(allocateSubnet(['127.88.0.0/26'], pool(['127.88.0.0/16'], 26)), '127.88.0.64/26', 'a /26 per network');
+  t.equal(allocateSubnet([], pool(['127.88.0.0/16'], 16)), '127.88.0.0/16', 'the whole pool as one subnet');
+  t.equal(allocateSubnet(['127.88.0.0/24', '127.88.1.0/24'], pool(['127.88.0.0/23', '127.99.0.0/16'])), '127.99.0.0/24', 'the next pool once the first is full');
+  t.throws(() => allocateSubnet(['127.88.0.0/23'], pool(['127.88.0.0/23'])), /no free subnet left in the virtual IP pool 127.88.0.0\/23/);
+  t.same(checkAddrPool(pool(['127.88.0.0/16'])), pool(['127.88.0.0/16']));
+  const flags = { pool: '--default-addr-pool', size: '--default-addr-pool-mask-length' };
+  t.throws(() => checkAddrPool(pool(['10.0.0.0/8']), flags), { message: 'invalid --default-addr-pool 10.0.0.0/8: swarmlet\'s virtual IPs live in 127.0.0.0/8 (loopback)', field: '--default-addr-pool' });
+  t.throws(() => checkAddrPool(pool(['127.88.0.1/16']), flags), { message: 'invalid --default-addr-pool 127.88.0.1/16: host bits are set' });
+  t.throws(() => checkAddrPool(pool(['nonsense']), flags), { message: 'invalid --default-addr-pool nonsense: expected a.b.c.d/8-30' });
+  t.throws(() => checkAddrPool(pool(['127.88.0.0/16', '127.88.4.0/24']), flags), { message: 'invalid --default-addr-pool: 127.88.0.0/16 overlaps 127.88.4.0/24' });
+  t.throws(() => checkAddrPool(pool([]), flags), { message: 'invalid --default-addr-pool: at least one pool is needed' });
+  t.throws(() => checkAddrPool(pool(['127.88.0.0/16'], 12), flags), { message: 'invalid --default-addr-pool-mask-length 12: expected 16-30 (at least the pool\'s prefix length, at most 30)', field: '--default-addr-pool-mask-length' });
+  t.throws(() => checkAddrPool(pool(['127.88.0.0/16'], 31), flags), /invalid --default-addr-pool-mask-length 31/);
+  t.throws(() => checkAddrPool(pool(['127.88.0.0/16'], 8)), /^invalid SubnetSize 8: expected 16-30/, 'without names: the API fields');
+});
+
+t.test('the network control takes subnets from its address pool', async (t) => {
+  const store = new MemoryStore({ clock: new FakeClock(0) });
+  const networks = createNetworkControl({ store, clock: new FakeClock(0), ids: sequentialIds('n'), addrPool: { pools: ['127.88.0.0/16'], subnetSize: 26 } });
+  networks.create({ Name: 'a' });
+  networks.create({ Name: 'b' });
+  t.same(networks.get('a').IPAM.Config, [{ Subnet: '127.88.0.0/26', Gateway: '127.88.0.1' }]);
+  t.same(networks.get('b').IPAM.Config, [{ Subnet: '127.88.0.64/26', Gateway: '127.88.0.65' }]);
+  t.throws(() => createNetworkControl({ store, clock: new FakeClock(0), ids: sequentialIds('n'), addrPool: { pools: ['192.168.0.0/16'], subnetSize: 24 } }), /invalid DefaultAddrPool 192.168.0.0\/16/);
 });
 
 t.test('VIPs: lowest free host from .2, reused once free, an exhausted subnet refused', async (t) => {
