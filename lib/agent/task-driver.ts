@@ -36,6 +36,7 @@ export interface ExtraPort { target: number; hostPort?: number }
 
 /** The agent's view of a service's first port. */
 export function taskPortOf(info: ServiceInfo | undefined): TaskPort | undefined {
+  if (info?.targetPort === undefined && info?.vipPort !== undefined) return { target: info.vipPort, protocol: 'tcp', udpOnly: false, vipOnly: true };
   if (info?.targetPort === undefined) return undefined;
   return {
     target: info.targetPort, protocol: info.protocol ?? 'tcp', udpOnly: info.udpOnly === true,
@@ -54,6 +55,11 @@ export interface TaskPort {
   udpOnly: boolean;
   /** The other target ports (PortStatus lists them too). */
   extra?: Array<{ target: number; protocol: PortProtocol; hostPort?: number }>;
+  /**
+   * Nothing is published: the task is reached through its service's VIP. It counts as running once
+   * it accepts connections, or after a bounded wait (a task on a network may be a client only).
+   */
+  vipOnly?: boolean;
 }
 
 export interface ExitInfo {

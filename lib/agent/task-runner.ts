@@ -3,7 +3,7 @@ import { isSwarmletError } from '../errors.js';
 import { stopGraceMs } from '../model/defaults.js';
 import type { Task } from '../model/types.js';
 import type { TaskReport } from '../protocol/task-report.js';
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import type { ExitInfo, RunningTask, StartRequest, TaskDriver, TaskPort } from './task-driver.js';
 import { waitListening } from './wait-listening.js';
 import { healthSettings, type HealthSettings } from '../health/health-state.js';
@@ -12,6 +12,8 @@ import { watchNativeHealth } from './watch-native-health.js';
 
 /** How long a connection through a driver's proxy must stay open to show the task listens. */
 const PROXY_HOLD_MS = 150;
+/** Longest wait for a VIP-only task to accept connections before it counts as running anyway (it may be a client only). */
+export const VIP_LISTEN_WAIT_MS = 10_000;
 
 /** Turns a driver's exit into the task's final state, with Docker's error texts. */
 export function exitReport(exit: ExitInfo): TaskReport {
@@ -85,7 +87,7 @@ export class TaskRunner {
     const report: TaskReport = { State: 'running', Message: 'started', ContainerStatus: { ...(rt.pid ? { PID: rt.pid } : {}) } };
     if (ep) {
       report.Endpoint = { Addr: ep.addr, Port: ep.port, ...(ep.ports ? { Ports: { ...ep.ports } } : {}) };
-      if (port !== undefined) {
+      if (port !== undefined && port.vipOnly !== true) {
         // Host mode: the port the task itself listens on at its node (Swarm's PortStatus). Ingress:
         // the task's own endpoint behind the routing mesh (swarmlet's; never counted as a host port).
         const mode = port.hostPort !== undefined ? 'host' : 'ingress';
@@ -97,12 +99,24 @@ export class TaskRunner {
         }
       }
     }
-    // A task that publishes a TCP port is running once it accepts connections, not merely once
-    // spawned: the update engine and the gateway must never count or route to a task that cannot
-    // answer. A task whose ports are all UDP is running once started (or healthy, with a health check).
+    // A task that publishes a TCP port (or is reached through its VIP) is running once it accepts
+    // connections, not merely once spawned: the update engine and the gateways must never count or
+    // route to a task that cannot answer. A task whose ports are all UDP is running once started
+    // (or healthy, with a health check); a VIP-only one that does not listen within a bounded wait too.
     let ready = true;
     if (ep && port !== undefined && !port.udpOnly && !this.stopRequested) {
-      ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal]), 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
+      let waitedOut = false;
+      let exited = false;
+      void rt.exited.then(() => { exited = true; });
+      let timer: Timer | undefined;
+      const bound = port.vipOnly !== true ? new Promise<never>(() => undefined)
+        : new Promise<void>((resolve) => { timer = this.clock.setTimeout(() => { waitedOut = true; resolve(); }, VIP_LISTEN_WAIT_MS); });
+      ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal, bound]), 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
+      timer?.cancel();
+      if (!ready && waitedOut && !exited && !this.stopRequested) {
+        this.logger.debug({ task: this.task.ID, endpoint: `${ep.addr}:${ep.port}` }, 'VIP-only task does not accept connections: running anyway');
+        ready = true;
+      }
     }
     const health = healthSettings(this.task.Spec.ContainerSpec.Healthcheck);
     if (!ready || this.stopRequested) {

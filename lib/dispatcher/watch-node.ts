@@ -1,6 +1,7 @@
 import type { Service, Task } from '../model/types.js';
 import type { ServiceInfo } from '../protocol/session.js';
 import type { Store, StoreEvent } from '../store/store.js';
+import { vipPorts } from '../networks/discovery-env.js';
 
 /**
  * Calls `deliver` once now and once after every burst of store commits that touches a task of the
@@ -29,11 +30,12 @@ export function watchNode(store: Store, nodeId: string, deliver: () => void, als
 /**
  * What an agent needs of a task's service: its name (`<service>.<slot>`) and the first port it
  * publishes: target, protocol, the host port when it is published in host mode (as resolved by the
- * manager), and whether every port is UDP (readiness is then not a TCP connect).
+ * manager), and whether every port is UDP (readiness is then not a TCP connect). A service that
+ * publishes nothing but has a VIP: the port its VIP forwards (readiness is a TCP connect too).
  */
 export function serviceInfoOf(s: Service): ServiceInfo {
   const first = s.Spec.EndpointSpec?.Ports?.[0];
-  if (first === undefined) return { name: s.Spec.Name };
+  if (first === undefined) return (s.Endpoint.VirtualIPs ?? []).length > 0 ? { name: s.Spec.Name, vipPort: vipPorts(s)[0]! } : { name: s.Spec.Name };
   const protocol = first.Protocol ?? 'tcp';
   const info: ServiceInfo = { name: s.Spec.Name, targetPort: first.TargetPort };
   if (protocol !== 'tcp') info.protocol = protocol;

@@ -17,6 +17,11 @@ export interface ServiceInfo {
   udpOnly?: boolean;
   /** The service's other distinct target ports, in order (host mode: with the published port). */
   extraPorts?: Array<{ target: number; protocol?: 'tcp' | 'udp' | 'sctp'; hostPort?: number }>;
+  /**
+   * The service publishes no port but has a virtual IP: its tasks are reached through the VIP on
+   * this target port, so (like a published one) a task counts as running once it accepts connections.
+   */
+  vipPort?: number;
 }
 
 /** Secret or config content as the session carries it (base64). */
@@ -85,7 +90,7 @@ export const AssignmentsSchema = z.object({
   Tasks: z.array(AssignedTaskSchema),
   Services: z.record(z.string(), z.object({
     name: z.string(), targetPort: port().optional(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(),
-    hostPort: port().optional(), udpOnly: z.boolean().optional(),
+    hostPort: port().optional(), udpOnly: z.boolean().optional(), vipPort: port().optional(),
     extraPorts: z.array(z.object({ target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(), hostPort: port().optional() })).optional(),
   })),
   Images: z.array(ImageSchema),
