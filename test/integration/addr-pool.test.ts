@@ -25,12 +25,17 @@ t.test('a configured pool: subnets from it, shown by GET /swarm, kept across a r
   t.same([first.DefaultAddrPool, first.SubnetSize], [['127.88.0.0/16'], 26], 'GET /swarm shows the pool');
   cluster.control.networks!.create({ Name: 'n1' });
   t.same(cluster.control.networks!.get('n1').IPAM.Config, [{ Subnet: '127.88.0.0/26', Gateway: '127.88.0.1' }], 'a /26 of the pool');
+  // A swarm update (saved beside the pool in cluster.json) keeps the pool.
+  const before = await (await request(`${cluster.url}/swarm`)).body.json() as { Version: { Index: number }; Spec: Record<string, unknown> };
+  const upd = await request(`${cluster.url}/swarm/update?version=${before.Version.Index}`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...before.Spec, Labels: { team: 'a' } }) });
+  t.equal(upd.statusCode, 200, await upd.body.text());
   await cluster.close();
 
   cluster = await createCluster(opts); // no pool given: the one given before stays
   t.teardown(() => cluster.close());
   const s = await swarm(cluster.url!);
-  t.same([s.DefaultAddrPool, s.SubnetSize], [['127.88.0.0/16'], 26], 'kept in the data directory');
+  t.same([s.DefaultAddrPool, s.SubnetSize], [['127.88.0.0/16'], 26], 'kept in the data directory (with the swarm update)');
   cluster.control.networks!.create({ Name: 'n2' });
   t.equal(cluster.control.networks!.get('n2').IPAM.Config[0]!.Subnet, '127.88.0.64/26');
 });
