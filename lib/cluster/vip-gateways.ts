@@ -9,7 +9,7 @@
  * that is busy or stopped does not delay service-to-service traffic: this process relays the
  * projected tables over IPC and acks a version to the drain barrier only once the child routes by it.
  */
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
@@ -51,6 +51,7 @@ export interface VipGatewaysOptions {
 export class VipGateways {
   private readonly running = new Map<string, ProcessGateway>();
   private unsubscribe: (() => void) | undefined;
+  private retry: Timer | undefined;
   private closed = false;
 
   constructor(private readonly o: VipGatewaysOptions) {}
@@ -77,7 +78,13 @@ export class VipGateways {
         logger: this.o.logger.child({ component: 'vip-gateway', vip: addr }),
       });
       this.running.set(addr, gw);
-      void gw.start().catch((err: unknown) => this.o.logger.warn({ vip: addr, err: (err as Error).message }, 'VIP gateway did not start'));
+      void gw.start().catch((err: unknown) => {
+        this.o.logger.warn({ vip: addr, err: (err as Error).message }, 'VIP gateway did not start (tried again in 1 s)');
+        if (this.running.get(addr) !== gw) return;
+        // Forgotten, so that the next table starts it again; one comes in 1 s at the latest.
+        this.running.delete(addr);
+        this.retry ??= this.o.clock.setTimeout(() => { this.retry = undefined; this.sync(this.o.feed.current()); }, 1_000);
+      });
     }
     for (const [addr, gw] of this.running) {
       if (wanted.has(addr)) continue;
@@ -88,6 +95,7 @@ export class VipGateways {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.retry?.cancel();
     this.unsubscribe?.();
     const all = [...this.running.values()];
     this.running.clear();
