@@ -1,5 +1,8 @@
 /** The real CLI process against the fake Engine-API server (test/fixtures/fake-engine.ts). */
 import t from 'tap';
+
+// Many CLI processes one after another: under load (2 cores) the file outlasts tap's default 120 s.
+t.setTimeout(300_000);
 import { startFakeEngine, type FakeEngine } from '../fixtures/fake-engine.js';
 import { runSwarmlet } from './cli-run.js';
 

@@ -1,5 +1,8 @@
 /** `--format` Go templates on the list commands, as docker users write them (the real CLI, the fake engine). */
 import t from 'tap';
+
+// Many CLI processes one after another: under load (2 cores) the file outlasts tap's default 120 s.
+t.setTimeout(300_000);
 import { startFakeEngine, type FakeEngine } from '../fixtures/fake-engine.js';
 import { runSwarmlet } from './cli-run.js';
 

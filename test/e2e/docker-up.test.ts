@@ -4,6 +4,9 @@
  * leaving no container. Uses the shared test dockerd; skipped (one line) without an engine.
  */
 import t from 'tap';
+
+// Many CLI processes one after another: under load (2 cores) the file outlasts tap's default 120 s.
+t.setTimeout(300_000);
 import { request } from 'undici';
 import { cli, lockLocalNodes, startUp, until } from '../fixtures/up-process.js';
 import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
