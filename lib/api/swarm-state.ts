@@ -39,6 +39,8 @@ export interface SavedSwarm {
   taskHistoryLimit?: number;
   heartbeatPeriodMs?: number;
   nodeCertExpiryNs?: number;
+  /** After `swarm leave --force`: out of any swarm until `swarm init` (kept across a restart). */
+  left?: boolean;
 }
 
 /** What the swarm object is made from; every member is read when asked, so it is always current. */
@@ -111,6 +113,7 @@ export class SwarmState {
     this.version = saved?.version ?? 1;
     this.labels = { ...saved?.labels };
     this.nodeCertExpiryNs = saved?.nodeCertExpiryNs ?? NODE_CERT_EXPIRY_NS;
+    this.active = saved?.left !== true;
   }
 
   /**
@@ -129,6 +132,7 @@ export class SwarmState {
     this.version = rec.version;
     this.labels = { ...rec.labels };
     this.nodeCertExpiryNs = rec.nodeCertExpiryNs ?? NODE_CERT_EXPIRY_NS;
+    this.active = rec.left !== true;
     if (rec.taskHistoryLimit !== undefined && rec.taskHistoryLimit !== this.o.taskHistoryLimit()) this.o.setTaskHistoryLimit?.(rec.taskHistoryLimit);
     if (rec.heartbeatPeriodMs !== undefined && rec.heartbeatPeriodMs !== this.o.heartbeatPeriodMs()) this.o.setHeartbeatPeriodMs?.(rec.heartbeatPeriodMs);
   }
@@ -245,6 +249,7 @@ export class SwarmState {
     this.o.save?.({
       id: this.id, createdAt: this.createdAt, updatedAt: this.updatedAt, version: this.version, labels: { ...this.labels },
       taskHistoryLimit: this.o.taskHistoryLimit(), heartbeatPeriodMs: this.o.heartbeatPeriodMs(), nodeCertExpiryNs: this.nodeCertExpiryNs,
+      ...(this.active ? {} : { left: true }),
     });
   }
 
@@ -306,5 +311,6 @@ export class SwarmState {
     this.o.eraseState();
     this.o.keys?.disableAutolock();
     this.active = false;
+    this.save(); // a restart stays out of the swarm until `swarm init`
   }
 }

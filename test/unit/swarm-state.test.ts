@@ -108,3 +108,17 @@ t.test('leave --force drops autolock; init --autolock (Spec.EncryptionConfig) tu
   t.match(swarm.unlockKey(), /^SWMKEY-1-/);
   t.same([saves.at(-1)!.id, saves.at(-1)!.version], [id, 1], 'the new swarm is saved');
 });
+
+t.test('leave --force is saved: a restart stays out of the swarm until init', async (t) => {
+  const { swarm, saves } = setup();
+  swarm.leave(true);
+  const record = saves.at(-1)!;
+  t.equal(record.left, true, 'the leave is saved');
+  const { swarm: restarted } = setup({ saved: record });
+  t.equal(restarted.isActive(), false, 'out of the swarm after a restart');
+  t.throws(() => restarted.inspect(), { code: 'unavailable' }, 'GET /swarm refused as Docker does outside a swarm');
+  const { swarm: again, saves: saves2 } = setup({ saved: record });
+  again.init({});
+  t.equal(again.isActive(), true);
+  t.equal(saves2.at(-1)!.left, undefined, 'init saves a swarm that was not left');
+});
