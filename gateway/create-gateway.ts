@@ -51,6 +51,11 @@ export interface GatewayOptions {
   closeGraceMs?: number;
   /** Wait before trying again a port that failed to bind. Default 3 s. */
   bindRetryMs?: number;
+  /**
+   * A port in use (EADDRINUSE) is expected: another process on this machine serves the address (a
+   * VIP gateway). Logged once per port at debug instead of a warning at every retry. Default false.
+   */
+  quietAddrInUse?: boolean;
   /** Process/runtime metrics (prefixed swarmlet_gateway_) in the registry. Default true. */
   processMetrics?: boolean;
   /** Listen as a node:cluster worker sharing the primary's sockets (see createGatewayWorkers). Default false. */
@@ -146,7 +151,7 @@ class NodeGateway implements Gateway {
     });
     this.listeners = new Listeners({
       addr: opts.addr, limits: this.limits, clock: this.clock, logger: this.logger,
-      closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs, shared: opts.sharedListeners === true,
+      closeGraceMs: opts.closeGraceMs, bindRetryMs: opts.bindRetryMs, shared: opts.sharedListeners === true, quietAddrInUse: opts.quietAddrInUse,
       sniffTimeoutMs: opts.sniffTimeoutMs, l4Connections: this.l4.connections,
       handlers: {
         tcp: (port, socket, head, silent) => this.onTcp(port, socket, head, silent),

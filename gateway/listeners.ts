@@ -45,6 +45,8 @@ export interface ListenersOptions {
   logger: Logger;
   /** Wait before trying a failed port again. Default 3 s. */
   bindRetryMs?: number;
+  /** EADDRINUSE is expected (another process serves the address): logged once per port at debug. */
+  quietAddrInUse?: boolean;
   /** Longest wait for in-flight requests when a port closes. Default 10 s. */
   closeGraceMs?: number;
   /**
@@ -94,6 +96,8 @@ export class Listeners {
   private retryTimer: Timer | undefined;
   private closed = false;
   private readonly bindRetryMs: number;
+  /** Ports whose EADDRINUSE was logged (quietAddrInUse), until they listen. */
+  private readonly inUseLogged = new Set<number>();
   private readonly closeGraceMs: number;
 
   constructor(private readonly opts: ListenersOptions) {
@@ -146,7 +150,12 @@ export class Listeners {
       const onError = (err: Error & { code?: string }): void => {
         l.state = 'failed';
         handlers.bindError(port, err);
-        this.opts.logger.warn({ port, addr: this.opts.addr, err: err.message, code: err.code }, 'gateway cannot listen on a published port (will retry)');
+        if (this.opts.quietAddrInUse === true && err.code === 'EADDRINUSE') {
+          if (!this.inUseLogged.has(port)) this.opts.logger.debug({ port, addr: this.opts.addr }, 'address in use: another process on this machine serves it (will retry)');
+          this.inUseLogged.add(port);
+        } else {
+          this.opts.logger.warn({ port, addr: this.opts.addr, err: err.message, code: err.code }, 'gateway cannot listen on a published port (will retry)');
+        }
         this.scheduleRetry();
         resolve();
       };
@@ -155,6 +164,7 @@ export class Listeners {
         server.off('error', onError);
         server.on('error', (err) => this.opts.logger.warn({ port, err: err.message }, 'gateway listener error'));
         l.state = 'listening';
+        this.inUseLogged.delete(port);
         this.opts.logger.info({ port, addr: this.opts.addr }, 'gateway listening');
         if (this.closed || !this.wanted.has(port) || this.byPort.get(port) !== l) { void this.closeOne(l).then(resolve); return; }
         resolve();

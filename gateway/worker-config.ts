@@ -9,10 +9,15 @@ import type { GatewayOptions } from './create-gateway.js';
 import type { EndpointSource } from './endpoint-table.js';
 import type { EndpointTable } from '../lib/protocol/endpoint-table.js';
 import { parentEndpointSource } from './parent-endpoint-source.js';
+import { projectVipTable } from './vip-table.js';
 
 /** Where every worker gets its endpoint table (each follows it on its own and acks it with its own gateway ID). */
 export type WorkerSourceSpec =
-  | { kind: 'stream'; manager: string; token?: string; tls?: StreamSourceOptions['tls'] }
+  /**
+   * The manager's endpoint stream; with `vip`, projected to that virtual IP (projectVipTable): the
+   * child is the gateway of one VIP (a joined node's VIP gateways).
+   */
+  | { kind: 'stream'; manager: string; token?: string; tls?: StreamSourceOptions['tls']; vip?: string }
   /** A fixed table (benchmarks, tests). */
   | { kind: 'static'; table: EndpointTable }
   /** The parent sends every table over the IPC channel and forwards the child's acks (createGatewayProcess). */
@@ -20,7 +25,7 @@ export type WorkerSourceSpec =
 
 /** The serializable part of GatewayOptions. */
 export type WorkerGatewayOptions = Pick<GatewayOptions,
-  'id' | 'nodeId' | 'hostname' | 'addr' | 'limits' | 'ejection' | 'retries' | 'staggerRoundRobin' | 'closeGraceMs' | 'bindRetryMs' | 'processMetrics'
+  'id' | 'nodeId' | 'hostname' | 'addr' | 'limits' | 'ejection' | 'retries' | 'staggerRoundRobin' | 'closeGraceMs' | 'bindRetryMs' | 'quietAddrInUse' | 'processMetrics'
   | 'sniffTimeoutMs' | 'l4IdleTimeoutMs' | 'udpFlowIdleMs' | 'udp'>;
 
 export interface WorkerConfig {
@@ -71,5 +76,8 @@ export function sourceFromSpec(spec: WorkerSourceSpec, gatewayId: string, logger
     return { subscribe: (onTable) => { onTable(table); return () => {}; }, ack: () => {} };
   }
   if (spec.kind === 'parent') return parentEndpointSource();
-  return streamEndpointSource({ manager: spec.manager, gatewayId, token: spec.token, tls: spec.tls, logger });
+  const stream = streamEndpointSource({ manager: spec.manager, gatewayId, token: spec.token, tls: spec.tls, logger });
+  const vip = spec.vip;
+  if (vip === undefined) return stream;
+  return { subscribe: (onTable, onError) => stream.subscribe((t) => onTable(projectVipTable(t, vip)), onError), ack: (id, v) => stream.ack(id, v) };
 }

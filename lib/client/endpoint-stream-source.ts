@@ -12,7 +12,11 @@ import { ManagerCursor } from './manager-cursor.js';
 export interface StreamSourceOptions {
   /** The manager's base URL, e.g. http://127.0.0.1:2377 */
   manager: string;
-  gatewayId: string;
+  /**
+   * The gateway ID: while connected, the gateway is part of the manager's drain barrier and must ack
+   * every version. Undefined: an observer (it only reads the tables, stops no drain).
+   */
+  gatewayId: string | undefined;
   /**
    * A node credential or the client token (`Authorization: Bearer …`): the stream needs one when the
    * manager has client auth on (always with TLS).
@@ -47,7 +51,8 @@ export function streamEndpointSource(o: StreamSourceOptions): EndpointSource {
         while (!stop.signal.aborted) {
           try {
             // Several managers send a blank line every second: 5 s of silence is a stopped manager.
-            await readStream(`${managers.current()}/swarmlet/v1/endpoints?watch=1&gateway=${encodeURIComponent(o.gatewayId)}`, via, stop.signal, logger, managers.size > 1 ? 5000 : 0, (t) => {
+            const as = o.gatewayId === undefined ? '' : `&gateway=${encodeURIComponent(o.gatewayId)}`;
+            await readStream(`${managers.current()}/swarmlet/v1/endpoints?watch=1${as}`, via, stop.signal, logger, managers.size > 1 ? 5000 : 0, (t) => {
               backoff = o.minBackoffMs ?? 200;
               onTable(t);
             });

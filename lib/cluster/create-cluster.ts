@@ -43,7 +43,7 @@ import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '
 import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
 import { uiRoutes } from '../api/ui-route.js';
-import { VipGateways } from './vip-gateways.js';
+import { feedVipSource, VipGateways } from './vip-gateways.js';
 import { checkAddrPool, DEFAULT_ADDR_POOL, DEFAULT_SUBNET_SIZE, type AddrPool } from '../networks/vip-allocation.js';
 import { createSecretCipher } from '../secrets/secret-cipher.js';
 import { ManagerKeys } from '../secrets/manager-keys.js';
@@ -293,7 +293,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     admin: adminPort === false ? false : { host: n.Status.Addr!, port: adminPort },
   }));
   // Services' virtual IPs (127.77.N.M, local to this machine): one gateway child process each, fed like the node gateways.
-  const vipGateways = gatewayOpt === false ? undefined : new VipGateways({ feed, clock, logger,
+  const vipGateways = gatewayOpt === false ? undefined : new VipGateways({ source: feedVipSource(feed), clock, logger,
     logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent' });
   let dispatcher: Dispatcher | undefined;
   let ha: ManagerHa | undefined;

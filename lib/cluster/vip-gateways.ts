@@ -13,22 +13,18 @@ import type { Clock, Timer } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { createGatewayProcess, type ProcessGateway } from '../../gateway/gateway-process.js';
 import type { EndpointSource, EndpointTable } from '../../gateway/endpoint-table.js';
+import type { WorkerSourceSpec } from '../../gateway/worker-config.js';
+import { projectVipTable, vipAddresses } from '../../gateway/vip-table.js';
 import type { EndpointFeed } from '../dispatcher/endpoint-feed.js';
 
-/** The table as the gateway of one VIP sees it: the services with that VIP, their VIP ports as "published". */
-export function projectVipTable(table: EndpointTable, addr: string): EndpointTable {
-  const services = table.services.flatMap((s) => {
-    const vip = s.vips?.find((v) => v.addr === addr);
-    if (!vip) return [];
-    const { vips: _v, ...route } = s;
-    void _v;
-    return [{ ...route, ports: vip.ports.map((p) => ({ published: p, target: p, protocol: 'tcp' as const })) }];
-  });
-  return { version: table.version, services };
-}
+export { projectVipTable, vipAddresses };
 
-export function vipAddresses(table: EndpointTable): Set<string> {
-  return new Set(table.services.flatMap((s) => (s.vips ?? []).map((v) => v.addr)));
+/** Where VipGateways learns which VIPs exist, and what each VIP gateway follows. */
+export interface VipGatewaySource {
+  /** Calls back with the current table and every later one; returns its unsubscribe function. */
+  tables(onTable: (table: EndpointTable) => void): () => void;
+  /** The gateway ID (its name in the drain barrier) and the endpoint source of the gateway of `addr`. */
+  gateway(addr: string): { id: string; source: EndpointSource | WorkerSourceSpec };
 }
 
 function vipSource(feed: EndpointFeed, id: string, addr: string): EndpointSource {
@@ -42,8 +38,16 @@ function vipSource(feed: EndpointFeed, id: string, addr: string): EndpointSource
   };
 }
 
+/** The manager's own feed (createCluster): the parent relays each projected table to its child. */
+export function feedVipSource(feed: EndpointFeed): VipGatewaySource {
+  return {
+    tables: (onTable) => feed.subscribe(onTable),
+    gateway: (addr) => ({ id: `vip:${addr}`, source: vipSource(feed, `vip:${addr}`, addr) }),
+  };
+}
+
 export interface VipGatewaysOptions {
-  feed: EndpointFeed; clock: Clock; logger: Logger;
+  source: VipGatewaySource; clock: Clock; logger: Logger;
   /** pino level of the gateway children's JSON log lines on stderr. Default 'silent'. */
   logLevel?: string;
 }
@@ -52,16 +56,20 @@ export class VipGateways {
   private readonly running = new Map<string, ProcessGateway>();
   private unsubscribe: (() => void) | undefined;
   private retry: Timer | undefined;
+  private latest: EndpointTable | undefined;
   private closed = false;
 
   constructor(private readonly o: VipGatewaysOptions) {}
 
   start(): void {
-    this.unsubscribe = this.o.feed.subscribe((t) => this.sync(t));
+    this.unsubscribe = this.o.source.tables((t) => { this.latest = t; this.sync(t); });
   }
 
   /** VIP addresses served now. */
   addresses(): string[] { return [...this.running.keys()].sort(); }
+
+  /** The ports the gateway child of `addr` listens on, as of its last table ([] while another process holds them). */
+  ports(addr: string): number[] { return this.running.get(addr)?.ports() ?? []; }
 
   /** The process ID of the gateway child serving `addr` (undefined if none runs now). */
   pid(addr: string): number | undefined { return this.running.get(addr)?.pid(); }
@@ -71,10 +79,14 @@ export class VipGateways {
     const wanted = vipAddresses(table);
     for (const addr of wanted) {
       if (this.running.has(addr)) continue;
-      const id = `vip:${addr}`;
+      const { id, source } = this.o.source.gateway(addr);
       const gw = createGatewayProcess({
-        gateway: { id, nodeId: id, hostname: `vip-${addr}`, addr, processMetrics: false, staggerRoundRobin: true },
-        source: vipSource(this.o.feed, id, addr), clock: this.o.clock, admin: false, logLevel: this.o.logLevel ?? 'silent',
+        // Another process on this machine serving this VIP (swarmlet up and joined nodes on one
+        // machine): its ports fail with EADDRINUSE, logged once at debug and tried again every 3 s,
+        // so the VIP stays served here if that process goes away. Such a gateway still acks every
+        // table at once: it never holds up a drain.
+        gateway: { id, nodeId: id, hostname: `vip-${addr}`, addr, processMetrics: false, staggerRoundRobin: true, quietAddrInUse: true },
+        source, clock: this.o.clock, admin: false, logLevel: this.o.logLevel ?? 'silent',
         logger: this.o.logger.child({ component: 'vip-gateway', vip: addr }),
       });
       this.running.set(addr, gw);
@@ -83,7 +95,7 @@ export class VipGateways {
         if (this.running.get(addr) !== gw) return;
         // Forgotten, so that the next table starts it again; one comes in 1 s at the latest.
         this.running.delete(addr);
-        this.retry ??= this.o.clock.setTimeout(() => { this.retry = undefined; this.sync(this.o.feed.current()); }, 1_000);
+        this.retry ??= this.o.clock.setTimeout(() => { this.retry = undefined; if (this.latest) this.sync(this.latest); }, 1_000);
       });
     }
     for (const [addr, gw] of this.running) {

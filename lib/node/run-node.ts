@@ -18,6 +18,9 @@ import { JoinReplySchema, type JoinRequestBody } from '../protocol/join.js';
 import { parseWire } from '../protocol/wire-error.js';
 import { codeFor } from '../client/api-error.js';
 import { managerUrls } from '../client/manager-cursor.js';
+import { streamEndpointSource } from '../client/endpoint-stream-source.js';
+import { VipGateways, type VipGatewaySource } from '../cluster/vip-gateways.js';
+import type { WorkerSourceSpec } from '../../gateway/worker-config.js';
 
 /** The same names as createCluster's options where they mean the same (`dataDir`, `gateway`, `driver`, `logger`, `clock`). */
 export interface NodeOptions extends NodeOptionNames {
@@ -38,6 +41,7 @@ export interface NodeOptions extends NodeOptionNames {
   /**
    * The node's gateway (routing mesh), in a child process: /metrics on `adminPort` at the node address
    * (default 9323; false for none), its pino level on stderr `logLevel` (default 'silent'); false for none.
+   * The same switch runs the node's VIP gateways (one child per service VIP, see VipGateways).
    */
   gateway?: GatewayOption;
   /** The task driver: `process` (default) or `docker` (with the engine at `dockerHost`, DOCKER_HOST or the local socket). */
@@ -49,6 +53,8 @@ export interface NodeOptions extends NodeOptionNames {
 export interface NodeProcess {
   readonly nodeId: string;
   readonly hostname: string;
+  /** The gateways of the services' virtual IPs on this node (undefined with `gateway: false`). */
+  readonly vipGateways: VipGateways | undefined;
   /** Stops the gateway and every task of this node. */
   close(): Promise<void>;
 }
@@ -97,11 +103,26 @@ async function startNode(o: NodeOptions, r: ResolvedNodeOptions, clock: Clock, l
       throw startUpError(e, 'gateway'); // a port in use: one sentence naming it and the way out
     }
   }
+  // The services' virtual IPs on this machine: one gateway child per VIP, each following the
+  // manager's stream projected to its VIP, in the drain barrier under its own ID.
+  let vips: VipGateways | undefined;
+  if (r.gateway !== false) {
+    const stream: WorkerSourceSpec = { kind: 'stream', manager: o.manager, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}) };
+    const source: VipGatewaySource = {
+      // An observer stream (no gateway ID): it only tells which VIPs exist, and holds up no drain.
+      tables: (onTable) => streamEndpointSource({ manager: o.manager, gatewayId: undefined, token: id.Credential, ...(o.tls ? { tls: o.tls } : {}), clock, logger }).subscribe(onTable),
+      gateway: (addr) => ({ id: `vip.${id.NodeID}.${addr}`, source: { ...stream, vip: addr } }),
+    };
+    vips = new VipGateways({ source, clock, logger, logLevel: r.gateway.logLevel });
+    vips.start();
+  }
   agent.start();
   return {
     nodeId: id.NodeID,
     hostname: o.hostname,
+    vipGateways: vips,
     async close() {
+      await vips?.close();
       await gateway?.close();
       link.close();
       await agent.close();
