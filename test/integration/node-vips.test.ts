@@ -59,6 +59,8 @@ t.test('a joined node serves the VIPs; a second node on the same machine gets EA
     const id = `vip.${a.nodeId}.${vip.addr}`;
     await until('node a\'s VIP gateway acks the current version', () => (cluster.feed.gateways().get(id) ?? -1) >= cluster.feed.current().version);
     t.pass('it is in the drain barrier under its own ID');
+    t.same([...cluster.feed.gateways().keys()].sort(), [a.nodeId, id].sort(),
+      'the barrier holds the node gateway and the VIP gateway only (the node\'s observer stream is not in it)');
   });
 
   await t.test('a second node on this machine: EADDRINUSE breaks nothing and holds up no drain', async (t) => {
