@@ -11,9 +11,8 @@ import { createApiServer, type ApiServer } from '../api/server.js';
 import { SwarmState } from '../api/swarm-state.js';
 import { eraseSwarmState } from './erase-swarm-state.js';
 import { startUpError } from './start-up-error.js';
-import { createTaskDriver, type DriverChoice, type DriverKind } from '../drivers/create-task-driver.js';
+import { createTaskDriver, type DriverChoice } from '../drivers/create-task-driver.js';
 import { createControl } from '../manager/create-control.js';
-import type { Control } from '../manager/control.js';
 import { canRunImage } from '../manager/node-images.js';
 import { Manager } from '../manager/manager.js';
 import { FileJournal } from '../store/file-journal.js';
@@ -24,7 +23,6 @@ import { registerNode } from '../dispatcher/register-node.js';
 import { describeHost } from '../agent/host-description.js';
 import { ClusterClient } from './cluster-client.js';
 import { tmpdir } from 'node:os';
-import type { Registry } from 'prom-client';
 import { EndpointFeed } from '../dispatcher/endpoint-feed.js';
 import { Dispatcher } from '../dispatcher/dispatcher.js';
 import { JoinTokens } from '../dispatcher/join-tokens.js';
@@ -39,7 +37,7 @@ import { DEFAULT_EVENT_LOG_CAPACITY, EventLog } from '../events/event-log.js';
 import { EventFile } from '../events/event-file.js';
 import { SWARMLET_VERSION } from '../version.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { assertListenAllowed, clientAuthRequired, type TlsServerOptions } from '../api/listen-security.js';
+import { assertListenAllowed, clientAuthRequired } from '../api/listen-security.js';
 import { createAuthorizer } from '../api/client-auth.js';
 import { clientTokenRoute } from '../api/client-token-route.js';
 import { uiRoutes } from '../api/ui-route.js';
@@ -58,116 +56,8 @@ import { storeSecretsHome } from '../ha/shared-secrets.js';
 import { loadOrCreateManagerId } from '../ha/manager-id.js';
 import { createTlsDispatcher } from '../client/tls-dispatcher.js';
 
-export interface ClusterOptions {
-  /** Number of nodes (default 3): node-K at 127.0.0.K. */
-  nodes?: number;
-  /** Node addresses; default 127.0.0.1 … 127.0.0.N. */
-  addresses?: string[];
-  /** Durable state (journal + snapshot) and task logs. Default: a fresh temporary directory, not durable across runs. */
-  dataDir?: string;
-  /** Where the Engine-API server listens ("127.0.0.1:2377"); false for no HTTP server. Default false. */
-  listen?: string | false;
-  /**
-   * Serve the API over HTTPS with this certificate and key (PEM text). Required for a non-loopback
-   * `listen` address. With TLS, every manager route needs the client token (`clientToken`).
-   */
-  tls?: TlsServerOptions;
-  /** Require the client token on manager routes even over plain http on loopback (always on with `tls`). */
-  requireClientToken?: boolean;
-  logger?: Logger;
-  clock?: Clock;
-  ids?: IdGenerator;
-  /**
-   * The task driver of every node: `process` (default: child processes) or `docker` (containers on
-   * a Docker engine; `dockerHost` or DOCKER_HOST or the local socket).
-   */
-  driver?: DriverKind | DriverChoice;
-  /** Replace the task driver (tests). Called once per node. */
-  driverFactory?: (node: { hostname: string; addr: string; dataDir: string }) => TaskDriver;
-  taskHistoryLimit?: number;
-  /** Most replicas (or job completions) one service may ask for: a guard rail against a mistyped count (default 100,000). */
-  maxReplicas?: number;
-  /**
-   * Run a gateway (the routing mesh) on every node: listeners on each published port at the node's
-   * address, /metrics on `adminPort` (default 9323; false for none). Default true. Each gateway is a
-   * child process of this one, fed the endpoint table over IPC: nothing this process does (a busy or
-   * stopped manager) delays a proxied request. `logLevel`: the children's pino level on stderr
-   * (default 'silent').
-   */
-  gateway?: boolean | { adminPort?: number | false; logLevel?: string };
-  /**
-   * Accept remote node processes (`swarmlet node join`): join tokens, node sessions over the API,
-   * heartbeats (`heartbeatMs`, default 5 s) and failure detection. `nodes` may then be 0.
-   */
-  dispatcher?: { heartbeatMs?: number };
-  /** Longest a stopping task waits for the gateways to stop routing to it (default 5 s). */
-  drainTimeoutMs?: number;
-  /**
-   * Turn autolock on (Docker's `swarm init --autolock`): the manager's keys at rest are wrapped with an
-   * unlock key (`unlockKey()`), and a restart on this data directory starts locked until `unlock(key)`.
-   * Once on, it stays on across restarts until `swarm update --autolock=false`.
-   */
-  autolock?: boolean;
-  /**
-   * One manager among several sharing a backend (etcd, lib/ha/): the state lives there instead of the
-   * file journal, the loops run only while this manager leads, any manager answers the API (followers
-   * forward to the leader). Needs `listen` with an explicit port, `dispatcher` and `nodes: 0`.
-   * `open` gets this manager's stable id (kept in `dataDir`) and API URL. `dataKeyFile`: the data key
-   * every manager shares (secrets, tokens); default `<dataDir>/keys/data.key`.
-   */
-  ha?: { open(self: { id: string; addr: string }): Promise<HaBackend>; dataKeyFile?: string;
-    /** The CA (PEM) that signed the other managers' certificates, for forwarding to an https leader (default: the system CAs). */
-    peerCa?: string };
-  /**
-   * Where networks' subnets (and so services' virtual IPs) come from, as Docker's
-   * `swarm init --default-addr-pool`: CIDRs inside 127.0.0.0/8. Default ['127.77.0.0/16']. Kept in
-   * the data directory: a restart without it keeps the pool given before.
-   */
-  defaultAddrPool?: string[];
-  /** The prefix length of each network's subnet (`--default-addr-pool-mask-length`). Default 24. */
-  subnetSize?: number;
-}
-
-export interface Cluster extends ClusterClient {
-  /** With `ha`: this manager's place among several (leadership, the managers). */
-  readonly ha: ManagerHa | undefined;
-  readonly control: Control;
-  readonly store: Store;
-  readonly manager: Manager;
-  readonly agents: ReadonlyArray<Agent>;
-  /** One gateway per node, each in its own child process (empty with `gateway: false`). */
-  readonly gateways: ReadonlyArray<ProcessGateway>;
-  /** The gateways of services' VIPs, one child process per VIP address (undefined with `gateway: false`). */
-  readonly vipGateways: VipGateways | undefined;
-  /** The API's base URL when `listen` was given (e.g. http://127.0.0.1:2377, https://… with `tls`). */
-  readonly url: string | undefined;
-  /** The current client token (`Authorization: Bearer …` on manager routes when auth is on); undefined without secrets. */
-  clientToken(): string | undefined;
-  /** Replaces the client token: the old one is refused at once. */
-  rotateClientToken(): string;
-  /**
-   * Started on a data directory left with autolock on: no task is started or stopped and the API answers
-   * Docker's "Swarm is encrypted…" until `unlock`. Gateways route to the endpoints known before.
-   */
-  isLocked(): boolean;
-  /** Unlocks with the unlock key (`SWMKEY-1-…`), then the manager, agents and dispatcher start. */
-  unlock(key: string): void;
-  /** The unlock key ('' with autolock off). */
-  unlockKey(): string;
-  /** The node heartbeat period in use (the saved `swarm update --dispatcher-heartbeat` wins over the option). */
-  heartbeatMs(): number;
-  readonly dataDir: string;
-  /** The routing table feed (gateways subscribe to it). */
-  readonly feed: EndpointFeed;
-  /** The cluster's recent events (replayed by `events(cluster, { since })`; kept on disk with a dataDir). */
-  readonly eventLog: EventLog;
-  /** The manager's Prometheus registry (also served at GET /metrics on the API). */
-  readonly metrics: Registry;
-  /** Stops every task (no orphan processes), the API and the store. */
-  close(): Promise<void>;
-  /** Kills every task at once, without grace periods (close() still finishes the rest). */
-  kill(): Promise<void>;
-}
+import type { Cluster, ClusterOptions } from './cluster-options.js';
+export type { Cluster, ClusterOptions } from './cluster-options.js';
 
 /** Reads (or creates) the manager's stable id in its data directory and opens the shared backend. */
 async function openHaBackend(opts: ClusterOptions, ha: NonNullable<ClusterOptions['ha']>, listen: { host: string; port: number } | undefined, dataDir: string, ids: IdGenerator):
