@@ -13,7 +13,7 @@ import { request } from 'undici';
 import { createCluster, type Cluster, type ClusterOptions } from '../../lib/cluster/create-cluster.js';
 import { SWARM_LOCKED } from '../../lib/secrets/manager-keys.js';
 import { runNode, type NodeProcess } from '../../lib/node/run-node.js';
-import { freePort } from '../fixtures/up-process.js';
+import { freePort, until } from '../fixtures/up-process.js';
 
 const ADDR = '127.0.0.176';
 const NODE_ADDR = '127.0.0.177';
@@ -26,16 +26,6 @@ async function call(url: string, path: string, method = 'GET', body?: unknown): 
   let parsed: unknown = text;
   try { parsed = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.statusCode, body: parsed, headers: res.headers };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 t.test('swarm settings persist; autolock locks a restarted manager until the right unlock key', async (t) => {

@@ -8,16 +8,10 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import type { Task } from '../../lib/model/types.js';
+import { until as waitFor } from '../fixtures/up-process.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (test/fixtures/up-process.ts) with this file's 30 s default. */
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> => waitFor(what, fn, timeoutMs, 50);
 
 const runningOf = (tasks: Task[]) => tasks.filter((x) => x.DesiredState === 'running' && x.Status.State === 'running' && x.Endpoint);
 
