@@ -32,7 +32,7 @@ export interface StartRequest {
   extraPorts?: ExtraPort[];
 }
 
-export interface ExtraPort { target: number; hostPort?: number }
+export interface ExtraPort { target: number; protocol?: PortProtocol; hostPort?: number }
 
 /** The agent's view of a service's first port. */
 export function taskPortOf(info: ServiceInfo | undefined): TaskPort | undefined {

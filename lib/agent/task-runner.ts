@@ -6,6 +6,7 @@ import type { TaskReport } from '../protocol/task-report.js';
 import type { Clock, Timer } from '../clock.js';
 import type { ExitInfo, RunningTask, StartRequest, TaskDriver, TaskPort } from './task-driver.js';
 import { waitListening } from './wait-listening.js';
+import { readinessPorts } from './readiness-ports.js';
 import { healthSettings, type HealthSettings } from '../health/health-state.js';
 import { monitorHealth } from '../health/health-monitor.js';
 import { watchNativeHealth } from './watch-native-health.js';
@@ -104,14 +105,19 @@ export class TaskRunner {
     // route to a task that cannot answer. A task whose ports are all UDP is running once started
     // (or healthy, with a health check); a VIP-only one that does not listen within a bounded wait too.
     let ready = true;
-    if (ep && port !== undefined && !port.udpOnly && !this.stopRequested) {
+    const waitOn = readinessPorts(ep, port);
+    if (ep && waitOn.length > 0 && !this.stopRequested) {
       let waitedOut = false;
       let exited = false;
       void rt.exited.then(() => { exited = true; });
       let timer: Timer | undefined;
-      const bound = port.vipOnly !== true ? new Promise<never>(() => undefined)
+      const bound = port?.vipOnly !== true ? new Promise<never>(() => undefined)
         : new Promise<void>((resolve) => { timer = this.clock.setTimeout(() => { waitedOut = true; resolve(); }, VIP_LISTEN_WAIT_MS); });
-      ready = await waitListening(ep.addr, ep.port, this.clock, Promise.race([rt.exited, this.stopSignal, bound]), 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
+      const gone = Promise.race([rt.exited, this.stopSignal, bound]);
+      for (const p of waitOn) {
+        ready = await waitListening(ep.addr, p, this.clock, gone, 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
+        if (!ready) break;
+      }
       timer?.cancel();
       if (!ready && waitedOut && !exited && !this.stopRequested) {
         this.logger.debug({ task: this.task.ID, endpoint: `${ep.addr}:${ep.port}` }, 'VIP-only task does not accept connections: running anyway');

@@ -50,10 +50,10 @@ t.test('container config: name, image, command, env, labels, limits, stop settin
     Command: ['/bin/httpd'], Args: ['-f', '-p', '80'], Labels: { team: 'x', 'swarmlet.task.id': 'spoofed' },
     StopGracePeriod: 1_500_000_000, StopSignal: 'SIGQUIT', Dir: '/www', User: 'nobody', Hostname: 'web-host', Init: true,
   });
-  const body = containerConfig(request(tk, { targetPort: 80 }), { target: 80, addr: '127.0.0.9', hostPort: 20001 });
+  const body = containerConfig(request(tk, { targetPort: 80 }), [{ target: 80, addr: '127.0.0.9', hostPort: 20001 }]);
   t.same(body, {
     name: 'web.2.task-a', Image: 'web:1', Entrypoint: ['/bin/httpd'], Cmd: ['-f', '-p', '80'],
-    Env: ['A=1', 'PORT=80'],
+    Env: ['A=1', 'PORT=80', 'PORT_80=80'],
     Labels: {
       team: 'x', 'swarmlet.service.id': 'svc-1', 'swarmlet.service.name': 'web', 'swarmlet.task.id': 'task-a',
       'swarmlet.task.name': 'web.2', 'swarmlet.slot': '2', 'swarmlet.node.id': 'node-1',
@@ -75,7 +75,7 @@ t.test('container config: command/args mapping and no publishing (table)', async
     ['command and args', { Command: ['sh', '-c'], Args: ['echo hi'] }, ['sh', '-c'], ['echo hi']],
   ];
   for (const [name, spec, entrypoint, cmd] of cases) {
-    const body = containerConfig(request(task('t1', {}, spec)), undefined);
+    const body = containerConfig(request(task('t1', {}, spec)), []);
     t.same(body.Entrypoint, entrypoint, `${name}: entrypoint`);
     t.same(body.Cmd, cmd, `${name}: cmd`);
     t.same(body.Env, ['A=1'], `${name}: no PORT without a target port`);
@@ -83,12 +83,12 @@ t.test('container config: command/args mapping and no publishing (table)', async
     t.equal(body.StopTimeout, 10, `${name}: default grace 10 s`);
   }
   t.same([0, 1, 999, 1000, 1001, 10_000].map(stopTimeoutSeconds), [0, 1, 1, 1, 2, 10]);
-  const hc = (Healthcheck: Task['Spec']['ContainerSpec']['Healthcheck']) => containerConfig(request(task('t3', {}, { Healthcheck })), undefined).Healthcheck;
+  const hc = (Healthcheck: Task['Spec']['ContainerSpec']['Healthcheck']) => containerConfig(request(task('t3', {}, { Healthcheck })), []).Healthcheck;
   t.equal(hc(undefined), undefined, 'no service health check: the image HEALTHCHECK applies');
   t.equal(hc({ Test: [] }), undefined, 'an empty test inherits the image HEALTHCHECK');
   t.same(hc({ Test: ['NONE'] }), { Test: ['NONE'] }, '--no-healthcheck disables the image HEALTHCHECK');
   t.same(hc({ Test: ['CMD', 'true'] }), { Test: ['NONE'] }, "swarmlet probes the service's own check; the image's is off");
-  t.throws(() => containerConfig(request(task('t2', { Resources: { Limits: { MemoryBytes: 1.5 } } })), undefined), { code: 'invalid_argument', message: /MemoryBytes/ });
+  t.throws(() => containerConfig(request(task('t2', { Resources: { Limits: { MemoryBytes: 1.5 } } })), []), { code: 'invalid_argument', message: /MemoryBytes/ });
 });
 
 t.test('container config: ContainerSpec.Mounts become HostConfig.Mounts (bind, volume, tmpfs), next to the secret binds', async (t) => {
@@ -97,10 +97,10 @@ t.test('container config: ContainerSpec.Mounts become HostConfig.Mounts (bind, v
     { Type: 'volume', Source: 'app_vol', Target: '/v', VolumeOptions: { NoCopy: true, Labels: { 'com.docker.stack.namespace': 'app' } } },
     { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } },
   ];
-  const body = containerConfig(request(task('t4', {}, { Mounts })), undefined, ['/run/x:/run/secrets/pw:ro']);
+  const body = containerConfig(request(task('t4', {}, { Mounts })), [], ['/run/x:/run/secrets/pw:ro']);
   t.same(body.HostConfig.Mounts, Mounts);
   t.same(body.HostConfig.Binds, ['/run/x:/run/secrets/pw:ro']);
-  t.equal(containerConfig(request(task('t5', {}, {})), undefined).HostConfig.Mounts, undefined, 'none without Mounts');
+  t.equal(containerConfig(request(task('t5', {}, {})), []).HostConfig.Mounts, undefined, 'none without Mounts');
 });
 
 t.test('start: creates and starts the container, published on the node address at an allocated port', async (t) => {
@@ -115,7 +115,7 @@ t.test('start: creates and starts the container, published on the node address a
   t.same(c.body.HostConfig.PortBindings?.['8080/tcp']?.[0]?.HostIp, NODE.addr);
   t.same(rt.endpoint, { addr: NODE.addr, port }, 'endpoint = node address + host port');
   t.equal(rt.pid, c.state.Pid);
-  t.same(c.body.Env, ['A=1', 'PORT=8080']);
+  t.same(c.body.Env, ['A=1', 'PORT=8080', 'PORT_8080=8080']);
   t.equal(c.body.StopTimeout, 3);
   await t.rejects(driver.start(request(task('task-a'))), { code: 'conflict' }, 'a task starts once');
   const plain = await driver.start(request(task('task-b')));

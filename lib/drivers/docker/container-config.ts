@@ -2,6 +2,9 @@ import type { StartRequest } from '../../agent/task-driver.js';
 import { invalid } from '../../errors.js';
 import { graceMsOf } from '../task-spec.js';
 import type { DockerContainerCreate } from './docker-api.js';
+import { portBindingsOf, type PublishedPort } from './port-bindings.js';
+
+export type { PublishedPort } from './port-bindings.js';
 
 /** Labels every container of the driver carries (moby uses `com.docker.swarm.*`; these are ours). */
 export const LABELS = {
@@ -12,9 +15,6 @@ export const LABELS = {
   slot: 'swarmlet.slot',
   nodeId: 'swarmlet.node.id',
 } as const;
-
-/** Where a task's target port is published: the node's address and a host port the driver allocated. */
-export interface PublishedPort { target: number; addr: string; hostPort: number; protocol?: 'tcp' | 'udp' | 'sctp' }
 
 /** Swarm's container name: `<service>.<slot|nodeID>.<taskID>`. */
 export function containerName(req: Pick<StartRequest, 'taskName' | 'task'>): string {
@@ -32,14 +32,16 @@ export function stopTimeoutSeconds(graceMs: number): number {
  * Cmd; the request's env plus PORT; the container labels plus swarmlet's; resource limits; stop
  * signal and grace; no restart policy (swarmlet's restart policy rules); the image's HEALTHCHECK
  * disabled when the service sets a health check (swarmlet probes it); the target port published on
- * the node's address only; ContainerSpec.Mounts as HostConfig.Mounts (binds, volumes, tmpfs).
+ * the node's address only, every target port on its own host port (`PORT` is the first target,
+ * `PORT_<target>` each, as the process driver names them; inside the container they are the
+ * target ports themselves); ContainerSpec.Mounts as HostConfig.Mounts (binds, volumes, tmpfs).
  */
-export function containerConfig(req: StartRequest, publish: PublishedPort | undefined, binds: string[] = []): DockerContainerCreate {
+export function containerConfig(req: StartRequest, published: PublishedPort[], binds: string[] = []): DockerContainerCreate {
   const spec = req.task.Spec.ContainerSpec;
   const body: DockerContainerCreate = {
     name: containerName(req),
     Image: spec.Image,
-    Env: publish ? [...req.env, `PORT=${publish.target}`] : [...req.env],
+    Env: [...req.env, ...portEnv(published)],
     Labels: { ...(spec.Labels ?? {}), ...taskLabels(req) },
     StopTimeout: stopTimeoutSeconds(graceMsOf(spec)),
     HostConfig: { RestartPolicy: { Name: 'no' } },
@@ -61,12 +63,16 @@ export function containerConfig(req: StartRequest, publish: PublishedPort | unde
   if (binds.length > 0) body.HostConfig.Binds = binds;
   const mounts = spec.Mounts as Array<Record<string, unknown>> | undefined;
   if (mounts && mounts.length > 0) body.HostConfig.Mounts = mounts.map((m) => structuredClone(m));
-  if (publish) {
-    const key = `${publish.target}/${publish.protocol ?? 'tcp'}`;
-    body.ExposedPorts = { [key]: {} };
-    body.HostConfig.PortBindings = { [key]: [{ HostIp: publish.addr, HostPort: String(publish.hostPort) }] };
-  }
+  const { ExposedPorts, PortBindings } = portBindingsOf(published);
+  if (ExposedPorts) body.ExposedPorts = ExposedPorts;
+  if (PortBindings) body.HostConfig.PortBindings = PortBindings;
   return body;
+}
+
+/** `PORT` (the first target port) and `PORT_<target>` for each: inside the container, the targets themselves. */
+function portEnv(published: PublishedPort[]): string[] {
+  if (published.length === 0) return [];
+  return [`PORT=${published[0]!.target}`, ...published.map((p) => `PORT_${p.target}=${p.target}`)];
 }
 
 /** The labels that tie a container to its task and node (found again by them after an agent restart). */

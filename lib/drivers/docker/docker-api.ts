@@ -56,7 +56,7 @@ export interface DockerContainerDetails {
   Id: string;
   Name: string;
   State: DockerContainerState;
-  Config: { Labels?: Record<string, string> | null };
+  Config: { Labels?: Record<string, string> | null; Env?: string[] | null };
   HostConfig: { PortBindings?: Record<string, DockerPortBinding[] | null> | null };
 }
 

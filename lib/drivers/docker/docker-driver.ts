@@ -6,7 +6,8 @@ import { silentLogger } from '../../logger.js';
 import type { Task } from '../../model/types.js';
 import { DEFAULT_TASK_PORT_RANGE, PortAllocator } from '../port-allocator.js';
 import { graceMsOf } from '../task-spec.js';
-import { LABELS, containerConfig, type PublishedPort } from './container-config.js';
+import { LABELS, containerConfig } from './container-config.js';
+import { endpointOfPublished, portBindingPlan, publishedOfBindings, type PortWant, type PublishedPort } from './port-bindings.js';
 import { containerTask } from './container-task.js';
 import { engineError, type DockerApi, type DockerContainerDetails } from './docker-api.js';
 import { readContainerLogs } from './docker-logs.js';
@@ -22,7 +23,7 @@ export interface DockerDriverOptions {
   nodeId: string;
   /** The node's hostname, for error texts (`image x not found on node <hostname>`). */
   hostname: string;
-  /** Host ports the task's target port is published on (default 20000-29999). */
+  /** Host ports the tasks' target ports are published on (default 20000-29999), one per target port. */
   portRange?: [number, number];
   /**
    * Where tasks' secret and config files are written before they are bind-mounted read-only into
@@ -80,16 +81,11 @@ class DockerTaskDriver implements DockerDriver {
       throw new SwarmletError('failed_precondition', `image ${image} not found on node ${this.opts.hostname}`);
     }
     const addr = req.node.addr;
-    if (req.hostPort !== undefined && !this.ports.reserve(addr, req.hostPort)) {
-      throw new SwarmletError('failed_precondition', `host-mode port ${req.hostPort}/${req.protocol ?? 'tcp'} is already in use on node ${this.opts.hostname}`);
-    }
-    // Host mode: the container's port is bound on the published port itself; ingress: on a port the driver picks.
-    const publish: PublishedPort | undefined = req.targetPort === undefined
-      ? undefined : { target: req.targetPort, addr, hostPort: req.hostPort ?? await this.ports.allocate(addr), protocol: req.protocol ?? 'tcp' };
-    const release = () => { if (publish) this.ports.release(addr, publish.hostPort); };
+    const published = await this.takePorts(addr, portBindingPlan(req));
+    const release = () => { for (const p of published) this.ports.release(addr, p.hostPort); };
     let id: string;
     try {
-      id = await this.api.createContainer(containerConfig(req, publish, this.mountFiles(req)));
+      id = await this.api.createContainer(containerConfig(req, published, this.mountFiles(req)));
     } catch (err) {
       release();
       this.removeFiles(req.task.ID);
@@ -102,10 +98,32 @@ class DockerTaskDriver implements DockerDriver {
       this.owned.delete(req.task.ID);
       throw new SwarmletError('unavailable', 'the docker driver is closed');
     }
-    return this.run(req, id, publish, release);
+    return this.run(req, id, published, release);
   }
 
-  private async run(req: StartRequest, id: string, publish: PublishedPort | undefined, release: () => void): Promise<RunningTask> {
+  /**
+   * A host port for every target port: host mode its published port (refused when this node
+   * already hands it out), ingress one from the range. All or nothing: on failure the ports taken
+   * so far are given back.
+   */
+  private async takePorts(addr: string, plan: PortWant[]): Promise<PublishedPort[]> {
+    const out: PublishedPort[] = [];
+    try {
+      for (const w of plan) {
+        if (w.hostPort !== undefined && !this.ports.reserve(addr, w.hostPort)) {
+          throw new SwarmletError('failed_precondition', `host-mode port ${w.hostPort}/${w.protocol} is already in use on node ${this.opts.hostname}`);
+        }
+        // Host mode: the container's port is bound on the published port itself; ingress: on a port the driver picks.
+        out.push({ target: w.target, addr, hostPort: w.hostPort ?? await this.ports.allocate(addr), protocol: w.protocol });
+      }
+    } catch (err) {
+      for (const p of out) this.ports.release(addr, p.hostPort);
+      throw err;
+    }
+    return out;
+  }
+
+  private async run(req: StartRequest, id: string, published: PublishedPort[], release: () => void): Promise<RunningTask> {
     try {
       await this.api.startContainer(id);
     } catch (err) {
@@ -115,7 +133,7 @@ class DockerTaskDriver implements DockerDriver {
       return failedStart(`starting container failed: ${message}`);
     }
     const info = await this.api.inspectContainer(id).catch(() => undefined);
-    const endpoint = publish ? { addr: publish.addr, port: publish.hostPort } : undefined;
+    const endpoint = endpointOfPublished(published);
     this.logger.info({ taskId: req.task.ID, task: req.taskName, container: id, endpoint }, 'container started');
     return this.track(req.task.ID, id, endpoint, info?.State.Pid, graceMsOf(req.task.Spec.ContainerSpec), release);
   }
@@ -127,10 +145,11 @@ class DockerTaskDriver implements DockerDriver {
     const summary = found.find((c) => c.State === 'running');
     const info = summary && await this.api.inspectContainer(summary.Id);
     if (!info?.State.Running || this.owned.has(task.ID)) return undefined;
-    const ep = endpointOf(info);
-    const reserved = ep !== undefined && this.ports.reserve(ep.addr, ep.port);
-    if (ep && !reserved) this.logger.warn({ taskId: task.ID, ...ep }, 'adopted container port was already handed out');
-    const release = () => { if (ep && reserved) this.ports.release(ep.addr, ep.port); };
+    const published = publishedOfBindings(info.HostConfig.PortBindings, firstTargetOf(info.Config.Env));
+    const ep = endpointOfPublished(published);
+    const reserved = published.filter((p) => this.ports.reserve(p.addr, p.hostPort));
+    if (reserved.length < published.length) this.logger.warn({ taskId: task.ID, ...ep }, 'adopted container port was already handed out');
+    const release = () => { for (const p of reserved) this.ports.release(p.addr, p.hostPort); };
     this.owned.set(task.ID, info.Id);
     this.logger.info({ taskId: task.ID, container: info.Id, endpoint: ep }, 'container adopted');
     return this.track(task.ID, info.Id, ep, info.State.Pid, graceMsOf(task.Spec.ContainerSpec), release);
@@ -233,12 +252,14 @@ function failedStart(error: string): RunningTask {
   };
 }
 
-/** Where an adopted container is published: the first host binding of its port bindings. */
-export function endpointOf(info: Pick<DockerContainerDetails, 'HostConfig'>): { addr: string; port: number } | undefined {
-  for (const bindings of Object.values(info.HostConfig.PortBindings ?? {})) {
-    const b = bindings?.[0];
-    const port = Number(b?.HostPort);
-    if (b?.HostIp && Number.isInteger(port) && port > 0) return { addr: b.HostIp, port };
-  }
-  return undefined;
+/** Where an adopted container is published: its first target's host binding (and every target's, when several). */
+export function endpointOf(info: Pick<DockerContainerDetails, 'HostConfig'> & { Config?: DockerContainerDetails['Config'] }): RunningTask['endpoint'] {
+  return endpointOfPublished(publishedOfBindings(info.HostConfig.PortBindings, firstTargetOf(info.Config?.Env)));
+}
+
+/** The container's first target port: its last `PORT=` variable (the driver sets it after the service's env). */
+function firstTargetOf(env: string[] | null | undefined): number | undefined {
+  const entry = [...(env ?? [])].reverse().find((e) => e.startsWith('PORT='));
+  const n = Number(entry?.slice(5));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
