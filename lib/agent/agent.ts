@@ -124,6 +124,7 @@ export class Agent {
       ...(info?.hostPort !== undefined ? { hostPort: info.hostPort } : {}),
       ...(info?.protocol !== undefined ? { protocol: info.protocol } : {}),
       ...(info?.extraPorts?.length ? { extraPorts: info.extraPorts } : {}),
+      ...(info?.targetPort === undefined && info?.vipPort !== undefined ? { vipPort: info.vipPort } : {}),
     };
     this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, taskPortOf(info), this.o.clock));
   }

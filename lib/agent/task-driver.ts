@@ -30,6 +30,11 @@ export interface StartRequest {
   protocol?: PortProtocol;
   /** The service's other target ports (after `targetPort`), each with its host-mode published port if any. */
   extraPorts?: ExtraPort[];
+  /**
+   * The service publishes no port but has a VIP: the target port its VIP forwards to (docker driver:
+   * published at the node address like a target port, so the VIP can reach the container).
+   */
+  vipPort?: number;
 }
 
 export interface ExtraPort { target: number; protocol?: PortProtocol; hostPort?: number }

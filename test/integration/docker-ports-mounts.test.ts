@@ -22,6 +22,8 @@ const SECOND_PORT = 9222;
 const UDP_PORT = 9223;
 /** The container's second server starts this long after the first (readiness must wait for it). */
 const SECOND_DELAY_S = 4;
+/** This file's VIPs (loopback, apart from the default pool other tests use). */
+const VIP_POOL = '127.78.221.0/24';
 
 t.setTimeout(300_000);
 
@@ -39,7 +41,11 @@ if (!engine) {
   const answers = (url: string, want: string) =>
     until(`${want} at ${url}`, async () => ((await get(url).catch(() => undefined))?.body === want ? true : undefined), 60_000);
 
-  const cluster = await createCluster({ addresses: [ADDR], driver: { kind: 'docker', dockerHost: host }, gateway: { adminPort: false } });
+  const cluster = await createCluster({
+    addresses: [ADDR], driver: { kind: 'docker', dockerHost: host }, gateway: { adminPort: false }, defaultAddrPool: [VIP_POOL],
+  });
+  cluster.control.networks!.create({ Name: 'back' });
+  const vipOf = async (name: string) => (await cluster.service(name)).Endpoint.VirtualIPs![0]!.Addr.split('/')[0]!;
   const made: string[] = [];
   t.teardown(async () => {
     await cluster.close();
@@ -56,7 +62,7 @@ if (!engine) {
       name: 'twoports', image: TEST_IMAGES.v1, replicas: 1,
       publish: [`${HTTP_PORT}:80`, `${SECOND_PORT}:443`, `${UDP_PORT}:53/udp`],
       command: ['sh', '-c', `httpd -p 80 -h /www; sleep ${SECOND_DELAY_S}; echo second > /tmp/index.html; exec httpd -f -p 443 -h /tmp`],
-      stopGracePeriod: '2s',
+      stopGracePeriod: '2s', networks: ['back'],
     });
     made.push(svc.ID);
     const task = await runningTask('twoports');
@@ -85,12 +91,27 @@ if (!engine) {
 
     t.equal(await answers(`http://${ADDR}:${HTTP_PORT}/`, 'v1'), true, 'the mesh reaches target 80 through the first published port');
     t.equal(await answers(`http://${ADDR}:${SECOND_PORT}/`, 'second'), true, 'and target 443 through the second');
+    const vip = await vipOf('twoports');
+    t.equal(await answers(`http://${vip}:80/`, 'v1'), true, `the VIP ${vip} reaches target 80 on port 80`);
+    t.equal(await answers(`http://${vip}:443/`, 'second'), true, 'and target 443 on port 443');
     const ports = task.Status.PortStatus?.Ports ?? [];
     t.strictSame(Object.fromEntries(ports.map((p) => [p.TargetPort, p.PublishedPort])), { 80: p80, 443: p443, 53: p53 }, 'PortStatus lists each target\'s host port');
 
     await cluster.removeService('twoports');
     await until('the service\'s container to go', async () => (containersOf(svc.ID).length === 0 ? true : undefined), 60_000);
     t.pass('service rm leaves no container');
+  });
+
+  t.test('a VIP-only service (nothing published): its VIP port bound at a host port, reached through the VIP', async (t) => {
+    const svc = await cluster.createService({ name: 'viponly', image: TEST_IMAGES.v1, replicas: 1, networks: ['back'], stopGracePeriod: '2s' });
+    made.push(svc.ID);
+    const task = await runningTask('viponly');
+    t.equal(task.Endpoint?.Addr, ADDR, 'an endpoint at the node address');
+    t.equal(await answers(`http://${ADDR}:${task.Endpoint!.Port}/`, 'v1'), true, 'the container\'s port 80 at its host port');
+    const vip = await vipOf('viponly');
+    t.equal(await answers(`http://${vip}:80/`, 'v1'), true, `through the VIP ${vip}:80`);
+    await cluster.removeService('viponly');
+    await until('the service\'s container to go', async () => (containersOf(svc.ID).length === 0 ? true : undefined), 60_000);
   });
 
   t.test('compose volumes: a bind mount (rw and ro) and a named volume on the engine', async (t) => {

@@ -18,13 +18,15 @@ import { FakeDockerApi } from '../fixtures/fake-docker-api.js';
 const NODE = { id: 'node-1', hostname: 'worker-1', addr: '127.0.0.1' };
 const RANGE: [number, number] = [41320, 41329];
 
-type Ports = Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts'>;
+type Ports = Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort'>;
 
 t.test('portBindingPlan: the target ports a container publishes (table)', async (t) => {
   const cases: Array<[string, Ports, ReturnType<typeof portBindingPlan>]> = [
     ['nothing published', {}, []],
     ['extras without a first target: nothing', { extraPorts: [{ target: 443 }] }, []],
     ['one tcp port', { targetPort: 80 }, [{ target: 80, protocol: 'tcp' }]],
+    ['VIP only: its target port', { vipPort: 80 }, [{ target: 80, protocol: 'tcp' }]],
+    ['a published port wins over the VIP port', { targetPort: 8080, vipPort: 80 }, [{ target: 8080, protocol: 'tcp' }]],
     ['-p 8080:80 -p 8443:443', { targetPort: 80, extraPorts: [{ target: 443 }] }, [{ target: 80, protocol: 'tcp' }, { target: 443, protocol: 'tcp' }]],
     ['udp first, tcp second', { targetPort: 53, protocol: 'udp', extraPorts: [{ target: 8053, protocol: 'tcp' }] },
       [{ target: 53, protocol: 'udp' }, { target: 8053, protocol: 'tcp' }]],

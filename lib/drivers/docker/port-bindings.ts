@@ -16,11 +16,11 @@ export interface PublishedPort { target: number; addr: string; hostPort: number;
 /**
  * The target ports a task's container publishes, in order: the request's first target port, then
  * every other one (`extraPorts`), each once (a repeated target keeps its first entry), each with
- * its protocol (default tcp) and its host-mode published port when it has one. Empty when the
- * task publishes nothing. Two targets asking for one host-mode port and protocol are refused.
+ * its protocol (default tcp) and its host-mode published port when it has one. A service that
+ * publishes nothing but has a VIP: its VIP's target port. Empty when the task has neither. Two targets asking for one host-mode port and protocol are refused.
  */
-export function portBindingPlan(req: Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts'>): PortWant[] {
-  if (req.targetPort === undefined) return [];
+export function portBindingPlan(req: Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort'>): PortWant[] {
+  if (req.targetPort === undefined) return req.vipPort !== undefined ? [{ target: req.vipPort, protocol: 'tcp' }] : [];
   const out: PortWant[] = [];
   const add = (target: number, protocol: PortProtocol, hostPort: number | undefined) => {
     if (out.some((w) => w.target === target)) return;
