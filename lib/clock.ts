@@ -64,6 +64,11 @@ export class FakeClock implements Clock {
     this.timers = this.timers.filter((x) => !x.cancelled);
   }
   pending(): number { return this.timers.filter((x) => !x.cancelled).length; }
+  /**
+   * Time passes while the process is stopped (SIGSTOP, a long GC pause): `now()` moves on, no timer
+   * fires; the next `advance` fires every timer that came due, each seeing the late time.
+   */
+  stall(ms: number): void { this.t += ms; }
 }
 
 export function isoTime(ms: number): string { return new Date(ms).toISOString(); }

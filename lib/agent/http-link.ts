@@ -99,9 +99,10 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
           stop.signal.addEventListener('abort', onStop, { once: true });
           cutSession = () => attempt.abort();
           try {
-            // Several managers send a blank line every second: 5 s of silence is a stopped manager.
+            // Several managers send a blank line every second: 5 s of silence is a stopped manager, and
+            // one that does not even answer the session's headers as fast as a heartbeat is skipped.
             const res = await request(`${base()}/swarmlet/v1/nodes/${o.nodeId}/session`, { ...via, headers: auth, signal: attempt.signal,
-              bodyTimeout: managers.size > 1 ? 5000 : 0, headersTimeout: 10_000 });
+              bodyTimeout: managers.size > 1 ? 5000 : 0, headersTimeout: managers.size > 1 ? Math.max(2000, heartbeatMs * 2) : 10_000 });
             if (res.statusCode !== 200) throw new Error(`session refused: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 200)}`);
             backoff = 200;
             for (const [id, r] of lastReports) void sendReport(id, r).catch(() => undefined);
@@ -137,7 +138,9 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
             if (!managers.atStart()) { await sleep(o.clock, 100, stop.signal); continue; }
           }
           await sleep(o.clock, backoff, stop.signal);
-          backoff = Math.min(backoff * 2, 5000);
+          // Several managers: a round fails while they elect a leader (seconds); keep trying every second
+          // so the new leader hears from this node within its grace period.
+          backoff = Math.min(backoff * 2, managers.size > 1 ? 1000 : 5000);
         }
       })();
       return () => stop.abort();

@@ -247,8 +247,10 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
       { name: 'tokens', start: () => t?.ensure(), stop: () => undefined },
       { name: 'swarm', start: () => swarm.refresh(), stop: () => undefined }, // the saved limit and heartbeat apply here now
       { name: 'manager', start: () => manager.start(), stop: () => manager.stop() },
-      // Nodes need a moment to find the new leader: 3 more heartbeat periods than Swarm's 3 before any is down.
-      { name: 'dispatcher', start: () => d?.start({ extraGraceMs: 3 * (d.heartbeatMs) }), stop: () => d?.stop() },
+      // Nodes need a moment to find the new leader: 3 more heartbeat periods than Swarm's 3 before any is
+      // down, and at least 10 s: a node leaves a stopped manager on timeouts of 2 s or more per manager
+      // tried, whatever the period (a 1 s heartbeat would leave them 3 s).
+      { name: 'dispatcher', start: () => d?.start({ extraGraceMs: Math.max(3 * d.heartbeatMs, 10_000) }), stop: () => d?.stop() },
     ] });
     ha.start();
   }

@@ -49,10 +49,15 @@ export class EtcdElection implements LeaderElection {
 
   constructor(private readonly opts: ElectionOptions) {}
 
-  isLeader(): boolean { return this.leading; }
+  /**
+   * Leading, and the lease still within its local deadline now: after a pause past the deadline
+   * (SIGSTOP) this is false at once, even before the deadline's timer has run and stepped down, so
+   * nothing (a liveness tick, a buffered request) acts on the stale leadership meanwhile.
+   */
+  isLeader(): boolean { return this.leading && this.opts.lease.valid(); }
 
   /** The leader key's create revision while this manager leads (0 otherwise): every write compares on it. */
-  fenceRevision(): number { return this.leading ? this.fence : 0; }
+  fenceRevision(): number { return this.isLeader() ? this.fence : 0; }
 
   leader(): ManagerInfo | undefined {
     const c = this.current;

@@ -31,6 +31,13 @@ export class LeaseKeeper {
   get id(): string | undefined { return this.lost ? undefined : this.leaseId; }
   alive(): boolean { return !this.lost; }
 
+  /**
+   * Held and within its local deadline, checked on the clock now: a process that was paused past the
+   * deadline (SIGSTOP, a long stall) learns it here, before the deadline's timer gets to run — a
+   * leader must not act on stale leadership in the meantime.
+   */
+  valid(): boolean { return !this.lost && this.opts.clock.now() < this.deadline; }
+
   /** Grants a new lease (the previous one, if any, must be lost or revoked first) and starts renewing it. */
   async grant(): Promise<string> {
     const sentAt = this.opts.clock.now();

@@ -162,8 +162,15 @@ t.test('three managers on etcd: failover', { skip: etcdMissing() }, async (t) =>
     const nodes = await c.etcdValues<{ Spec: { Role: string }; Status: { State: string } }>('/swarmlet/o/node/');
     t.equal(nodes.filter((n) => n.Spec.Role === 'worker').length, 3);
     t.ok(nodes.every((n) => n.Status.State === 'ready'), `etcd: no node marked down by the old leader (${nodes.map((n) => n.Status.State).join(',')})`);
-    const tasks = await c.etcdValues<TaskJ>('/swarmlet/o/task/');
-    t.same(tasks.filter((x) => x.DesiredState === 'running').map((x) => x.ID).sort(), tasksBefore, 'etcd: the same tasks run (nothing rescheduled)');
+    const tasks = await c.etcdValues<TaskJ & { NodeID?: string; Slot?: number; Status: { Err?: string; Message?: string; Timestamp?: string } }>('/swarmlet/o/task/');
+    const running = tasks.filter((x) => x.DesiredState === 'running').map((x) => x.ID).sort();
+    if (JSON.stringify(running) !== JSON.stringify(tasksBefore)) { // say why, for the next time it happens
+      const changed = tasks.filter((x) => running.includes(x.ID) !== tasksBefore.includes(x.ID));
+      t.comment(`tasks replaced: ${JSON.stringify(changed.map((x) => ({ id: x.ID, svc: x.ServiceID, node: x.NodeID, slot: x.Slot, desired: x.DesiredState, status: x.Status })))}`);
+      t.comment(`nodes' logs: ${c.nodes.map((n, i) => `node ${i}: ${n.out().split('\n').slice(-8).join(' | ')}`).join(' || ').slice(0, 6000)}`);
+      t.comment(`the new leader's log: ${c.managers[next]!.proc.out().split('\n').slice(-10).join(' | ').slice(0, 3000)}`);
+    }
+    t.same(running, tasksBefore, 'etcd: the same tasks run (nothing rescheduled)');
     const services = await c.etcdValues<ServiceJ>('/swarmlet/o/service/');
     t.equal(services.filter((s) => s.Spec.Name === 'while-stopped').length, 1, 'etcd: the new leader\'s write is there (the old one\'s resync did not drop it)');
     const fromOld = await api<Array<{ Spec: { Name: string } }>>(c.urls[leader]!, '/services');

@@ -88,3 +88,29 @@ t.test('revoke stops renewing and revokes in etcd; no onLost', async (t) => {
   t.same(renewals, []);
   t.same(lost, []);
 });
+
+t.test('a process paused past the deadline (SIGSTOP): valid() is false at once, before the deadline timer runs; then lost', async (t) => {
+  const { clock, keeper, lost } = setup(async () => 3);
+  await keeper.grant();
+  await run(clock, 2000); // renewed at +1 s and +2 s: deadline at +5 s
+  t.ok(keeper.valid(), 'valid while renewed');
+  clock.stall(10_000); // stopped: no timer fired, the clock moved on
+  t.notOk(keeper.valid(), 'not valid: the deadline passed while the process was stopped');
+  t.ok(keeper.alive(), 'the deadline timer has not run yet (alive() is what the timers know)');
+  t.same(lost, []);
+  clock.advance(0); // resumed: the due timers run
+  await settle();
+  t.equal(lost.length, 1, 'then lost, once');
+  t.notOk(keeper.alive());
+  t.notOk(keeper.valid());
+});
+
+t.test('valid() follows the deadline exactly: true just before it, false from it on', async (t) => {
+  const { clock, keeper } = setup(() => new Promise<number>(() => {})); // etcd never answers a renewal
+  const start = clock.now();
+  await keeper.grant();
+  clock.stall(2999);
+  t.ok(keeper.valid(), `valid at +${clock.now() - start} ms`);
+  clock.stall(1);
+  t.notOk(keeper.valid(), 'not valid at +3000 ms (TTL after the grant was sent)');
+});
