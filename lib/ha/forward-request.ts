@@ -1,14 +1,17 @@
 /**
  * A follower's proxy to the leader's API (undici): method, path, headers and body go on as they came,
  * the answer comes back streamed (NDJSON sessions, endpoint tables, events and logs flow through
- * chunk by chunk). The exchange is cut when `signal` aborts (the leader changed: the client
- * reconnects and reaches the new one).
+ * chunk by chunk). The exchange is cut when `signal` aborts (the leader changed). A streamed answer
+ * cut that way, or by the leader's death, ENDS cleanly (the terminating chunk), exactly as a local
+ * stream ends at a change of leader: `docker events` or `service logs -f` asked of a follower exit
+ * instead of hanging or reporting a broken connection, and nodes and gateways reconnect (to the new
+ * leader). An answer of known length cut short is destroyed instead (never passed off as whole).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import { SwarmletError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { drained } from '../api/reply.js';
 import { FORWARDED_HEADER } from './place-request.js';
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), and the host. */
@@ -51,10 +54,21 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
     res.writeHead(upstream.statusCode, out);
     res.flushHeaders();
     try {
-      await pipeline(upstream.body, res);
+      for await (const chunk of upstream.body) {
+        if (!res.write(chunk as Buffer)) await drained(res, abort.signal);
+      }
+      if (!res.destroyed) res.end();
     } catch (err) {
-      o.logger.debug({ err: (err as Error).message, url: req.url }, 'forwarded exchange cut');
-      if (!res.destroyed) res.destroy();
+      if (res.destroyed) return; // the client went away
+      if (typeof upstreamLength === 'string') {
+        res.destroy(); // an answer of known length cut short: the client must see it incomplete
+        return;
+      }
+      // A stream (events, logs, a session) whose leader died or stepped down: it ends, as a local
+      // stream ends at a change of leader; clients do not reconnect on their own (docker events,
+      // service logs -f), so it must neither hang nor look like a broken connection.
+      o.logger.info({ err: (err as Error).message, url: req.url, leader }, 'forwarded stream ended: the leader is gone or changed');
+      res.end();
     }
   } finally {
     o.signal.removeEventListener('abort', cut);
