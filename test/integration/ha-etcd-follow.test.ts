@@ -82,7 +82,7 @@ t.test('three managers on etcd: a standalone gateway and streams through a follo
   const logs = await openStream(`${c.urls[f]}/services/fweb/logs?follow=1&stdout=1&stderr=1&tail=0`);
   streams.push(logs);
   t.equal(logs.status, 200, 'GET /services/fweb/logs?follow=1 on a follower: 200');
-  t.equal((await api(c.urls[f]!, '/services/create', post({ Name: 'fmark', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 0 } } }))).status, 201);
+  t.equal((await api(c.urls[f]!, '/services/create', post({ Name: 'fmark', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 0 } } }))).status, 201, 'a service created through the follower');
   await until('the create event on the follower\'s stream', () => events.text().split('\n').some((l) => l.includes('"Action":"create"') && l.includes('"fmark"')), 30_000);
   t.pass('an event arrives on the events stream asked of a follower');
   const marker = `/marker-${process.pid}-${Date.now()}`;
@@ -140,7 +140,7 @@ t.test('three managers on etcd: a standalone gateway and streams through a follo
     streams.push(lg);
     t.equal(ev.status, 200, 'events on a follower: 200 (forwarded to the new leader)');
     t.equal(lg.status, 200, 'logs on a follower: 200');
-    t.equal((await api(c.urls[g]!, '/services/create', post({ Name: 'fmark2', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 0 } } }))).status, 201);
+    t.equal((await api(c.urls[g]!, '/services/create', post({ Name: 'fmark2', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 0 } } }))).status, 201, 'a service created through the follower');
     await until('the create event', () => ev.text().includes('"fmark2"'), 30_000);
     const stopped = c.managers[l]!.proc.child;
     const t0 = Date.now();
