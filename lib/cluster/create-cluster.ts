@@ -53,6 +53,7 @@ import { ManagerHa } from '../ha/manager-ha.js';
 import { managersRoute } from '../ha/managers-route.js';
 import { withManagerNodes } from '../ha/manager-nodes.js';
 import { storeSecretsHome } from '../ha/shared-secrets.js';
+import { CLIENT_TOKEN_FILE, keepClientTokenFile } from '../ha/client-token-file.js';
 import { loadOrCreateManagerId } from '../ha/manager-id.js';
 import { createTlsDispatcher } from '../client/tls-dispatcher.js';
 
@@ -187,8 +188,10 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     logLevel: typeof gatewayOpt === 'object' ? gatewayOpt.logLevel ?? 'silent' : 'silent' });
   let dispatcher: Dispatcher | undefined;
   let ha: ManagerHa | undefined;
+  let stopTokenFile: (() => void) | undefined;
   /** Undoes a start that failed half-way (a port in use): nothing keeps running or writing. */
   const stopAll = async (): Promise<void> => {
+    stopTokenFile?.();
     await ha?.close();
     if (backend && !ha) await backend.backend.close();
     manager.stop();
@@ -212,7 +215,10 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let tokens: JoinTokens | undefined;
   // The tokens file is sealed with the data key while autolock is on; several managers share them
   // through the store (sealed with the shared data key).
-  if (opts.dispatcher || authRequired) tokens = new JoinTokens(backend ? storeSecretsHome(store, cipher, clock) : durable ? join(dataDir, 'secrets.json') : undefined, keys);
+  const sharedSecrets = backend ? storeSecretsHome(store, cipher, clock) : undefined;
+  if (opts.dispatcher || authRequired) tokens = new JoinTokens(sharedSecrets ?? (durable ? join(dataDir, 'secrets.json') : undefined), keys);
+  // ... and `swarmlet client-token --data DIR` reads the token from a file each manager keeps.
+  if (tokens && sharedSecrets && durable) stopTokenFile = keepClientTokenFile(store, () => sharedSecrets.read()?.client, join(dataDir, CLIENT_TOKEN_FILE), logger);
   // Several managers: the swarm's settings live in the shared store, so the next leader serves them.
   const swarmHome = backend ? storeSwarmHome(store, cipher, clock) : undefined;
   const swarm = new SwarmState({

@@ -126,7 +126,7 @@ t.test('three managers on etcd: a standalone gateway and streams through a follo
     await new Promise((r) => setTimeout(r, 500));
     finish();
     const r = await load;
-    t.ok(r.sent > 500, `sent ${r.sent}`);
+    t.ok(r.sent > 200, `sent ${r.sent} (the load ran across the kill)`);
     t.equal(r.non2xx + r.errors, 0, `failed requests through the standalone gateway: ${r.non2xx + r.errors} ${r.samples.join(' | ')}`);
     await c.managers[leader]!.start(); // back as a follower
   });
