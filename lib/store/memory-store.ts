@@ -57,7 +57,7 @@ export interface MemoryStoreOptions { clock: Clock; journal?: Journal; logger?: 
 
 /** In-memory store with an optional durable journal. */
 export class MemoryStore implements Store {
-  private t: Tables = emptyTables();
+  private readonly t: Tables = emptyTables();
   private byService = new TaskIndex();
   private byNode = new TaskIndex();
   private version = 0;
@@ -122,7 +122,17 @@ export class MemoryStore implements Store {
     return old;
   }
 
+  /**
+   * The read transaction, built once: its functions read the live tables (a fresh object per
+   * `view` cost more than the lookups it serves when a watcher reads one object per event).
+   */
+  private readTx: ReadTx | undefined;
+
   private reader(): ReadTx {
+    return (this.readTx ??= this.makeReader());
+  }
+
+  private makeReader(): ReadTx {
     const t = this.t;
     const pick = (ids: Iterable<string>) => {
       const out: Task[] = [];
