@@ -21,6 +21,7 @@ import { planUpdateStep } from '../update/plan-update-step.js';
 import { classifyChanges } from './classify-changes.js';
 import { planStarts } from './plan-starts.js';
 import { applyReport } from './apply-report.js';
+import { progressIsInert } from './progress-inert.js';
 import { BIG_SERVICE_TASKS, DEFAULT_PASS_BUDGET, PROGRESS_DEFER_MS, type PassBudget, type PassReport } from './pass-budget.js';
 
 export { BIG_SERVICE_TASKS, DEFAULT_PASS_BUDGET, PROGRESS_DEFER_MS, type PassBudget, type PassReport } from './pass-budget.js';
@@ -73,6 +74,11 @@ export class Manager {
   private readonly dirty = new Set<string>();
   /** Services marked only by tasks moving towards running: a huge one is reconciled at most every PROGRESS_DEFER_MS. */
   private readonly progressDirty = new Set<string>();
+  /**
+   * Services whose last reconcile planned nothing and for which task progress cannot change that
+   * (progress-inert.ts): progress-only changes leave them alone until any other change.
+   */
+  private readonly inert = new Set<string>();
   /** Tasks read at each service's last reconcile, and when it was. */
   private readonly lastReconcile = new Map<string, { size: number; at: number }>();
   /** Every service (and orphaned task) is due: the first pass, a resync. */
@@ -144,8 +150,9 @@ export class Manager {
     const fx = classifyChanges(events);
     for (const [id, task] of fx.tasks) this.queue.observe(id, task);
     for (const id of fx.services) {
-      if (fx.progressOnly.has(id) && !this.dirty.has(id)) this.progressDirty.add(id);
-      else { this.dirty.add(id); this.progressDirty.delete(id); }
+      if (fx.progressOnly.has(id) && !this.dirty.has(id)) {
+        if (!this.inert.has(id)) this.progressDirty.add(id);
+      } else { this.dirty.add(id); this.progressDirty.delete(id); this.inert.delete(id); }
     }
     if (fx.allServices) this.fullDue = true;
     if (fx.wakeAll) this.queue.wakeAll();
@@ -246,6 +253,7 @@ export class Manager {
     { examined: number; ops: number; truncated: boolean } {
     let service: Service | undefined = tx.getService(id);
     const cont = this.continuations.get(id);
+    this.inert.delete(id);
     if (cont && service && service.Version.Index === cont.version) {
       const slice = cont.creates.splice(0, Math.max(1, opsLeft));
       applyOrchestratorPlan(tx, { ...emptyPlan(), create: slice }, now, this.ids);
@@ -257,16 +265,19 @@ export class Manager {
     const examined = tasks.length;
     this.lastReconcile.set(id, { size: examined, at: now });
     let wakeAt: number | undefined;
+    let stepped = false;
     if (service) {
       const step = planUpdateStep({ service, tasks, now, nodes });
       applyUpdateStep(tx, service, step, now, this.ids);
       wakeAt = step.wakeAt;
+      stepped = step.replace.length > 0 || step.shutdown.length > 0 || step.status !== undefined || step.rollback === true;
       if (step.replace.length > 0 || step.shutdown.length > 0 || step.status) {
         service = tx.getService(id) ?? service;
         tasks = tx.tasksOfService(id);
       }
     } else if (tasks.length === 0) {
       this.wakes.delete(id);
+      this.inert.delete(id);
       this.lastReconcile.delete(id);
       return { examined, ops: 0, truncated: false };
     }
@@ -293,6 +304,7 @@ export class Manager {
     if (wakeAt === undefined) this.wakes.delete(id);
     else this.wakes.set(id, wakeAt);
     const ops = plan.create.length + plan.setDesired.length + plan.remove.length + plan.markState.length + starts.start.length;
+    if (service && !stepped && ops === 0 && !truncated && wakeAt === undefined && progressIsInert(service, tasks)) this.inert.add(id);
     return { examined, ops, truncated };
   }
 

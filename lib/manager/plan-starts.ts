@@ -7,6 +7,7 @@ import type { Task } from '../model/types.js';
  * (or sits on a node that is down).
  */
 export function planStarts(tasks: Task[], now: number, downNodes: ReadonlySet<string> = new Set()): { start: string[]; wakeAt?: number } {
+  if (!tasks.some((t) => t.DesiredState === 'ready')) return { start: [] }; // nothing waits: skip grouping every task
   const bySlot = new Map<string, Task[]>();
   for (const t of tasks) {
     const key = `${t.ServiceID}/${t.Slot > 0 ? t.Slot : t.NodeID}`;

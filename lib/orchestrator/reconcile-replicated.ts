@@ -29,9 +29,9 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
   const bySlot = new Map<number, Task[]>();
   for (const t of input.tasks) {
     if (t.Slot <= 0) continue;
-    const list = bySlot.get(t.Slot) ?? [];
-    list.push(t);
-    bySlot.set(t.Slot, list);
+    const list = bySlot.get(t.Slot);
+    if (list) list.push(t);
+    else bySlot.set(t.Slot, [t]);
   }
   /** Slot → the live task that will occupy it after this plan ('new' for a planned replacement). */
   const occupied = new Map<number, Task | 'new'>();
@@ -39,13 +39,14 @@ export function reconcileReplicated(input: ReplicatedInput): OrchestratorPlan {
   const fits = nodeFitsService(service, nodes);
   const planSlot = planSlotWith(plan, service, nodes, policy, now, drains, fits);
   for (const [slot, history] of bySlot) {
-    history.sort(newestFirst);
-    const live = history.filter(isLive);
+    // (A slot of one task, the common case, allocates nothing here: 100,000-task services.)
+    if (history.length > 1) history.sort(newestFirst);
+    const live = history.length === 1 ? (isLive(history[0]!) ? history : []) : history.filter(isLive);
     const newest = live[0];
     if (!newest) continue;
     // Older live tasks of the slot (a drained task's replacement, a start-first update) go once the
     // newest runs; on a node that is down or gone they go at once.
-    for (const old of live.slice(1)) {
+    for (const old of live.length > 1 ? live.slice(1) : []) {
       const node = old.NodeID ? nodes.get(old.NodeID) : undefined;
       const lost = old.NodeID !== '' && isInvalidNode(node) && node?.Spec.Availability !== 'drain';
       if (lost || newest.Status.State === 'running') {

@@ -51,7 +51,9 @@ export function reapTasks(input: ReaperInput): OrchestratorPlan {
   if (!service || input.historyLimit < 0) return plan;
   const maxAttempts = service.Spec.TaskTemplate.RestartPolicy?.MaxAttempts ?? 0;
   const limit = Math.max(input.historyLimit, maxAttempts > 0 ? maxAttempts + 1 : 0, 1);
-  for (const history of groupBySlot(input.tasks.filter((t) => !removed.has(t.ID))).values()) {
+  const left = removed.size > 0 ? input.tasks.filter((t) => !removed.has(t.ID)) : input.tasks;
+  if (!anySlotOver(left, limit)) return plan; // no slot holds more tasks than it may keep
+  for (const history of groupBySlot(left).values()) {
     // newest first; live tasks always stay
     let kept = 0;
     for (const t of history) {
@@ -60,4 +62,22 @@ export function reapTasks(input: ReaperInput): OrchestratorPlan {
     }
   }
   return plan;
+}
+
+/** Whether some slot (or node, for slot 0) holds more than `limit` tasks. */
+function anySlotOver(tasks: readonly Task[], limit: number): boolean {
+  let maxSlot = 0;
+  for (const t of tasks) if (t.Slot > maxSlot) maxSlot = t.Slot;
+  const bySlot = new Uint32Array(maxSlot + 1);
+  const byNode = new Map<string, number>();
+  for (const t of tasks) {
+    if (t.Slot > 0) {
+      if (++bySlot[t.Slot]! > limit) return true;
+      continue;
+    }
+    const n = (byNode.get(t.NodeID) ?? 0) + 1;
+    if (n > limit) return true;
+    byNode.set(t.NodeID, n);
+  }
+  return false;
 }

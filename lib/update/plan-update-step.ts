@@ -63,6 +63,9 @@ export function planUpdateStep(input: UpdateStepInput): UpdateStep {
   const cfg = effectiveUpdateConfig(service.Spec, rollingBack ? 'rollback' : 'update');
   const startedAt = st.StartedAt ? Date.parse(st.StartedAt) : 0;
   const isCurrent = upToDateChecker(service);
+  // No update under way and every live task current: no slot to replace and no outdated task to
+  // shut down (what the walk below would conclude, without grouping every task by slot).
+  if (!active && !input.tasks.some((t) => isLive(t) && !isCurrent(t))) return step;
   const groups = new Map<string, Task[]>();
   for (const t of input.tasks) {
     const list = groups.get(slotKey(t)) ?? [];
