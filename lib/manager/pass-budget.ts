@@ -26,4 +26,4 @@ export interface PassBudget {
 export const BIG_SERVICE_TASKS = 20_000;
 export const PROGRESS_DEFER_MS = 1_000;
 
-export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 1_000, placements: 2_000 };
+export const DEFAULT_PASS_BUDGET: PassBudget = { tasksExamined: 200_000, orchestratorOps: 500, placements: 500 };

@@ -17,7 +17,7 @@ export interface FileJournalOptions {
 }
 
 /** Objects serialised per write while a snapshot is written in the background (between writes the event loop runs). */
-const SNAPSHOT_CHUNK = 2_000;
+const SNAPSHOT_CHUNK = 500;
 
 /**
  * A journal of JSON lines (one committed transaction per line, fsync'd) next to a snapshot (JSON
