@@ -22,23 +22,29 @@ function emptyTables(): Tables {
   return { service: new Map(), task: new Map(), node: new Map(), image: new Map(), secret: new Map(), config: new Map(), network: new Map() };
 }
 
-/** Secondary index: parent id → set of task ids. */
+/**
+ * Secondary index: parent id → its tasks by id (the stored objects, so listing a service's 100,000
+ * tasks copies references instead of looking each one up in the task table).
+ */
 class TaskIndex {
-  private readonly by = new Map<string, Set<string>>();
-  add(key: string, id: string): void {
+  private readonly by = new Map<string, Map<string, Task>>();
+  add(key: string, id: string, task: Task): void {
     if (!key) return;
-    let s = this.by.get(key);
-    if (!s) this.by.set(key, (s = new Set()));
-    s.add(id);
+    let m = this.by.get(key);
+    if (!m) this.by.set(key, (m = new Map()));
+    m.set(id, task);
   }
   remove(key: string, id: string): void {
     if (!key) return;
-    const s = this.by.get(key);
-    if (!s) return;
-    s.delete(id);
-    if (s.size === 0) this.by.delete(key);
+    const m = this.by.get(key);
+    if (!m) return;
+    m.delete(id);
+    if (m.size === 0) this.by.delete(key);
   }
-  ids(key: string): Iterable<string> { return this.by.get(key) ?? []; }
+  tasks(key: string): Task[] {
+    const m = this.by.get(key);
+    return m ? [...m.values()] : [];
+  }
 }
 
 /** A change committed by another writer (a replicated backend): `object` undefined deletes. */
@@ -115,8 +121,8 @@ export class MemoryStore implements Store {
       table.set(id, obj);
       if (kind === 'task') {
         const t = obj as Task;
-        this.byService.add(t.ServiceID, id);
-        this.byNode.add(t.NodeID, id);
+        this.byService.add(t.ServiceID, id, t);
+        this.byNode.add(t.NodeID, id, t);
       }
     }
     return old;
@@ -134,18 +140,13 @@ export class MemoryStore implements Store {
 
   private makeReader(): ReadTx {
     const t = this.t;
-    const pick = (ids: Iterable<string>) => {
-      const out: Task[] = [];
-      for (const id of ids) { const x = t.task.get(id); if (x) out.push(x); }
-      return out;
-    };
     return {
       getService: (id) => t.service.get(id),
       listServices: () => [...t.service.values()],
       getTask: (id) => t.task.get(id),
       listTasks: () => [...t.task.values()],
-      tasksOfService: (id) => pick(this.byService.ids(id)),
-      tasksOfNode: (id) => pick(this.byNode.ids(id)),
+      tasksOfService: (id) => this.byService.tasks(id),
+      tasksOfNode: (id) => this.byNode.tasks(id),
       getNode: (id) => t.node.get(id),
       listNodes: () => [...t.node.values()],
       getImage: (name) => t.image.get(name),
