@@ -125,6 +125,7 @@ export class Agent {
       ...(info?.protocol !== undefined ? { protocol: info.protocol } : {}),
       ...(info?.extraPorts?.length ? { extraPorts: info.extraPorts } : {}),
       ...(info?.targetPort === undefined && info?.vipPort !== undefined ? { vipPort: info.vipPort } : {}),
+      ...(info?.moreProtocols?.length ? { moreProtocols: info.moreProtocols } : {}),
     };
     this.track(t.ID, new TaskRunner(t, this.o.driver, req, (r) => this.o.link.report(this.nodeId, t.ID, r), this.logger, taskPortOf(info), this.o.clock));
   }

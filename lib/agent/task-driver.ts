@@ -35,6 +35,8 @@ export interface StartRequest {
    * published at the node address like a target port, so the VIP can reach the container).
    */
   vipPort?: number;
+  /** Target ports published with a second protocol too, served on the same host port (docker: bound for it as well). */
+  moreProtocols?: Array<{ target: number; protocol: PortProtocol }>;
 }
 
 export interface ExtraPort { target: number; protocol?: PortProtocol; hostPort?: number }

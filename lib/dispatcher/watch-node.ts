@@ -1,4 +1,4 @@
-import type { Service, Task } from '../model/types.js';
+import type { PortConfig, Service, Task } from '../model/types.js';
 import type { ServiceInfo } from '../protocol/session.js';
 import type { Store, StoreEvent } from '../store/store.js';
 import { vipPorts } from '../networks/discovery-env.js';
@@ -47,7 +47,29 @@ export function serviceInfoOf(s: Service): ServiceInfo {
   if ((s.Spec.EndpointSpec?.Ports ?? []).every((p) => (p.Protocol ?? 'tcp') === 'udp')) info.udpOnly = true;
   const extra = extraPortsOf(s, first.TargetPort);
   if (extra.length > 0) info.extraPorts = extra;
+  const more = moreProtocolsOf(s);
+  if (more.length > 0) info.moreProtocols = more;
   return info;
+}
+
+/**
+ * The ports whose target is already published with another protocol (the first entry of a target
+ * names its protocol): each is served on that target's one host port. Host mode only when it is
+ * published on the same port as that first entry.
+ */
+export function moreProtocolsOf(s: Service): NonNullable<ServiceInfo['moreProtocols']> {
+  const firstOf = new Map<number, PortConfig>();
+  const out: NonNullable<ServiceInfo['moreProtocols']> = [];
+  for (const p of s.Spec.EndpointSpec?.Ports ?? []) {
+    const head = firstOf.get(p.TargetPort);
+    if (!head) { firstOf.set(p.TargetPort, p); continue; }
+    const protocol = p.Protocol ?? 'tcp';
+    if (protocol === (head.Protocol ?? 'tcp') || out.some((m) => m.target === p.TargetPort && m.protocol === protocol)) continue;
+    const mode = p.PublishMode ?? 'ingress';
+    if (mode !== (head.PublishMode ?? 'ingress') || (mode === 'host' && p.PublishedPort !== head.PublishedPort)) continue;
+    out.push({ target: p.TargetPort, protocol });
+  }
+  return out;
 }
 
 /** The service's distinct target ports after the first, each with its host-mode published port (as resolved by the manager). */

@@ -18,6 +18,11 @@ export interface ServiceInfo {
   /** The service's other distinct target ports, in order (host mode: with the published port). */
   extraPorts?: Array<{ target: number; protocol?: 'tcp' | 'udp' | 'sctp'; hostPort?: number }>;
   /**
+   * A target port published with another protocol too (`-p 53:53/tcp -p 53:53/udp`), which the one
+   * host port of that target serves as well (docker driver: bound for that protocol too).
+   */
+  moreProtocols?: Array<{ target: number; protocol: 'tcp' | 'udp' | 'sctp' }>;
+  /**
    * The service publishes no port but has a virtual IP: its tasks are reached through the VIP on
    * this target port, so (like a published one) a task counts as running once it accepts connections.
    */
@@ -92,6 +97,7 @@ export const AssignmentsSchema = z.object({
     name: z.string(), targetPort: port().optional(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(),
     hostPort: port().optional(), udpOnly: z.boolean().optional(), vipPort: port().optional(),
     extraPorts: z.array(z.object({ target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']).optional(), hostPort: port().optional() })).optional(),
+    moreProtocols: z.array(z.object({ target: port(), protocol: z.enum(['tcp', 'udp', 'sctp']) })).optional(),
   })),
   Images: z.array(ImageSchema),
   Secrets: z.array(ContentPayloadSchema).optional(),

@@ -20,6 +20,8 @@ const ADDR = '127.0.0.221';
 const HTTP_PORT = 9221;
 const SECOND_PORT = 9222;
 const UDP_PORT = 9223;
+/** Target 443 published on udp too: bound for udp on the same host port as its tcp. */
+const UDP_443_PORT = 9225;
 /** The container's second server starts this long after the first (readiness must wait for it). */
 const SECOND_DELAY_S = 4;
 /** This file's VIPs (loopback, apart from the default pool other tests use). */
@@ -60,7 +62,7 @@ if (!engine) {
   t.test('several target ports: each bound to its own host port, reached through the mesh at its target; running once every TCP port answers', async (t) => {
     const svc = await cluster.createService({
       name: 'twoports', image: TEST_IMAGES.v1, replicas: 1,
-      publish: [`${HTTP_PORT}:80`, `${SECOND_PORT}:443`, `${UDP_PORT}:53/udp`],
+      publish: [`${HTTP_PORT}:80`, `${SECOND_PORT}:443`, `${UDP_PORT}:53/udp`, `${UDP_443_PORT}:443/udp`],
       command: ['sh', '-c', `httpd -p 80 -h /www; sleep ${SECOND_DELAY_S}; echo second > /tmp/index.html; exec httpd -f -p 443 -h /tmp`],
       stopGracePeriod: '2s', networks: ['back'],
     });
@@ -79,7 +81,8 @@ if (!engine) {
       '80/tcp': [{ HostIp: ADDR, HostPort: String(p80) }],
       '443/tcp': [{ HostIp: ADDR, HostPort: String(p443) }],
       '53/udp': [{ HostIp: ADDR, HostPort: String(p53) }],
-    }, 'every target bound on the node address only');
+      '443/udp': [{ HostIp: ADDR, HostPort: String(p443) }],
+    }, 'every target bound on the node address only (443 for tcp and udp on its one host port)');
     t.ok(['PORT=80', 'PORT_80=80', 'PORT_443=443', 'PORT_53=53'].every((e) => inspect.Config.Env.includes(e)), 'PORT and PORT_<target> inside');
 
     // Readiness waited for port 443 (opened SECOND_DELAY_S after start), not only port 80; the UDP port needs none.

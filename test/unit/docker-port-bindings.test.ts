@@ -8,17 +8,19 @@ import t from 'tap';
 import type { StartRequest, TaskPort } from '../../lib/agent/task-driver.js';
 import { readinessPorts } from '../../lib/agent/readiness-ports.js';
 import { FakeClock } from '../../lib/clock.js';
-import type { Task } from '../../lib/model/types.js';
+import type { PortConfig, Service, Task } from '../../lib/model/types.js';
+import type { ServiceInfo } from '../../lib/protocol/session.js';
+import { moreProtocolsOf, serviceInfoOf } from '../../lib/dispatcher/watch-node.js';
 import { containerConfig } from '../../lib/drivers/docker/container-config.js';
 import { createDockerDriver, endpointOf } from '../../lib/drivers/docker/docker-driver.js';
 import { endpointOfPublished, portBindingPlan, publishedOfBindings, type PublishedPort } from '../../lib/drivers/docker/port-bindings.js';
-import { tsk } from '../fixtures/store-objects.js';
+import { svc, tsk } from '../fixtures/store-objects.js';
 import { FakeDockerApi } from '../fixtures/fake-docker-api.js';
 
 const NODE = { id: 'node-1', hostname: 'worker-1', addr: '127.0.0.1' };
 const RANGE: [number, number] = [41320, 41329];
 
-type Ports = Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort'>;
+type Ports = Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort' | 'moreProtocols'>;
 
 t.test('portBindingPlan: the target ports a container publishes (table)', async (t) => {
   const cases: Array<[string, Ports, ReturnType<typeof portBindingPlan>]> = [
@@ -38,8 +40,14 @@ t.test('portBindingPlan: the target ports a container publishes (table)', async 
       [{ target: 80, protocol: 'tcp' }, { target: 81, protocol: 'tcp' }]],
     ['one host port for tcp and udp of two targets', { targetPort: 53, hostPort: 5353, extraPorts: [{ target: 54, protocol: 'udp', hostPort: 5353 }] },
       [{ target: 53, protocol: 'tcp', hostPort: 5353 }, { target: 54, protocol: 'udp', hostPort: 5353 }]],
+    ['tcp and udp on one target: one host port bound for both', { targetPort: 53, extraPorts: [{ target: 80 }], moreProtocols: [{ target: 53, protocol: 'udp' }, { target: 80, protocol: 'tcp' }, { target: 9, protocol: 'udp' }] },
+      [{ target: 53, protocol: 'tcp', also: ['udp'] }, { target: 80, protocol: 'tcp' }]],
+    ['host mode on both protocols', { targetPort: 53, protocol: 'udp', hostPort: 5353, moreProtocols: [{ target: 53, protocol: 'tcp' }, { target: 53, protocol: 'tcp' }] },
+      [{ target: 53, protocol: 'udp', hostPort: 5353, also: ['tcp'] }]],
   ];
   for (const [name, req, want] of cases) t.strictSame(portBindingPlan(req), want, name);
+  t.throws(() => portBindingPlan({ targetPort: 53, hostPort: 5353, extraPorts: [{ target: 54, protocol: 'udp', hostPort: 5353 }], moreProtocols: [{ target: 53, protocol: 'udp' }] }),
+    { code: 'invalid_argument', field: 'EndpointSpec.Ports', message: 'host-mode port 5353/udp is published for targets 54 and 53' });
   t.throws(() => portBindingPlan({ targetPort: 80, hostPort: 8088, extraPorts: [{ target: 81, hostPort: 8088 }] }),
     { code: 'invalid_argument', field: 'EndpointSpec.Ports', message: 'host-mode port 8088/tcp is published for targets 80 and 81' });
 });
@@ -54,6 +62,11 @@ t.test('containerConfig with several ports: each target bound on its own host po
       Env: ['A=1', 'PORT=80', 'PORT_80=80', 'PORT_443=443'],
       ExposedPorts: { '80/tcp': {}, '443/tcp': {} },
       bindings: { '80/tcp': [{ HostIp: '127.0.0.9', HostPort: '20001' }], '443/tcp': [{ HostIp: '127.0.0.9', HostPort: '20002' }] },
+    }],
+    ['one target on tcp and udp', [{ target: 53, addr: '127.0.0.9', hostPort: 20004, protocol: 'tcp', also: ['udp'] }], {
+      Env: ['A=1', 'PORT=53', 'PORT_53=53'],
+      ExposedPorts: { '53/tcp': {}, '53/udp': {} },
+      bindings: { '53/tcp': [{ HostIp: '127.0.0.9', HostPort: '20004' }], '53/udp': [{ HostIp: '127.0.0.9', HostPort: '20004' }] },
     }],
     ['tcp and udp', [{ target: 8080, addr: '127.0.0.9', hostPort: 20003 }, { target: 53, addr: '127.0.0.9', hostPort: 5353, protocol: 'udp' }], {
       Env: ['A=1', 'PORT=8080', 'PORT_8080=8080', 'PORT_53=53'],
@@ -145,4 +158,19 @@ t.test('driver: several target ports, each its own host port; all or nothing; gi
   await adopted!.exited;
   const again = await second.start(req(mk('task-v'), { targetPort: 80, extraPorts: [{ target: 443 }, { target: 53, protocol: 'udp' }] }));
   t.same(Object.values(again.endpoint!.ports!).sort(), [RANGE[0], RANGE[0] + 1, RANGE[0] + 2], 'every port given back when the container exited');
+});
+
+t.test('serviceInfoOf: a target published with a second protocol is carried as moreProtocols (table)', async (t) => {
+  const withPorts = (Ports: PortConfig[]): Service => { const s = svc('s1', 'dns'); return { ...s, Spec: { ...s.Spec, EndpointSpec: { Ports } } }; };
+  const cases: Array<[string, PortConfig[], ServiceInfo['moreProtocols']]> = [
+    ['one protocol per target: none', [{ TargetPort: 53, PublishedPort: 9053 }, { TargetPort: 80, PublishedPort: 9080, Protocol: 'udp' }], undefined],
+    ['-p 9053:53 -p 9053:53/udp', [{ TargetPort: 53, PublishedPort: 9053 }, { TargetPort: 53, PublishedPort: 9053, Protocol: 'udp' }], [{ target: 53, protocol: 'udp' }]],
+    ['udp first, then tcp on another published port', [{ TargetPort: 7000, PublishedPort: 9604, Protocol: 'udp' }, { TargetPort: 7000, PublishedPort: 9603 }], [{ target: 7000, protocol: 'tcp' }]],
+    ['the same protocol twice: none', [{ TargetPort: 80, PublishedPort: 9080 }, { TargetPort: 80, PublishedPort: 9081 }], undefined],
+    ['host mode on one published port', [{ TargetPort: 53, PublishedPort: 5353, PublishMode: 'host' }, { TargetPort: 53, PublishedPort: 5353, PublishMode: 'host', Protocol: 'udp' }], [{ target: 53, protocol: 'udp' }]],
+    ['host mode on two published ports: not one host port', [{ TargetPort: 53, PublishedPort: 5353, PublishMode: 'host' }, { TargetPort: 53, PublishedPort: 5354, PublishMode: 'host', Protocol: 'udp' }], undefined],
+    ['ingress and host mode mixed: not one host port', [{ TargetPort: 53, PublishedPort: 9053 }, { TargetPort: 53, PublishedPort: 5353, PublishMode: 'host', Protocol: 'udp' }], undefined],
+  ];
+  for (const [name, ports, want] of cases) t.strictSame(serviceInfoOf(withPorts(ports)).moreProtocols, want, name);
+  t.strictSame(moreProtocolsOf(withPorts([])), [], 'no ports');
 });

@@ -114,7 +114,7 @@ class DockerTaskDriver implements DockerDriver {
           throw new SwarmletError('failed_precondition', `host-mode port ${w.hostPort}/${w.protocol} is already in use on node ${this.opts.hostname}`);
         }
         // Host mode: the container's port is bound on the published port itself; ingress: on a port the driver picks.
-        out.push({ target: w.target, addr, hostPort: w.hostPort ?? await this.ports.allocate(addr), protocol: w.protocol });
+        out.push({ target: w.target, addr, hostPort: w.hostPort ?? await this.ports.allocate(addr), protocol: w.protocol, ...(w.also ? { also: w.also } : {}) });
       }
     } catch (err) {
       for (const p of out) this.ports.release(addr, p.hostPort);

@@ -8,18 +8,21 @@ export interface PortWant {
   protocol: PortProtocol;
   /** Host mode: the published port itself; absent: the driver allocates one. */
   hostPort?: number;
+  /** Other protocols the same host port is bound for (`53/tcp` and `53/udp`). */
+  also?: PortProtocol[];
 }
 
 /** Where a task's target port is published: the node's address and its host port. */
-export interface PublishedPort { target: number; addr: string; hostPort: number; protocol?: PortProtocol }
+export interface PublishedPort { target: number; addr: string; hostPort: number; protocol?: PortProtocol; also?: PortProtocol[] }
 
 /**
  * The target ports a task's container publishes, in order: the request's first target port, then
  * every other one (`extraPorts`), each once (a repeated target keeps its first entry), each with
- * its protocol (default tcp) and its host-mode published port when it has one. A service that
+ * its protocol (default tcp) and its host-mode published port when it has one; a target also
+ * published with another protocol (`moreProtocols`) is bound for it on the same host port. A service that
  * publishes nothing but has a VIP: its VIP's target port. Empty when the task has neither. Two targets asking for one host-mode port and protocol are refused.
  */
-export function portBindingPlan(req: Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort'>): PortWant[] {
+export function portBindingPlan(req: Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort' | 'moreProtocols'>): PortWant[] {
   if (req.targetPort === undefined) return req.vipPort !== undefined ? [{ target: req.vipPort, protocol: 'tcp' }] : [];
   const out: PortWant[] = [];
   const add = (target: number, protocol: PortProtocol, hostPort: number | undefined) => {
@@ -31,6 +34,14 @@ export function portBindingPlan(req: Pick<StartRequest, 'targetPort' | 'hostPort
   };
   add(req.targetPort, req.protocol ?? 'tcp', req.hostPort);
   for (const x of req.extraPorts ?? []) add(x.target, x.protocol ?? 'tcp', x.hostPort);
+  for (const m of req.moreProtocols ?? []) {
+    const w = out.find((o) => o.target === m.target);
+    if (!w || w.protocol === m.protocol || w.also?.includes(m.protocol)) continue;
+    const clash = w.hostPort === undefined ? undefined
+      : out.find((o) => o !== w && o.hostPort === w.hostPort && [o.protocol, ...(o.also ?? [])].includes(m.protocol));
+    if (clash) throw invalid(`host-mode port ${w.hostPort}/${m.protocol} is published for targets ${clash.target} and ${w.target}`, 'EndpointSpec.Ports');
+    w.also = [...(w.also ?? []), m.protocol];
+  }
   return out;
 }
 
@@ -43,9 +54,11 @@ export function portBindingsOf(published: PublishedPort[]): {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const p of published) {
-    const key = `${p.target}/${p.protocol ?? 'tcp'}`;
-    exposed[key] = {};
-    bindings[key] = [{ HostIp: p.addr, HostPort: String(p.hostPort) }];
+    for (const protocol of [p.protocol ?? 'tcp', ...(p.also ?? [])]) {
+      const key = `${p.target}/${protocol}`;
+      exposed[key] = {};
+      bindings[key] = [{ HostIp: p.addr, HostPort: String(p.hostPort) }];
+    }
   }
   return { ExposedPorts: exposed, PortBindings: bindings };
 }
