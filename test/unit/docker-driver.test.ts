@@ -16,7 +16,8 @@ import { tsk } from '../fixtures/store-objects.js';
 import { FakeDockerApi, frame } from '../fixtures/fake-docker-api.js';
 
 const NODE = { id: 'node-1', hostname: 'worker-1', addr: '127.0.0.1' };
-const RANGE: [number, number] = [41310, 41319];
+// Below the ephemeral port range (32768-60999): an outgoing connection of another test never holds one of these.
+const RANGE: [number, number] = [31310, 31319];
 const T0 = Date.UTC(2026, 0, 1);
 const TS = '2026-01-01T00:00:00.123456789Z';
 

@@ -17,8 +17,10 @@ import { endpointOfPublished, portBindingPlan, publishedOfBindings, type Publish
 import { svc, tsk } from '../fixtures/store-objects.js';
 import { FakeDockerApi } from '../fixtures/fake-docker-api.js';
 
-const NODE = { id: 'node-1', hostname: 'worker-1', addr: '127.0.0.1' };
-const RANGE: [number, number] = [41320, 41329];
+const NODE = { id: 'node-1', hostname: 'worker-1', addr: '127.0.0.222' };
+// Host ports are probed by binding them: below the ephemeral range (32768-60999), on an address of
+// its own, so another test's outgoing connection or listener never holds one.
+const RANGE: [number, number] = [31320, 31329];
 
 type Ports = Pick<StartRequest, 'targetPort' | 'hostPort' | 'protocol' | 'extraPorts' | 'vipPort' | 'moreProtocols'>;
 
