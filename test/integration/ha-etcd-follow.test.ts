@@ -14,6 +14,7 @@ import { request } from 'undici';
 import { etcdMissing } from '../fixtures/etcd-cluster.js';
 import { api, post, startHaCluster, swarmlet, until, type HaCluster, type Proc } from '../fixtures/ha-cluster.js';
 import { runLoad } from '../fixtures/load.js';
+import { dockerAvailable, dockerCli, type DockerCli, type DockerProcess } from '../fixtures/docker-cli.js';
 
 const BASE = 231; // managers on 127.0.0.231, nodes on .232-.234 (node 1's gateway is the standalone one)
 const GW = `127.0.0.${BASE + 1}`;
@@ -82,15 +83,39 @@ t.test('three managers on etcd: a standalone gateway and streams through a follo
   const logs = await openStream(`${c.urls[f]}/services/fweb/logs?follow=1&stdout=1&stderr=1&tail=0`);
   streams.push(logs);
   t.equal(logs.status, 200, 'GET /services/fweb/logs?follow=1 on a follower: 200');
+  // The real docker CLI asked of the follower too (when installed): what it does when the stream ends.
+  let docker: DockerCli | undefined;
+  let dockerEvents: DockerProcess | undefined;
+  let dockerLogs: DockerProcess | undefined;
+  if (dockerAvailable()) {
+    const u = new URL(c.urls[f]!);
+    docker = dockerCli(Number(u.port), u.hostname);
+    dockerEvents = docker.start('events');
+    dockerLogs = docker.start('service', 'logs', '-f', '--tail', '0', 'fweb');
+    t.teardown(async () => { await dockerEvents?.stop(); await dockerLogs?.stop(); docker?.cleanup(); });
+    await new Promise((r) => setTimeout(r, 2000)); // both connected (a create event or a line before that is not asserted on)
+  }
   t.equal((await api(c.urls[f]!, '/services/create', post({ Name: 'fmark', TaskTemplate: { ContainerSpec: { Image: 'whoami' } }, Mode: { Replicated: { Replicas: 0 } } }))).status, 201, 'a service created through the follower');
   await until('the create event on the follower\'s stream', () => events.text().split('\n').some((l) => l.includes('"Action":"create"') && l.includes('"fmark"')), 30_000);
   t.pass('an event arrives on the events stream asked of a follower');
+  if (dockerEvents) {
+    await until('docker events (asked of a follower) prints the create', () => /service create \S+ \(name=fmark\)/.test(dockerEvents!.stdout()), 30_000);
+    t.pass('docker events asked of a follower prints the event');
+  }
   const marker = `/marker-${process.pid}-${Date.now()}`;
   await until('the marker request\'s log line on the follower\'s stream', async () => {
     await api(`http://${GW}:${PORT}`, marker); // each replica logs "GET <url> 200"; ask again until one line is seen
     return logs.text().includes(`GET ${marker} 200`);
   }, 30_000, 500);
   t.pass('a task\'s log line arrives on the follow stream asked of a follower');
+  if (dockerLogs) {
+    await until('docker service logs -f (asked of a follower) prints the line', async () => {
+      if (dockerLogs!.stdout().includes(`GET ${marker} 200`)) return true;
+      await api(`http://${GW}:${PORT}`, marker);
+      return false;
+    }, 30_000, 500);
+    t.pass('docker service logs -f asked of a follower prints the task\'s line');
+  }
 
   await t.test('kill -9 of the leader: 0 failed requests through the standalone gateway; the follower\'s streams end cleanly; a scale under the new leader is routed', async (t) => {
     const before = new Set((await running(c.urls[f]!)).map((x) => x.ID));
@@ -106,6 +131,14 @@ t.test('three managers on etcd: a standalone gateway and streams through a follo
     await until('the logs stream ends', () => logs.ended(), 30_000);
     t.same({ how: events.ended()!.how }, { how: 'clean' }, `the events stream ended cleanly ${events.ended()!.atMs - t0} ms after the kill ${events.ended()!.detail}`);
     t.same({ how: logs.ended()!.how }, { how: 'clean' }, `the logs stream ended cleanly ${logs.ended()!.atMs - t0} ms after the kill ${logs.ended()!.detail}`);
+    if (dockerEvents && dockerLogs) {
+      await until('docker events exits', () => dockerEvents!.child.exitCode !== null || dockerEvents!.child.signalCode !== null, 30_000);
+      await until('docker service logs -f exits', () => dockerLogs!.child.exitCode !== null || dockerLogs!.child.signalCode !== null, 30_000);
+      const ev = await dockerEvents.stop();
+      const lg = await dockerLogs.stop();
+      t.equal(ev.code, 0, `docker events exits 0 when the leader dies (${ev.stderr.trim()})`);
+      t.equal(lg.code, 0, `docker service logs -f exits 0 when the leader dies (${lg.stderr.trim()})`);
+    }
 
     const upd = await until('the scale taken', async () => {
       const s = (await api<ServiceJ>(c.urls[f]!, '/services/fweb')).body;
