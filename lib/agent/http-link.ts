@@ -125,6 +125,8 @@ export function createHttpLink(o: HttpLinkOptions): AgentLink & { close(): void 
                 onTasks(latest.Tasks);
               }
             }
+            // A clean end: the manager stopped, or (several managers) a follower whose leader changed.
+            if (!stop.signal.aborted) logger.info({ manager: base() }, 'manager session ended; reconnecting (tasks keep running)');
           } catch (err) {
             if (stop.signal.aborted) break;
             logger.warn({ err: (err as Error).message, manager: base() }, 'manager session lost; tasks keep running');
