@@ -7,6 +7,7 @@ import type { Clock, Timer } from '../clock.js';
 import type { ExitInfo, RunningTask, StartRequest, TaskDriver, TaskPort } from './task-driver.js';
 import { waitListening } from './wait-listening.js';
 import { readinessPorts } from './readiness-ports.js';
+import { startListenHints, type ListenTarget } from './listen-hint.js';
 import { healthSettings, type HealthSettings } from '../health/health-state.js';
 import { monitorHealth } from '../health/health-monitor.js';
 import { watchNativeHealth } from './watch-native-health.js';
@@ -15,6 +16,17 @@ import { watchNativeHealth } from './watch-native-health.js';
 const PROXY_HOLD_MS = 150;
 /** Longest wait for a VIP-only task to accept connections before it counts as running anyway (it may be a client only). */
 export const VIP_LISTEN_WAIT_MS = 10_000;
+
+/**
+ * The port a task is waited on, as its program sees it: the process driver's PORT (the first
+ * target port) or PORT_<target>; a container's target port behind its published one.
+ */
+function listenTargetOf(ep: NonNullable<RunningTask['endpoint']>, port: TaskPort | undefined, hostPort: number, container: boolean): ListenTarget {
+  const target = hostPort === ep.port ? port?.target
+    : Object.entries(ep.ports ?? {}).find(([, p]) => p === hostPort)?.[0];
+  if (container && target !== undefined) return { addr: ep.addr, port: hostPort, containerPort: Number(target) };
+  return { addr: ep.addr, port: hostPort, env: hostPort === ep.port || target === undefined ? 'PORT' : `PORT_${target}` };
+}
 
 /** Turns a driver's exit into the task's final state, with Docker's error texts. */
 export function exitReport(exit: ExitInfo): TaskReport {
@@ -114,10 +126,18 @@ export class TaskRunner {
       const bound = port?.vipOnly !== true ? new Promise<never>(() => undefined)
         : new Promise<void>((resolve) => { timer = this.clock.setTimeout(() => { waitedOut = true; resolve(); }, VIP_LISTEN_WAIT_MS); });
       const gone = Promise.race([rt.exited, this.stopSignal, bound]);
+      // While it waits, its status says what for (STARTING alone gives no reason); a report that
+      // moves it on (running, failed …) replaces the hint.
+      let waitingOn = waitOn[0]!;
+      const hints = startListenHints(this.clock, () => listenTargetOf(ep, port, waitingOn, rt.viaProxy === true), (reason) => {
+        if (!this.stopRequested) this.report({ State: 'starting', Message: `starting: ${reason}`, Err: reason, ...(rt.pid ? { ContainerStatus: { PID: rt.pid } } : {}) });
+      });
       for (const p of waitOn) {
+        waitingOn = p;
         ready = await waitListening(ep.addr, p, this.clock, gone, 50, rt.viaProxy ? PROXY_HOLD_MS : 0);
         if (!ready) break;
       }
+      hints.cancel();
       timer?.cancel();
       if (!ready && waitedOut && !exited && !this.stopRequested) {
         this.logger.debug({ task: this.task.ID, endpoint: `${ep.addr}:${ep.port}` }, 'VIP-only task does not accept connections: running anyway');
