@@ -1,4 +1,5 @@
 import t from 'tap';
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import type { LogLine, RunningTask, StartRequest, TaskDriver } from '../../lib/agent/task-driver.js';
 import { TaskRunner } from '../../lib/agent/task-runner.js';
@@ -360,6 +361,49 @@ t.test('logs: read from the engine with timestamps; since to the millisecond; fo
   ac.abort();
   t.same(await aborted, [], 'follow ends when the signal aborts');
   t.same(await collect(driver.logs('unknown', { follow: true })), [], 'no container: no lines');
+  await driver.close();
+});
+
+t.test('logs: following many containers with one signal adds one abort listener to it, not one per container', async (t) => {
+  const api = new FakeDockerApi();
+  api.addImage('web:1');
+  const driver = createDockerDriver({ api, clock: new FakeClock(T0), nodeId: NODE.id, hostname: NODE.hostname, portRange: [41320, 41359] });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  t.teardown(() => { process.off('warning', onWarning); });
+  const n = 15; // Node warns at 11 listeners on one signal
+  const ids: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    await driver.start(request(task(`task-${i}`)));
+    ids.push(api.byTask(`task-${i}`)!.id);
+  }
+  const ac = new AbortController();
+  const seen = ids.map(() => [] as string[]);
+  const follows = ids.map(async (_, i) => { for await (const l of driver.logs(`task-${i + 1}`, { follow: true, signal: ac.signal })) seen[i]!.push(l.text); });
+  for (let i = 0; i < 5; i++) await tick();
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener on the shared signal');
+  const requestSignals = api.logSignals.slice(-n);
+  t.equal(new Set(requestSignals).size, n, 'each engine request has a signal of its own');
+  t.notOk(requestSignals.includes(ac.signal), 'none is the shared one');
+  ids.forEach((id, i) => api.appendLog(id, frame('stdout', `2026-01-01T00:00:01Z line ${i + 1}\n`)));
+  for (let i = 0; i < 5; i++) await tick();
+  t.same(seen, ids.map((_, i) => [`line ${i + 1}`]), 'every follow gets its lines');
+  ac.abort();
+  await Promise.all(follows);
+  t.ok(requestSignals.every((s) => s?.aborted), 'the abort reaches every request');
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'nothing left on the shared signal');
+  await new Promise((r) => setImmediate(r));
+  t.same(warnings.filter((w) => w === 'MaxListenersExceededWarning'), [], 'no MaxListenersExceededWarning');
+
+  // a follow that ends on its own (its container stops) lets go of the shared signal
+  const ac2 = new AbortController();
+  const one = collect(driver.logs('task-1', { follow: true, signal: ac2.signal }));
+  for (let i = 0; i < 5; i++) await tick();
+  t.equal(getEventListeners(ac2.signal, 'abort').length, 1);
+  api.exit(ids[0]!, 0);
+  t.same((await one).map((l) => l.text), ['line 1']);
+  t.equal(getEventListeners(ac2.signal, 'abort').length, 0, 'the listener goes with the last follow');
   await driver.close();
 });
 

@@ -11,6 +11,7 @@ import { endpointOfPublished, portBindingPlan, publishedOfBindings, type PortWan
 import { containerTask } from './container-task.js';
 import { engineError, type DockerApi, type DockerContainerDetails } from './docker-api.js';
 import { readContainerLogs } from './docker-logs.js';
+import { AbortFanout } from '../../abort-fanout.js';
 import { join } from 'node:path';
 import { containerPath, removeTaskFiles, writeTaskFiles } from '../../secrets/task-files.js';
 import { defaultFilesRoot } from '../files-root.js';
@@ -54,6 +55,8 @@ class DockerTaskDriver implements DockerDriver {
   /** Tasks this instance started or adopted (claimed before their container exists) → container ID. */
   private readonly owned = new Map<string, string | undefined>();
   private readonly live = new Map<string, Live>();
+  /** Follows of many containers with one signal (a service's logs) share one abort listener. */
+  private readonly aborts = new AbortFanout();
   private closed = false;
 
   constructor(private readonly opts: DockerDriverOptions) {
@@ -168,7 +171,7 @@ class DockerTaskDriver implements DockerDriver {
   async *logs(taskId: string, query: LogQuery): AsyncGenerator<LogLine> {
     const id = this.owned.get(taskId) ?? (await this.api.listContainers({ labels: this.labelsOf(taskId), all: true }))[0]?.Id;
     if (id === undefined) return;
-    yield* readContainerLogs(this.api, id, query, () => this.opts.clock.now());
+    yield* readContainerLogs(this.api, id, query, () => this.opts.clock.now(), this.aborts);
   }
 
   async forget(taskId: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { LogLine, LogQuery } from '../../agent/task-driver.js';
 import { MAX_LINE_CHARS } from '../log-lines.js';
 import type { DockerApi } from './docker-api.js';
 import { FrameDecoder as StdcopyDecoder } from '../../protocol/log-frames.js';
+import type { AbortFanout } from '../../abort-fanout.js';
 
 type Stream = LogLine['stream'];
 
@@ -103,27 +104,41 @@ function stripCR(s: string): string {
  * A container's logs as LogLines: the engine's stream (both streams, timestamps) parsed, `since`
  * applied to the millisecond (the engine only gets whole seconds), `tail` left to the engine (lines
  * after `since` are a suffix of the log, so the two commute). With follow, ends when the container
- * stops or the signal aborts.
+ * stops or the signal aborts. With `aborts`, the engine request gets a signal of its own, aborted
+ * through the fan-out: following many containers with one signal (a service's logs) adds one
+ * listener to it, not one per container (Node warns at 11: MaxListenersExceededWarning).
  */
-export async function* readContainerLogs(api: DockerApi, containerId: string, query: LogQuery, now: () => number): AsyncGenerator<LogLine> {
+export async function* readContainerLogs(api: DockerApi, containerId: string, query: LogQuery, now: () => number, aborts?: AbortFanout): AsyncGenerator<LogLine> {
   const { signal, since } = query;
   if (signal?.aborted) return;
-  const stream = await api.containerLogs(containerId, {
-    follow: query.follow ?? false,
-    ...(query.tail !== undefined && query.tail >= 0 ? { tail: query.tail } : {}),
-    ...(since !== undefined ? { since: Math.floor(since / 1000) } : {}),
-    ...(signal ? { signal } : {}),
-  });
-  const parser = new DockerLogParser(now);
-  const keep = (line: LogLine) => since === undefined || line.time >= since;
-  try {
-    for await (const chunk of stream) {
-      if (signal?.aborted) return;
-      for (const line of parser.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))) if (keep(line)) yield line;
-    }
-  } catch (err) {
-    if (signal?.aborted) return;
-    throw err;
+  let own: AbortController | undefined;
+  let unsubscribe: (() => void) | undefined;
+  if (signal && aborts) {
+    const ac = new AbortController();
+    own = ac;
+    unsubscribe = aborts.on(signal, () => ac.abort());
   }
-  for (const line of parser.flush()) if (keep(line)) yield line;
+  try {
+    const requestSignal = own?.signal ?? signal;
+    const stream = await api.containerLogs(containerId, {
+      follow: query.follow ?? false,
+      ...(query.tail !== undefined && query.tail >= 0 ? { tail: query.tail } : {}),
+      ...(since !== undefined ? { since: Math.floor(since / 1000) } : {}),
+      ...(requestSignal ? { signal: requestSignal } : {}),
+    });
+    const parser = new DockerLogParser(now);
+    const keep = (line: LogLine) => since === undefined || line.time >= since;
+    try {
+      for await (const chunk of stream) {
+        if (signal?.aborted) return;
+        for (const line of parser.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))) if (keep(line)) yield line;
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    for (const line of parser.flush()) if (keep(line)) yield line;
+  } finally {
+    unsubscribe?.();
+  }
 }
