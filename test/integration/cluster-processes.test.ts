@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { runLoad } from '../fixtures/load.js';
 import { swarmletArgs } from '../fixtures/swarmlet-command.js';
+import { until } from '../fixtures/up-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const ADDRS = ['127.0.0.131', '127.0.0.132', '127.0.0.133'];
@@ -30,16 +31,6 @@ function swarmlet(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & {
   child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
   child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
   return Object.assign(child, { out: () => out });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000, every = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }
 
 async function api<T>(url: string, path: string, init: Parameters<typeof request>[1] = {}): Promise<{ status: number; body: T }> {

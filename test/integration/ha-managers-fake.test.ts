@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
 import { systemClock } from '../../lib/clock.js';
 import { createFakeHa } from '../fixtures/fake-ha-backend.js';
-import { freePort } from '../fixtures/up-process.js';
+import { freePort, until as waitFor } from '../fixtures/up-process.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,15 +24,8 @@ async function api<T>(url: string, path: string, init: Parameters<typeof request
   return { status: r.statusCode, body: body as T };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (test/fixtures/up-process.ts) with this file's 10 s default. */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> => waitFor(what, fn, timeoutMs, 50);
 
 const json = (body: unknown) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

@@ -10,16 +10,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import type { Task } from '../../lib/model/types.js';
+import { until as waitFor } from '../fixtures/up-process.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (test/fixtures/up-process.ts) with this file's 30 s default. */
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> => waitFor(what, fn, timeoutMs, 50);
 
 function envOf(pid: number): Record<string, string> {
   return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));

@@ -11,18 +11,9 @@ import { request } from 'undici';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import { runNode, type NodeProcess } from '../../lib/node/run-node.js';
 import type { LogEntry } from '../../lib/manager/control.js';
+import { until } from '../fixtures/up-process.js';
 
 const ADDRS = ['127.0.0.171', '127.0.0.172'];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function collect(it: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
   const out: LogEntry[] = [];

@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
 import { runNode, type NodeProcess } from '../../lib/node/run-node.js';
 import type { Task } from '../../lib/model/types.js';
+import { until } from '../fixtures/up-process.js';
 
 /** A task that serves `GET /s/<name>` and `GET /c/<name>`: the content of its secret or config file. */
 const READER = `const http=require('http'),fs=require('fs'),path=require('path');
@@ -20,16 +21,6 @@ http.createServer((q,r)=>{const [,k,n]=q.url.split('/');const d=process.env[k===
 try{r.end(fs.readFileSync(path.join(d,n)))}catch(e){r.statusCode=404;r.end(d?String(e.code):'NOVAR')}}).listen(+process.env.PORT,process.env.HOST)`;
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function get(task: Task, path: string): Promise<{ status: number; body: string }> {
   const res = await request(`http://${task.Endpoint!.Addr}:${task.Endpoint!.Port}${path}`);

@@ -11,17 +11,13 @@ import { readFileSync } from 'node:fs';
 import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js';
 import type { Task } from '../../lib/model/types.js';
 import { runLoad, type LoadResult } from '../fixtures/load.js';
+import { until as waitFor } from '../fixtures/up-process.js';
 
 const ADDRS = ['127.0.0.211', '127.0.0.212', '127.0.0.213'];
 const RATE = 150;
 
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 40_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (test/fixtures/up-process.ts) with this file's 40 s default. */
+const until = (what: string, fn: () => Promise<boolean>, timeoutMs = 40_000): Promise<unknown> => waitFor(what, fn, timeoutMs, 50);
 
 function envOf(pid: number): Record<string, string> {
   return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
