@@ -1,7 +1,8 @@
 /**
  * A task whose program never listens on its $HOST:$PORT: the user sees why it stays STARTING, in
  * `service create`'s progress and in `service ps`. A real `swarmlet manager` and one `swarmlet node
- * join` process on 127.0.0.201 (not the 127.0.0.1-3 of `swarmlet up`), and the real CLI.
+ * join` process on 127.0.0.201 (not the 127.0.0.1-3 of `swarmlet up`), the real CLI, and the stock
+ * docker CLI when it is installed.
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import type { Node, Task } from '../../lib/model/types.js';
 import { ROOT, cli, cliWith, freePort, getJson, parseTable, tempDataDir, until } from '../fixtures/up-process.js';
 import { swarmletArgs } from '../fixtures/swarmlet-command.js';
+import { dockerAvailable, dockerCli } from '../fixtures/docker-cli.js';
 
 const ADDR = '127.0.0.201';
 t.setTimeout(240_000);
@@ -75,6 +77,19 @@ t.test('a task that never listens: create\'s progress and service ps say what it
   t.equal(portOf(ps.ERROR ?? ''), portOf(hintLines[0] ?? ''), 'the same PORT in both');
   const short = parseTable((await sw('service', 'ps', 'silent')).stdout)[0];
   t.equal(short?.ERROR, '"waiting for the task to liste…"', 'cut like docker\'s ERROR column');
+
+  // the stock docker CLI shows Status.Err in its ERROR column: the same reason
+  if (!dockerAvailable()) {
+    t.comment('no docker CLI on PATH: docker service ps not checked');
+  } else {
+    const docker = dockerCli(port, ADDR);
+    t.teardown(() => docker.cleanup());
+    const full = await docker.run('service', 'ps', '--no-trunc', 'silent');
+    const row = parseTable(full.stdout)[0];
+    t.match(row?.['CURRENT STATE'] ?? '', /^Starting /, `docker service ps: starting (${full.stderr})`);
+    t.match(row?.ERROR ?? '', new RegExp(`^"waiting for the task to listen on ${endpoint} \\(PORT\\); started \\d+(s|m|m\\d+s) ago"$`), 'docker service ps --no-trunc: the reason');
+    t.equal(parseTable((await docker.run('service', 'ps', 'silent')).stdout)[0]?.ERROR, '"waiting for the task to liste…"', 'docker service ps: cut at 30');
+  }
 
   const rm = await sw('service', 'rm', 'silent');
   t.equal(rm.code, 0, rm.stderr);
