@@ -111,6 +111,30 @@ t.test('runner: a task that never listens reports the hint while STARTING; its e
   t.equal(reports.length, n, 'no hint after the exit');
 });
 
+t.test('runner: with several target ports, the hint names the one still waited on (PORT_<target>)', async (t) => {
+  const clock = new FakeClock(T0);
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.201', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const first = (server.address() as { port: number }).port;
+  const second = await closedPort();
+  let exit!: (i: ExitInfo) => void;
+  const rt: RunningTask = {
+    endpoint: { addr: '127.0.0.201', port: first, ports: { 8080: first, 9090: second } }, pid: 4243,
+    exited: new Promise((r) => { exit = r; }),
+    stop: async () => { exit({ exitCode: 143, signal: undefined, stopped: true }); },
+  };
+  const task = tsk('task-m', 'svc-m', 'node-1');
+  const reports: TaskReport[] = [];
+  const driver: TaskDriver = { name: 'fake', start: async () => rt, logs: async function* () {}, forget: async () => {}, close: async () => {} };
+  const r = new TaskRunner(task, driver, { task, env: [] } as never, (x) => reports.push(x), silentLogger(),
+    { target: 8080, protocol: 'tcp', udpOnly: false, extra: [{ target: 9090, protocol: 'tcp' }] }, clock);
+  for (let i = 0; i < 10; i++) await step(clock, 200);
+  t.equal(reports.at(-1)?.Err, `waiting for the task to listen on 127.0.0.201:${second} (PORT_9090); started 2s ago`);
+  await r.stop();
+  t.equal(reports.at(-1)!.State, 'shutdown');
+});
+
 t.test('runner: no hint once it is stopped while waiting', async (t) => {
   const clock = new FakeClock(T0);
   const h = silentTask(await closedPort());
