@@ -367,7 +367,7 @@ t.test('logs: read from the engine with timestamps; since to the millisecond; fo
 t.test('logs: following many containers with one signal adds one abort listener to it, not one per container', async (t) => {
   const api = new FakeDockerApi();
   api.addImage('web:1');
-  const driver = createDockerDriver({ api, clock: new FakeClock(T0), nodeId: NODE.id, hostname: NODE.hostname, portRange: [41320, 41359] });
+  const driver = createDockerDriver({ api, clock: new FakeClock(T0), nodeId: NODE.id, hostname: NODE.hostname, portRange: [31330, 31359] }); // below the ephemeral range, apart from the other files' ranges
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(w.name);
   process.on('warning', onWarning);
