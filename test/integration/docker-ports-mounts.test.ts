@@ -2,7 +2,8 @@
  * The docker driver on a real engine (the shared test dockerd, images built by `docker import`),
  * in a one-node cluster on 127.0.0.221: a service publishing several target ports has each bound
  * to its own host port and reached through the mesh at the right target, and is running only once
- * every TCP target port answers; a compose file's bind mount and named volume reach the container.
+ * every TCP target port answers (a VIP on two ports, a VIP-only service too); a container with two
+ * ports is adopted with both (127.0.0.223); a compose file's bind mount and named volume reach the container.
  * Only loopback: the mesh and the host port bindings on 127.0.0.221, never a bridge address.
  */
 import t from 'tap';
@@ -11,9 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { createCluster } from '../../lib/cluster/create-cluster.js';
+import { systemClock } from '../../lib/clock.js';
+import { createDockerApi } from '../../lib/drivers/docker/docker-api.js';
+import { createDockerDriver } from '../../lib/drivers/docker/docker-driver.js';
 import type { Task } from '../../lib/model/types.js';
 import { composeToSpecs } from '../../lib/stack/compose-to-specs.js';
 import { TEST_IMAGES, testEngine } from '../fixtures/dockerd.js';
+import { tsk } from '../fixtures/store-objects.js';
 import { until } from '../fixtures/up-process.js';
 
 const ADDR = '127.0.0.221';
@@ -115,6 +120,30 @@ if (!engine) {
     t.equal(await answers(`http://${vip}:80/`, 'v1'), true, `through the VIP ${vip}:80`);
     await cluster.removeService('viponly');
     await until('the service\'s container to go', async () => (containersOf(svc.ID).length === 0 ? true : undefined), 60_000);
+  });
+
+  t.test('adoption on a real engine: every port back, the first target first though the engine lists "443/tcp" before "80/tcp"', async (t) => {
+    const nodeId = `dpm-${process.pid}`;
+    const addr = '127.0.0.223';
+    const newDriver = () => createDockerDriver({ api: createDockerApi({ host }), clock: systemClock(), nodeId, hostname: 'dpm', portRange: [24221, 24239] });
+    const base = tsk(`dpmtask${process.pid}`, 'svc-dpm', nodeId, 1);
+    const tk: Task = { ...base, Spec: { ContainerSpec: { Image: TEST_IMAGES.v1, StopGracePeriod: 1e9,
+      Command: ['sh', '-c', 'echo second > /tmp/index.html; httpd -p 443 -h /tmp; exec httpd -f -p 80 -h /www'] } } };
+    const first = newDriver();
+    const rt = await first.start({ task: tk, serviceName: 'dpm', taskName: 'dpm.1', node: { id: nodeId, hostname: 'dpm', addr }, image: undefined, env: [],
+      targetPort: 80, extraPorts: [{ target: 443 }] });
+    t.teardown(async () => { for (const c of docker('ps', '-a', '-q', '--filter', `label=swarmlet.node.id=${nodeId}`).split('\n').filter(Boolean)) docker('rm', '-f', c); });
+    const ep = rt.endpoint!;
+    t.strictSame(Object.keys(ep.ports ?? {}).sort(), ['443', '80']);
+    t.equal(await answers(`http://${addr}:${ep.ports!['443']}/`, 'second'), true, 'target 443 at its host port');
+    // The agent dies without closing its driver; a new one adopts the running container.
+    const second = newDriver();
+    const adopted = await second.adopt!(tk);
+    t.strictSame(adopted?.endpoint, ep, 'the same endpoint: the first target 80 at Endpoint.Port, each target\'s host port');
+    t.equal(await answers(`http://${addr}:${adopted!.endpoint!.port}/`, 'v1'), true, 'Endpoint.Port still reaches target 80');
+    await adopted!.stop(1000);
+    await second.forget(tk.ID);
+    t.equal(docker('ps', '-a', '-q', '--filter', `label=swarmlet.node.id=${nodeId}`), '', 'no container left');
   });
 
   t.test('compose volumes: a bind mount (rw and ro) and a named volume on the engine', async (t) => {
