@@ -49,6 +49,7 @@ export function taskPortOf(info: ServiceInfo | undefined): TaskPort | undefined 
     target: info.targetPort, protocol: info.protocol ?? 'tcp', udpOnly: info.udpOnly === true,
     ...(info.hostPort !== undefined ? { hostPort: info.hostPort } : {}),
     ...(info.extraPorts?.length ? { extra: info.extraPorts.map((x) => ({ target: x.target, protocol: x.protocol ?? 'tcp', ...(x.hostPort !== undefined ? { hostPort: x.hostPort } : {}) })) } : {}),
+    ...(info.moreProtocols?.length ? { more: info.moreProtocols.map((m) => ({ ...m })) } : {}),
   };
 }
 
@@ -62,6 +63,8 @@ export interface TaskPort {
   udpOnly: boolean;
   /** The other target ports (PortStatus lists them too). */
   extra?: Array<{ target: number; protocol: PortProtocol; hostPort?: number }>;
+  /** Targets (the first or an extra) published with a second protocol too, on the same host port. */
+  more?: Array<{ target: number; protocol: PortProtocol }>;
   /**
    * Nothing is published: the task is reached through its service's VIP. It counts as running once
    * it accepts connections, or after a bounded wait (a task on a network may be a client only).

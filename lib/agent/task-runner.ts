@@ -110,6 +110,11 @@ export class TaskRunner {
           const published = ep.ports?.[String(x.target)];
           if (published !== undefined) statuses.push({ Protocol: x.protocol, TargetPort: x.target, PublishedPort: published, PublishMode: x.hostPort !== undefined ? 'host' : 'ingress' });
         }
+        // A target published with a second protocol: the same host port, the same mode.
+        for (const m of port.more ?? []) {
+          const same = statuses.find((s) => s.TargetPort === m.target);
+          if (same) statuses.push({ ...same, Protocol: m.protocol });
+        }
       }
     }
     // A task that publishes a TCP port (or is reached through its VIP) is running once it accepts

@@ -6,6 +6,9 @@
  */
 import t from 'tap';
 import type { StartRequest, TaskPort } from '../../lib/agent/task-driver.js';
+import { TaskRunner } from '../../lib/agent/task-runner.js';
+import { silentLogger } from '../../lib/logger.js';
+import type { TaskReport } from '../../lib/protocol/task-report.js';
 import { readinessPorts } from '../../lib/agent/readiness-ports.js';
 import { FakeClock } from '../../lib/clock.js';
 import type { PortConfig, Service, Task } from '../../lib/model/types.js';
@@ -114,6 +117,8 @@ t.test('readinessPorts: every TCP target port\'s host port, none for UDP (table)
     ['udp first, tcp second: only the second', ep, { target: 53, protocol: 'udp', udpOnly: false, extra: [{ target: 443, protocol: 'tcp' }] }, [20002]],
     ['all udp', ep, { target: 53, protocol: 'udp', udpOnly: true, extra: [{ target: 80, protocol: 'udp' }] }, []],
     ['an extra the driver reports no port for', { addr: '127.0.0.5', port: 20001 }, tcp(80, [{ target: 443, protocol: 'tcp' }]), [20001]],
+    ['udp first, also published on tcp: waited on', ep, { target: 53, protocol: 'udp', udpOnly: false, more: [{ target: 53, protocol: 'tcp' }] }, [20001]],
+    ['an extra udp target also on tcp', ep, { ...tcp(80, [{ target: 53, protocol: 'udp' }]), more: [{ target: 53, protocol: 'tcp' }] }, [20001, 20003]],
     ['VIP only: the endpoint port', { addr: '127.0.0.5', port: 20009 }, { target: 80, protocol: 'tcp', udpOnly: false, vipOnly: true }, [20009]],
   ];
   for (const [name, e, port, want] of cases) t.strictSame(readinessPorts(e, port), want, name);
@@ -175,4 +180,35 @@ t.test('serviceInfoOf: a target published with a second protocol is carried as m
   ];
   for (const [name, ports, want] of cases) t.strictSame(serviceInfoOf(withPorts(ports)).moreProtocols, want, name);
   t.strictSame(moreProtocolsOf(withPorts([])), [], 'no ports');
+});
+
+t.test('through the runner: PortStatus lists every target and each second protocol on its host port', async (t) => {
+  const api = new FakeDockerApi();
+  api.addImage('web:1');
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const driver = createDockerDriver({ api, clock, nodeId: NODE.id, hostname: NODE.hostname, portRange: RANGE });
+  const b = tsk('task-r', 'svc-1', NODE.id, 1);
+  const tk: Task = { ...b, Spec: { ...b.Spec, ContainerSpec: { Image: 'web:1' } } };
+  const reports: TaskReport[] = [];
+  // All UDP (and SCTP): running once started, no TCP connect to a fake engine's port.
+  const req: StartRequest = { task: tk, serviceName: 'web', taskName: 'web.1', node: NODE, image: undefined, env: [],
+    targetPort: 53, protocol: 'udp', extraPorts: [{ target: 123, protocol: 'udp', hostPort: 9123 }], moreProtocols: [{ target: 53, protocol: 'sctp' }, { target: 123, protocol: 'sctp' }] };
+  const port: TaskPort = { target: 53, protocol: 'udp', udpOnly: true, extra: [{ target: 123, protocol: 'udp', hostPort: 9123 }],
+    more: [{ target: 53, protocol: 'sctp' }, { target: 123, protocol: 'sctp' }] };
+  const runner = new TaskRunner(tk, driver, req, (r) => reports.push(r), silentLogger(), port, clock);
+  for (let i = 0; i < 50 && !reports.some((r) => r.State === 'running'); i++) await new Promise((r) => setImmediate(r));
+  const running = reports.find((r) => r.State === 'running');
+  t.strictSame(running?.PortStatus?.Ports, [
+    { Protocol: 'udp', TargetPort: 53, PublishedPort: RANGE[0], PublishMode: 'ingress' },
+    { Protocol: 'udp', TargetPort: 123, PublishedPort: 9123, PublishMode: 'host' },
+    { Protocol: 'sctp', TargetPort: 53, PublishedPort: RANGE[0], PublishMode: 'ingress' },
+    { Protocol: 'sctp', TargetPort: 123, PublishedPort: 9123, PublishMode: 'host' },
+  ]);
+  t.strictSame(api.byTask('task-r')!.body.HostConfig.PortBindings, {
+    '53/udp': [{ HostIp: NODE.addr, HostPort: String(RANGE[0]) }], '53/sctp': [{ HostIp: NODE.addr, HostPort: String(RANGE[0]) }],
+    '123/udp': [{ HostIp: NODE.addr, HostPort: '9123' }], '123/sctp': [{ HostIp: NODE.addr, HostPort: '9123' }],
+  }, 'each protocol bound on its target\'s one host port');
+  void runner.stop();
+  await runner.done;
+  await driver.close();
 });
