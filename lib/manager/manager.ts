@@ -83,6 +83,8 @@ export class Manager {
   private readonly lastReconcile = new Map<string, { size: number; at: number }>();
   /** Every service (and orphaned task) is due: the first pass, a resync. */
   private fullDue = true;
+  /** The last pass reconciled: the next one places waiting tasks before reconciling (alternating passes). */
+  private placeNext = false;
   private readonly queue = new PendingQueue();
   /** The scheduler's view of every node, moved by task changes instead of rebuilt each pass. */
   private readonly nodeInfos = new NodeInfoCache();
@@ -133,7 +135,7 @@ export class Manager {
     this.pendingPass = this.clock.setTimeout(() => {
       this.pendingPass = undefined;
       let more = false;
-      try { more = this.pass(); } catch (e) { this.logger.error({ err: e }, 'reconcile pass failed'); }
+      try { more = this.pass({ alternate: true }); } catch (e) { this.logger.error({ err: e }, 'reconcile pass failed'); }
       if (more) this.kick();
     }, 0);
   }
@@ -165,9 +167,12 @@ export class Manager {
 
   /**
    * One pass: the dirty services (all of them with `full`, or when the manager is not watching
-   * the store), then the scheduler. Returns true when work is left for another pass.
+   * the store), then the scheduler. Returns true when work is left for another pass. With
+   * `alternate` (the passes the manager runs itself), a pass that reconciled something leaves the
+   * waiting tasks to the next one, which places them first: no turn of the event loop commits
+   * both (two journal writes), so API reads wait behind half as much while a huge service is made.
    */
-  pass(opts: { full?: boolean } = {}): boolean {
+  pass(opts: { full?: boolean; alternate?: boolean } = {}): boolean {
     this.passes += 1;
     const now = this.clock.now();
     if (opts.full || !this.unwatch) this.fullDue = true;
@@ -176,8 +181,11 @@ export class Manager {
     this.takeDueWakes(now);
     this.takeProgress(now);
     const report: PassReport = { services: [], tried: 0, assigned: 0, full };
-    const more = this.reconcileDirty(now, report);
-    this.schedule(now, report);
+    const placeFirst = opts.alternate === true && this.placeNext && this.queue.readyCount > 0;
+    const reconciled = !placeFirst && this.dirty.size > 0;
+    const more = placeFirst ? false : this.reconcileDirty(now, report);
+    if (!(opts.alternate === true && reconciled)) this.schedule(now, report);
+    this.placeNext = reconciled;
     this.armWake();
     this.onPass?.(report);
     return more || this.dirty.size > 0 || this.queue.readyCount > 0;
