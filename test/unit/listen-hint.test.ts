@@ -135,6 +135,17 @@ t.test('runner: with several target ports, the hint names the one still waited o
   t.equal(reports.at(-1)!.State, 'shutdown');
 });
 
+t.test('runner: a container (behind a proxy) is named by its target port', async (t) => {
+  const clock = new FakeClock(T0);
+  const port = await closedPort();
+  const h = silentTask(port);
+  h.rt.viaProxy = true;
+  const { reports, runner: r } = runner(h.rt, clock);
+  for (let i = 0; i < 10; i++) await step(clock, 200);
+  t.equal(reports.at(-1)?.Err, `waiting for the task to listen on port 8080 in its container (published on 127.0.0.201:${port}); started 2s ago`);
+  await r.stop();
+});
+
 t.test('runner: no hint once it is stopped while waiting', async (t) => {
   const clock = new FakeClock(T0);
   const h = silentTask(await closedPort());
