@@ -14,6 +14,9 @@ import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
+// 20 manager processes killed and restarted: 27 s on a quiet machine, 172 s once at load 15 (tap's default is 120 s).
+t.setTimeout(300_000);
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
