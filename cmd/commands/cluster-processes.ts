@@ -114,7 +114,7 @@ function etcdOption(o: EtcdFlags, logger: pino.Logger): NonNullable<Parameters<t
   const tls = useTls ? Object.fromEntries(Object.entries(tlsFiles).filter(([, v]) => v !== undefined)) as { ca?: string; cert?: string; key?: string } : undefined;
   return {
     ...(o.dataKey ? { dataKeyFile: o.dataKey } : {}),
-    open: (self) => openEtcdBackend({ endpoints, prefix, self, leaseTtlMs, clock: systemClock(), logger: logger.child({ component: 'etcd' }), ...(tls ? { tls } : {}) }),
+    open: (self, how) => openEtcdBackend({ endpoints, prefix, self, leaseTtlMs, ...(how?.campaign === false ? { campaign: false } : {}), clock: systemClock(), logger: logger.child({ component: 'etcd' }), ...(tls ? { tls } : {}) }),
   };
 }
 

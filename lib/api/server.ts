@@ -107,18 +107,19 @@ async function handle(
   try {
     const { version, path } = stripVersionPrefix(rawPath);
     let closing = base.closing;
-    if (base.ha) {
+    // Locked by autolock: the keys that check credentials are sealed too. Only what Docker answers on a
+    // locked node is served (ping, version, info showing "locked", unlock: the unlock key is the credential),
+    // by this manager itself: with several managers nothing is forwarded (the unlock is this one's).
+    const locked = base.swarm?.isLocked() ?? false;
+    if (locked && !servedWhileLocked(method, path)) return sendError(res, 503, SWARM_LOCKED);
+    if (base.ha && !locked) {
       const placed = base.ha.place(req, method, path);
       if (placed.kind === 'refuse') throw placed.error;
       if (placed.kind === 'forward') return await base.ha.forward(req, res, placed.leader);
       closing = AbortSignal.any([base.closing, base.ha.epoch()]);
       if (isMutating(method)) holdUntilDurable(res, base.ha);
     }
-    // Locked by autolock: the keys that check credentials are sealed too. Only what Docker answers on a
-    // locked node is served (ping, version, info showing "locked", unlock: the unlock key is the credential).
-    if (base.swarm?.isLocked()) {
-      if (!servedWhileLocked(method, path)) return sendError(res, 503, SWARM_LOCKED);
-    } else base.authorize?.(req, method, path);
+    if (!locked) base.authorize?.(req, method, path);
     const match = route(method, path);
     if (match.kind === 'not_found') return sendError(res, 404, 'page not found');
     if (match.kind === 'method_not_allowed') {

@@ -12,7 +12,7 @@ import type { IdGenerator } from '../ids.js';
 import { decodeFields } from '../model/decode-fields.js';
 import { SwarmSpecFields } from '../model/engine-fields.js';
 import type { JoinRole } from '../dispatcher/join-tokens.js';
-import { SWARM_LOCKED, SWARM_NOT_LOCKED, type ManagerKeys } from '../secrets/manager-keys.js';
+import { SWARM_LOCKED, SWARM_NOT_LOCKED } from '../secrets/manager-keys.js';
 import { DEFAULT_ADDR_POOL, type AddrPool } from '../networks/vip-allocation.js';
 
 export { SWARM_LOCKED };
@@ -28,6 +28,20 @@ export const ALREADY_IN_SWARM = 'This node is already part of a swarm. Use "dock
 export const NOT_IN_SWARM = 'This node is not part of a swarm';
 export const NOT_A_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 export const LEAVE_MANAGER = 'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
+
+/**
+ * Autolock as the swarm object sees it: one manager's keys (secrets/manager-keys.ts), or, with several
+ * managers, the store's unlock key that every manager's file follows (ha/shared-autolock.ts).
+ */
+export interface AutolockKeys {
+  isLocked(): boolean;
+  autolock(): boolean;
+  unlockKey(): string;
+  enableAutolock(): string;
+  disableAutolock(): void;
+  rotateUnlockKey(): string;
+  unlock(text: string): void;
+}
 
 /** What `swarm update` (and init) changed, kept in the data directory across restarts. */
 export interface SavedSwarm {
@@ -60,7 +74,7 @@ export interface SwarmStateOptions {
   /** `swarm leave --force` on the manager: every service and every other node is removed. */
   eraseState: () => void;
   /** The manager's keys (autolock); absent: autolock is refused. */
-  keys?: ManagerKeys;
+  keys?: AutolockKeys;
   /** Called once when a locked manager is unlocked: start what waited for the keys. */
   onUnlock?: () => void;
   /** The swarm as saved before the restart. */

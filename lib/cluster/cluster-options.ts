@@ -72,10 +72,13 @@ export interface ClusterOptions {
    * One manager among several sharing a backend (etcd, lib/ha/): the state lives there instead of the
    * file journal, the loops run only while this manager leads, any manager answers the API (followers
    * forward to the leader). Needs `listen` with an explicit port, `dispatcher` and `nodes: 0`.
-   * `open` gets this manager's stable id (kept in `dataDir`) and API URL. `dataKeyFile`: the data key
-   * every manager shares (secrets, tokens); default `<dataDir>/keys/data.key`.
+   * `open` gets this manager's stable id (kept in `dataDir`) and API URL, and `campaign: false` when the
+   * manager starts locked (autolock: it campaigns once unlocked). `dataKeyFile`: the data key every
+   * manager shares (secrets, tokens); default `<dataDir>/keys/data.key`. Autolock (`swarm update
+   * --autolock=true` through any manager) wraps every manager's file with the unlock key kept, sealed,
+   * in the store.
    */
-  ha?: { open(self: { id: string; addr: string }): Promise<HaBackend>; dataKeyFile?: string;
+  ha?: { open(self: { id: string; addr: string }, how?: { campaign: boolean }): Promise<HaBackend>; dataKeyFile?: string;
     /** The CA (PEM) that signed the other managers' certificates, for forwarding to an https leader (default: the system CAs). */
     peerCa?: string };
   /**

@@ -46,8 +46,10 @@ import { checkAddrPool, DEFAULT_ADDR_POOL, DEFAULT_SUBNET_SIZE, type AddrPool } 
 import { createSecretCipher } from '../secrets/secret-cipher.js';
 import { ManagerKeys } from '../secrets/manager-keys.js';
 import { storeSwarmHome } from '../ha/shared-swarm.js';
+import { SharedAutolock, storeUnlockKeyHome, touchesUnlockKey } from '../ha/shared-autolock.js';
 
-const AUTOLOCK_HA = 'autolock is not supported with several managers (--store): each manager keeps its own copy of the data key';
+/** `--autolock` at start is `swarm init --autolock`: with several managers the swarm exists already. */
+const AUTOLOCK_FLAG_HA = 'autolock with several managers (--store) is turned on with `swarmlet swarm update --autolock=true` (or `docker swarm update --autolock=true`) through any manager, not with --autolock';
 import type { HaBackend } from '../ha/ha-types.js';
 import { ManagerHa } from '../ha/manager-ha.js';
 import { managersRoute } from '../ha/managers-route.js';
@@ -61,13 +63,13 @@ import type { Cluster, ClusterOptions } from './cluster-options.js';
 export type { Cluster, ClusterOptions } from './cluster-options.js';
 
 /** Reads (or creates) the manager's stable id in its data directory and opens the shared backend. */
-async function openHaBackend(opts: ClusterOptions, ha: NonNullable<ClusterOptions['ha']>, listen: { host: string; port: number } | undefined, dataDir: string, ids: IdGenerator):
+async function openHaBackend(opts: ClusterOptions, ha: NonNullable<ClusterOptions['ha']>, listen: { host: string; port: number } | undefined, dataDir: string, ids: IdGenerator, locked: boolean):
   Promise<{ backend: HaBackend; self: { id: string; addr: string } }> {
   if (!listen || listen.port === 0) throw new Error('several managers need the API address other managers and nodes reach: pass listen with an explicit port');
   if (!opts.dispatcher) throw new Error('several managers need the dispatcher (remote nodes)');
   if ((opts.addresses?.length ?? opts.nodes ?? 3) !== 0) throw new Error('several managers run no nodes of their own: pass nodes: 0');
   const self = { id: loadOrCreateManagerId(dataDir, ids), addr: `${opts.tls ? 'https' : 'http'}://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}` };
-  return { backend: await ha.open(self), self };
+  return { backend: await ha.open(self, { campaign: !locked }), self };
 }
 
 function parseListen(listen: string): { host: string; port: number } {
@@ -116,14 +118,16 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let heartbeatMs = saved?.heartbeatPeriodMs ?? opts.dispatcher?.heartbeatMs ?? 5000;
   // Secret and config content is sealed with a key kept apart from the journal (mode 0600); with
   // autolock the key is wrapped with the unlock key and the manager starts locked.
-  // Several managers share one data key (`ha.dataKeyFile`): each must open what the others sealed.
+  // Several managers share one data key (`ha.dataKeyFile`): each must open what the others sealed. With
+  // autolock each wraps its file with the unlock key the store holds (sealed); a manager started on a
+  // wrapped file mirrors the store but does not campaign until it is unlocked.
   const keys = new ManagerKeys(opts.ha?.dataKeyFile ?? (durable ? join(dataDir, 'keys', 'data.key') : undefined));
-  if (opts.ha && (opts.autolock || keys.isLocked())) throw new Error(`${AUTOLOCK_HA}${keys.isLocked() ? ' (the shared data key file is wrapped: turn autolock off with a single manager first)' : ''}`);
+  if (opts.ha && opts.autolock) throw new Error(AUTOLOCK_FLAG_HA);
   if (opts.autolock && !keys.isLocked()) keys.enableAutolock();
   const locked = keys.isLocked();
   const cipher = createSecretCipher(() => keys.dataKey());
   const listen = opts.listen ? parseListen(opts.listen) : undefined;
-  const backend = opts.ha ? await openHaBackend(opts, opts.ha, listen, dataDir, ids) : undefined;
+  const backend = opts.ha ? await openHaBackend(opts, opts.ha, listen, dataDir, ids, locked) : undefined;
   const journal = durable && !backend ? new FileJournal({ dir: join(dataDir, 'store'), logger }) : undefined;
   const store: Store = backend?.backend.store ?? new MemoryStore({ clock, ...(journal ? { journal } : {}) });
   const authRequired = clientAuthRequired(opts.tls, opts.requireClientToken);
@@ -189,6 +193,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   let dispatcher: Dispatcher | undefined;
   let ha: ManagerHa | undefined;
   let stopTokenFile: (() => void) | undefined;
+  let unwatchAutolock: (() => void) | undefined;
   /** Undoes a start that failed half-way (a port in use): nothing keeps running or writing. */
   const stopAll = async (): Promise<void> => {
     stopTokenFile?.();
@@ -202,6 +207,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     metrics.close();
     await Promise.all(agents.map((a) => a.close()));
     unfollowEvents();
+    unwatchAutolock?.();
     store.close();
   };
   const started = await Promise.allSettled(gateways.map((g) => g.start()));
@@ -219,12 +225,23 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(sharedSecrets ?? (durable ? join(dataDir, 'secrets.json') : undefined), keys);
   // ... and `swarmlet client-token --data DIR` reads the token from a file each manager keeps.
   if (tokens && sharedSecrets && durable) stopTokenFile = keepClientTokenFile(store, () => sharedSecrets.read()?.client, join(dataDir, CLIENT_TOKEN_FILE), logger);
-  // Several managers: the swarm's settings live in the shared store, so the next leader serves them.
+  // Several managers: the swarm's settings live in the shared store, so the next leader serves them;
+  // so does the unlock key, which this manager's data key file follows (every change, and once now).
   const swarmHome = backend ? storeSwarmHome(store, cipher, clock) : undefined;
+  const sharedAutolock = backend ? new SharedAutolock(keys, storeUnlockKeyHome(store, cipher, clock),
+    (err) => logger.error({ err }, 'autolock: the data key file could not follow the cluster\'s unlock key')) : undefined;
+  const syncAutolock = (): void => {
+    try {
+      sharedAutolock?.sync();
+    } catch (err) {
+      logger.error({ err }, 'autolock: the data key file could not follow the cluster\'s unlock key');
+    }
+  };
+  unwatchAutolock = sharedAutolock ? store.watch((events) => { if (touchesUnlockKey(events)) syncAutolock(); }, () => syncAutolock()) : undefined;
   const swarm = new SwarmState({
-    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys, addrPool,
+    clock, ids, clusterId: meta.clusterId, createdAt: meta.createdAt, keys: sharedAutolock ?? keys, addrPool,
     ...(saved && !swarmHome ? { saved } : {}),
-    ...(swarmHome ? { save: (s) => swarmHome.write(s), shared: () => swarmHome.read(), autolockUnavailable: AUTOLOCK_HA }
+    ...(swarmHome ? { save: (s) => swarmHome.write(s), shared: () => swarmHome.read() }
       : durable ? { save: (s) => saveSwarm(dataDir, s) } : {}),
     ...(tokens ? { tokens } : {}),
     heartbeatPeriodMs: () => heartbeatMs,
@@ -233,6 +250,12 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     setTaskHistoryLimit: (n) => { manager.taskHistoryLimit = n; },
     eraseState: () => eraseSwarmState(control, new Set(nodes.map((n) => n.ID))),
     onUnlock: () => {
+      if (backend) {
+        // Several managers: the loops are the leader's; this one now campaigns (follows, or leads if none does).
+        logger.info('swarm unlocked: the manager joins the election');
+        backend.backend.campaign?.();
+        return;
+      }
       logger.info('swarm unlocked: the manager starts');
       manager.start();
       for (const a of agents) a.start();

@@ -39,6 +39,11 @@ export interface EtcdBackendOptions {
   writeFailAfterMs?: number;
   /** How long openEtcdBackend waits for etcd's state (default 15000 ms). */
   startTimeoutMs?: number;
+  /**
+   * false: mirror the store but neither register nor campaign until `campaign()` (a manager locked by
+   * autolock). Default true.
+   */
+  campaign?: boolean;
 }
 
 const unavailable = (why: string) => new SwarmletError('unavailable', `cluster store unavailable: ${why}`);
@@ -133,11 +138,18 @@ export async function openEtcdBackend(opts: EtcdBackendOptions): Promise<HaBacke
     await client.close();
     throw unavailable(`etcd at ${opts.endpoints.join(',')} did not answer within ${startTimeoutMs} ms${reachError ? ` (${reachError.message})` : ''}`);
   }
-  election.start();
+  let campaigning = false;
+  const campaign = () => {
+    if (campaigning || closed) return;
+    campaigning = true;
+    election.start();
+  };
+  if (opts.campaign !== false) campaign();
 
   return {
     store,
     election,
+    campaign,
     async close() {
       if (closed) return;
       await election.close();

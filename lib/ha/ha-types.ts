@@ -44,5 +44,7 @@ export interface HaBackend {
   /** The shared state: on a follower it mirrors the backend (watch) and `update` throws not_leader. */
   readonly store: ReplicatedStore;
   readonly election: LeaderElection;
+  /** Registers and campaigns from now on, when it was opened without (a locked manager); idempotent. */
+  campaign?(): void;
   close(): Promise<void>;
 }

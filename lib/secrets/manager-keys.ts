@@ -31,7 +31,8 @@ const SEALED_FORMAT = 'swarmlet-sealed-v1';
 /** Writes `text` to `file` atomically (temp file, fsync, rename, directory fsync), mode 0600. */
 function writeFileDurably(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
+  // A name of its own: several managers may share one --data-key path and rewrite it at once.
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, text);
@@ -135,6 +136,30 @@ export class ManagerKeys {
     this.writeDataKey({ format: DATA_KEY_FORMAT, wrapped: wrapSecret(key, dek, DATA_KEY_LABEL) });
     this.unlockKeyBytes = key;
     return formatUnlockKey(key);
+  }
+
+  /**
+   * Several managers: makes the file match the cluster's unlock key as the shared store holds it —
+   * wrapped with `key` (autolock on, or a rotated key), or back in the clear (`undefined`: off). Does
+   * nothing when it already matches; Docker's locked refusal while locked.
+   */
+  follow(key: Buffer | undefined): void {
+    const dek = this.dataKey();
+    if (key === undefined) {
+      this.disableAutolock();
+      return;
+    }
+    if (this.unlockKeyBytes?.equals(key)) return;
+    if (key.length !== KEY_BYTES) throw new SwarmletError('internal', `the shared unlock key has ${key.length} bytes`);
+    const was = this.unlockKeyBytes;
+    this.unlockKeyBytes = Buffer.from(key); // from here on dependent files are written sealed
+    try {
+      if (!was) for (const reseal of this.resealers) reseal();
+      this.writeDataKey({ format: DATA_KEY_FORMAT, wrapped: wrapSecret(key, dek, DATA_KEY_LABEL) });
+    } catch (e) {
+      this.unlockKeyBytes = was;
+      throw e;
+    }
   }
 
   /** `reseal` rewrites a file that `sealText` wrote, when autolock turns on or off. */

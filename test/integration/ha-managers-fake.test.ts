@@ -10,7 +10,7 @@ import { createCluster, type Cluster } from '../../lib/cluster/create-cluster.js
 import { systemClock } from '../../lib/clock.js';
 import { createFakeHa } from '../fixtures/fake-ha-backend.js';
 import { freePort, until as waitFor } from '../fixtures/up-process.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -77,15 +77,30 @@ t.test('three managers on one fake backend', async (t) => {
   const sw = await api<{ Version: { Index: number }; Spec: Record<string, unknown> }>(c.url!, '/swarm');
   const upd = await api(c.url!, `/swarm/update?version=${sw.body.Version.Index}`, json({ ...sw.body.Spec, Labels: { ha: 'yes' }, Orchestration: { TaskHistoryRetentionLimit: 4 }, Dispatcher: { HeartbeatPeriod: 2e9 } }));
   t.equal(upd.status, 200, `swarm update through a follower: ${JSON.stringify(upd.body)}`);
-  const lock = await api<{ message: string }>(c.url!, `/swarm/update?version=${sw.body.Version.Index + 1}`, json({ ...sw.body.Spec, EncryptionConfig: { AutoLockManagers: true } }));
-  t.same([lock.status, lock.body.message], [501, 'autolock is not supported with several managers (--store): each manager keeps its own copy of the data key']);
+  // Autolock through a follower: the leader keeps the unlock key (sealed) in the store, every manager wraps its data key file with it.
+  const spec1 = { ...sw.body.Spec, Labels: { ha: 'yes' }, Orchestration: { TaskHistoryRetentionLimit: 4 }, Dispatcher: { HeartbeatPeriod: 2e9 } };
+  const lock = await api<{ message: string }>(c.url!, `/swarm/update?version=${sw.body.Version.Index + 1}`, json({ ...spec1, EncryptionConfig: { AutoLockManagers: true } }));
+  t.equal(lock.status, 200, `autolock on through a follower: ${JSON.stringify(lock.body)}`);
+  const key = await until('every manager has the unlock key', () => { const k = managers.map((m) => m.unlockKey()); return k[0] && k.every((x) => x === k[0]) ? k[0] : undefined; });
+  t.match(key, /^SWMKEY-1-/, 'one unlock key on every manager');
+  const keyOnApi = await api<{ UnlockKey: string }>(b.url!, '/swarm/unlockkey');
+  t.equal(keyOnApi.body.UnlockKey, key, 'GET /swarm/unlockkey through a follower: the same key');
+  t.match(readFileSync(join(dir, 'data.key'), 'utf8'), /"wrapped"/, 'the shared data key file is wrapped');
+  t.notMatch(JSON.stringify(a.store.view((tx) => tx.listSecrets())), key.slice('SWMKEY-1-'.length), 'the unlock key is nowhere in the store in the clear');
+  for (const m of managers) t.equal((await api<{ Spec: { EncryptionConfig: { AutoLockManagers: boolean } } }>(m.url!, '/swarm')).body.Spec.EncryptionConfig.AutoLockManagers, true);
+  const unlock = await api<{ message: string }>(b.url!, '/swarm/unlock', json({ UnlockKey: key }));
+  t.same([unlock.status, unlock.body.message], [409, 'swarm is not locked'], 'an unlocked follower answers "not locked" itself');
+  const off = await api(a.url!, `/swarm/update?version=${sw.body.Version.Index + 2}`, json({ ...spec1, EncryptionConfig: { AutoLockManagers: false } }));
+  t.equal(off.status, 200, 'autolock off');
+  await until('every manager off', () => managers.every((m) => m.unlockKey() === '') || undefined);
+  t.match(readFileSync(join(dir, 'data.key'), 'utf8'), /"key"/, 'the data key file back in the clear');
 
   // The leader loses its lease: b leads, a's loops stop, writes through a are forwarded to b.
   fake.depose();
   t.equal(b.ha?.isLeader(), true, 'b leads');
   t.equal(a.ha?.isLeader(), false, 'a follows');
   const swB = await api<{ Version: { Index: number }; Spec: { Labels: Record<string, string>; Dispatcher: { HeartbeatPeriod: number } } }>(b.url!, '/swarm');
-  t.same([swB.body.Version.Index, swB.body.Spec.Labels, swB.body.Spec.Dispatcher.HeartbeatPeriod], [sw.body.Version.Index + 1, { ha: 'yes' }, 2e9], 'the new leader serves the saved swarm');
+  t.same([swB.body.Version.Index, swB.body.Spec.Labels, swB.body.Spec.Dispatcher.HeartbeatPeriod], [sw.body.Version.Index + 3, { ha: 'yes' }, 2e9], 'the new leader serves the saved swarm');
   t.equal(b.manager.taskHistoryLimit, 4, 'and runs with its history limit');
   t.equal(b.heartbeatMs(), 2000, 'and its heartbeat');
   await until('a forwards to b', async () => (await api(a.url!, '/services/web/update?version=' + a.store.view((tx) => tx.getService(created.body.ID)!.Version.Index),
