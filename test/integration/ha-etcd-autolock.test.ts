@@ -13,10 +13,14 @@ import { join } from 'node:path';
 import { etcdMissing } from '../fixtures/etcd-cluster.js';
 import { api, post, startHaCluster, swarmlet, until, type HaCluster, type ManagerEntry } from '../fixtures/ha-cluster.js';
 import { ROOT } from '../fixtures/up-process.js';
+import { dockerAvailable, dockerCli } from '../fixtures/docker-cli.js';
 import { ManagerKeys, SWARM_LOCKED } from '../../lib/secrets/manager-keys.js';
 import { formatUnlockKey, INVALID_UNLOCK_KEY, newUnlockKey } from '../../lib/secrets/unlock-key.js';
 
 const BASE = 225; // managers on 127.0.0.225, nodes on .226-.228
+/** The real docker client for the unlock after the rotation, when installed (else the API). */
+const docker = dockerAvailable() ? dockerCli(0) : undefined;
+t.teardown(() => docker?.cleanup());
 
 t.setTimeout(300_000);
 
@@ -34,9 +38,11 @@ function fileOpensWith(file: string, key: string): 'clear' | 'opens' | 'refuses'
   }
 }
 
-/** `swarmlet --host URL swarm unlock` with the key on standard input. */
-async function cliUnlock(url: string, key: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', '--host', url, 'swarm', 'unlock'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+/** `swarmlet --host URL swarm unlock` (or `docker -H … swarm unlock`) with the key on standard input. */
+async function cliUnlock(url: string, key: string, cli: 'swarmlet' | 'docker' = 'swarmlet'): Promise<{ code: number | null; out: string }> {
+  const child = cli === 'swarmlet'
+    ? spawn(process.execPath, ['--import', 'tsx', 'cmd/swarmlet.ts', '--host', url, 'swarm', 'unlock'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn('docker', ['-H', url.replace(/^http:/, 'tcp:'), 'swarm', 'unlock'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: docker!.env });
   let out = '';
   child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
   child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
@@ -135,10 +141,17 @@ t.test('autolock with three managers on etcd', { skip: etcdMissing() }, async (t
   const victim2 = others[0]!;
   await restart(victim2);
   await until('the restarted manager is locked', () => locked503(c.urls[victim2]!), 30_000, 200);
-  const old = await api<{ message: string }>(c.urls[victim2]!, '/swarm/unlock', post({ UnlockKey: key }));
-  t.same([old.status, old.body.message], [401, INVALID_UNLOCK_KEY], 'the old key: refused');
-  const fresh = await api(c.urls[victim2]!, '/swarm/unlock', post({ UnlockKey: key2 }));
-  t.equal(fresh.status, 200, 'the rotated key unlocks it');
+  if (docker) {
+    const old = await cliUnlock(c.urls[victim2]!, key, 'docker');
+    t.ok(old.code !== 0 && old.out.includes(INVALID_UNLOCK_KEY), `docker swarm unlock with the old key: refused (${old.out.trim()})`);
+    const fresh = await cliUnlock(c.urls[victim2]!, key2, 'docker');
+    t.equal(fresh.code, 0, `docker swarm unlock with the rotated key: ${fresh.out.trim()}`);
+  } else {
+    const old = await api<{ message: string }>(c.urls[victim2]!, '/swarm/unlock', post({ UnlockKey: key }));
+    t.same([old.status, old.body.message], [401, INVALID_UNLOCK_KEY], 'the old key: refused');
+    const fresh = await api(c.urls[victim2]!, '/swarm/unlock', post({ UnlockKey: key2 }));
+    t.equal(fresh.status, 200, 'the rotated key unlocks it');
+  }
   await until('it serves', async () => (await api(c.urls[victim2]!, '/services')).status === 200, 30_000, 200);
   t.equal((await api<{ UnlockKey: string }>(c.urls[victim2]!, '/swarm/unlockkey')).body.UnlockKey, key2, 'and answers the rotated key');
 
