@@ -81,7 +81,7 @@ export function registerManager(program: Command, ctx: CliContext): void {
         ...(tls ? { tls } : {}), ...(o.requireClientToken ? { requireClientToken: true } : {}), ...(o.autolock ? { autolock: true } : {}), ...(ha ? { ha } : {}) });
       const heartbeat = cluster.heartbeatMs() === heartbeatMs ? o.dispatcherHeartbeat : `${cluster.heartbeatMs()}ms, set by swarm update`;
       ctx.out(`swarmlet manager: API at ${cluster.url} (data in ${cluster.dataDir}, heartbeat ${heartbeat})`);
-      if (ha) ctx.out(`state in etcd (${o.store}, prefix ${o.etcdPrefix}); ${cluster.ha?.isLeader() ? 'this manager leads' : 'following the leader'}; list the managers with: swarmlet manager ls`);
+      if (ha) ctx.out(`state in etcd (${o.store}, prefix ${o.etcdPrefix}); ${cluster.isLocked() ? 'locked: out of the election until unlocked' : cluster.ha?.isLeader() ? 'this manager leads' : 'following the leader'}; list the managers with: swarmlet manager ls`);
       const auth = tls !== undefined || o.requireClientToken === true;
       if (auth) ctx.out(`client token required on manager routes; print it with: swarmlet client-token --data ${cluster.dataDir}`);
       ctx.out(`join nodes with: swarmlet join-token worker --host ${cluster.url}${tls ? ' --tlscacert CA.pem' : ''}${auth ? ' --token CLIENT-TOKEN' : ''}`);
