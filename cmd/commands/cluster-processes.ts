@@ -17,7 +17,7 @@ import { collect } from '../options.js';
 import { isApiError } from '../../lib/client/api-error.js';
 import { assertListenAllowed, type TlsServerOptions } from '../../lib/api/listen-security.js';
 import { readClientToken, SECRETS_FILE } from '../../lib/dispatcher/join-tokens.js';
-import { CLIENT_TOKEN_FILE, readClientTokenFile } from '../../lib/ha/client-token-file.js';
+import { CLIENT_TOKEN_FILE, clientTokenFileSealed, readClientTokenFile } from '../../lib/ha/client-token-file.js';
 import { isSealedText } from '../../lib/secrets/manager-keys.js';
 import { printAutolock, printLocked } from './up.js';
 import { parseEtcdPrefix, parseManagerList, parseStoreUrl } from '../../lib/ha/store-url.js';
@@ -227,8 +227,9 @@ export function registerClientToken(program: Command, ctx: CliContext): void {
         if (o.rotate) throw new Error('--rotate asks the running manager: drop --data and pass the current token (--token)');
         // One manager: its secrets file; several on etcd: the copy each keeps of the shared token.
         const found = readClientToken(join(o.data, SECRETS_FILE)) ?? readClientTokenFile(join(o.data, CLIENT_TOKEN_FILE));
-        if (found === undefined && secretsFileSealed(join(o.data, SECRETS_FILE))) {
-          throw new Error(`the secrets file ${join(o.data, SECRETS_FILE)} is sealed (autolock is on): use the client token you kept, or turn autolock off (swarmlet swarm update --autolock=false)`);
+        const sealed = [join(o.data, SECRETS_FILE), join(o.data, CLIENT_TOKEN_FILE)].find((f, i) => (i === 0 ? secretsFileSealed(f) : clientTokenFileSealed(f)));
+        if (found === undefined && sealed) {
+          throw new Error(`the ${sealed.endsWith(SECRETS_FILE) ? 'secrets' : 'client token'} file ${sealed} is sealed (autolock is on): use the client token you kept, or turn autolock off (swarmlet swarm update --autolock=false)`);
         }
         if (found === undefined) throw new Error(`no client token in ${join(o.data, SECRETS_FILE)}: has a manager run with --data ${o.data}?`);
         token = found;

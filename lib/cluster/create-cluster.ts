@@ -224,7 +224,7 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
   const sharedSecrets = backend ? storeSecretsHome(store, cipher, clock) : undefined;
   if (opts.dispatcher || authRequired) tokens = new JoinTokens(sharedSecrets ?? (durable ? join(dataDir, 'secrets.json') : undefined), keys);
   // ... and `swarmlet client-token --data DIR` reads the token from a file each manager keeps.
-  if (tokens && sharedSecrets && durable) stopTokenFile = keepClientTokenFile(store, () => sharedSecrets.read()?.client, join(dataDir, CLIENT_TOKEN_FILE), logger);
+  if (tokens && sharedSecrets && durable) stopTokenFile = keepClientTokenFile(store, () => (keys.isLocked() ? undefined : sharedSecrets.read()?.client), join(dataDir, CLIENT_TOKEN_FILE), logger, keys);
   // Several managers: the swarm's settings live in the shared store, so the next leader serves them;
   // so does the unlock key, which this manager's data key file follows (every change, and once now).
   const swarmHome = backend ? storeSwarmHome(store, cipher, clock) : undefined;

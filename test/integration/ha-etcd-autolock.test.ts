@@ -14,6 +14,7 @@ import { etcdMissing } from '../fixtures/etcd-cluster.js';
 import { api, post, startHaCluster, swarmlet, until, type HaCluster, type ManagerEntry } from '../fixtures/ha-cluster.js';
 import { ROOT } from '../fixtures/up-process.js';
 import { dockerAvailable, dockerCli } from '../fixtures/docker-cli.js';
+import { CLIENT_TOKEN_FILE, clientTokenFileSealed, readClientTokenFile } from '../../lib/ha/client-token-file.js';
 import { ManagerKeys, SWARM_LOCKED } from '../../lib/secrets/manager-keys.js';
 import { formatUnlockKey, INVALID_UNLOCK_KEY, newUnlockKey } from '../../lib/secrets/unlock-key.js';
 
@@ -93,6 +94,11 @@ t.test('autolock with three managers on etcd', { skip: etcdMissing() }, async (t
   await until('every data key file wrapped with the key', () => allFiles(key, 'opens'), 30_000, 200);
   t.pass('each manager\'s data key file is wrapped (followers too), and the unlock key opens it');
   for (const f of files) t.notMatch(readFileSync(f, 'utf8'), /"key":/, `${f}: no data key in the clear`);
+  await until('every manager\'s client token file sealed', () => c.managers.every((m) => clientTokenFileSealed(join(m.dataDir, CLIENT_TOKEN_FILE))), 30_000, 200);
+  t.pass('each manager\'s <data>/client-token is sealed with the data key');
+  const ct = swarmlet(['client-token', '--data', c.managers[follower]!.dataDir]);
+  await ct.exited();
+  t.match(ct.out(), /client token file .* is sealed \(autolock is on\)/, 'swarmlet client-token --data DIR: refused, the file is sealed');
   const body = key.slice('SWMKEY-1-'.length);
   const inEtcd = JSON.stringify(await c.etcdValues<unknown>('/swarmlet/'));
   t.ok(inEtcd.includes('swarmlet-cluster-autolock'), 'etcd holds the autolock object');
@@ -162,6 +168,8 @@ t.test('autolock with three managers on etcd', { skip: etcdMissing() }, async (t
   t.pass('autolock off: every manager\'s data key file is in the clear');
   const clear = files.map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { key?: string }).key);
   t.ok(clear[0] && clear.every((k) => k === clear[0]), 'each holds the same data key itself');
+  await until('every client token file in the clear', () => c.managers.every((m) => readClientTokenFile(join(m.dataDir, CLIENT_TOKEN_FILE)) !== undefined), 30_000, 200);
+  t.pass('and its <data>/client-token in the clear');
   for (const [i, u] of c.urls.entries()) t.equal((await swarmOf(u)).Spec.EncryptionConfig?.AutoLockManagers, false, `GET /swarm on manager ${i}: AutoLockManagers false`);
   await restart(victim);
   await until('the restarted manager serves at once (not locked)', async () => (await api(c.urls[victim]!, '/services')).status === 200, 30_000, 200);
