@@ -3,7 +3,8 @@
  * follower, every manager answers the same unlock key and the data key file is wrapped with it; a
  * manager killed (-9) and restarted is locked (Docker's 503, nothing forwarded) while the other two
  * serve; a wrong key is refused, the right one (`swarmlet swarm unlock` on stdin) makes it serve and
- * follow; a rotated key unlocks a restarted manager and the old one does not; off: the file in the clear.
+ * follow; a rotated key unlocks a restarted manager and the old one does not; after a restart of all
+ * three, the first one unlocked leads; off: the files in the clear.
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
@@ -160,6 +161,23 @@ t.test('autolock with three managers on etcd', { skip: etcdMissing() }, async (t
   }
   await until('it serves', async () => (await api(c.urls[victim2]!, '/services')).status === 200, 30_000, 200);
   t.equal((await api<{ UnlockKey: string }>(c.urls[victim2]!, '/swarm/unlockkey')).body.UnlockKey, key2, 'and answers the rotated key');
+
+  // The whole control plane restarts (a power cut): all three locked, nobody leads; the first one unlocked leads, the others follow.
+  for (const m of c.managers) m.proc.child.kill('SIGKILL');
+  await Promise.all(c.managers.map((m) => m.proc.exited()));
+  for (const m of c.managers) await m.start();
+  await until('all three locked', async () => (await Promise.all(c.urls.map(locked503))).every(Boolean), 30_000, 200);
+  t.pass('after a restart of every manager all three are locked');
+  const first = (await api(c.urls[2]!, '/swarm/unlock', post({ UnlockKey: key2 }))).status;
+  t.equal(first, 200, 'one unlocked');
+  await until('the unlocked one leads (nobody else can)', async () => (await c.leader([2])) === 2, 30_000, 200);
+  t.pass('it leads');
+  for (const i of [0, 1]) t.equal((await api(c.urls[i]!, '/swarm/unlock', post({ UnlockKey: key2 }))).status, 200, `manager ${i} unlocked`);
+  await until('the others follow it', async () => {
+    const r = await api<ManagerEntry[]>(c.urls[0]!, '/swarmlet/v1/managers');
+    return r.status === 200 && r.body.length === 3 && r.body.every((m) => m.Reachable) && r.body.find((m) => m.Leader)?.Addr === c.urls[2];
+  }, 30_000, 200);
+  t.pass('three reachable managers, the first unlocked one leads');
 
   // Off: every manager writes its file back in the clear; a restart is not locked.
   await updateSwarm(c.urls[leader0 === victim2 ? victim : victim2]!, (s) => ({ ...s.Spec, EncryptionConfig: { AutoLockManagers: false } }));
