@@ -283,7 +283,13 @@ async function startCluster(opts: ClusterOptions, c: StartContext): Promise<Clus
     ] });
     ha.start();
   }
-  const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, () => url ?? '', clock) : [];
+  // The join command names every reachable manager when several share the store (the node then
+  // follows whichever leads: `node join --manager URL,URL,URL`), this one's URL otherwise.
+  const joinUrls = (): string => {
+    const all = backend ? backend.backend.election.managers().filter((m) => m.reachable).map((m) => m.addr) : [];
+    return all.length > 1 ? all.join(',') : url ?? '';
+  };
+  const sessionRoutes = dispatcher && tokens ? nodeSessionRoutes(dispatcher, tokens, feed, joinUrls, clock) : [];
   let api: ApiServer | undefined;
   let url: string | undefined;
   if (listen) {

@@ -72,6 +72,9 @@ t.test('three managers on one fake backend', async (t) => {
   t.match(tok.body.Token, /^SWLTKN-1-/);
   const tokA = await api<{ Token: string }>(a.url!, '/swarmlet/v1/join-token/worker');
   t.equal(tokA.body.Token, tok.body.Token, 'the same token on every manager');
+  const cmd = (await api<{ Command: string }>(b.url!, '/swarmlet/v1/join-token/worker')).body.Command;
+  t.match(cmd, /--manager (\S+)/, 'the join command names the managers');
+  t.same(/--manager (\S+)/.exec(cmd)![1]!.split(',').sort(), [a.url!, b.url!, c.url!].sort(), `the join command lists every manager (${cmd.slice(0, 160)})`);
 
   // The swarm's settings live in the shared store: updated through a follower, served and applied by the next leader.
   const sw = await api<{ Version: { Index: number }; Spec: Record<string, unknown> }>(c.url!, '/swarm');
