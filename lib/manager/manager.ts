@@ -3,25 +3,18 @@ import { isoTime } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { Node, Service, Task } from '../model/types.js';
-import { applyOrchestratorPlan } from '../orchestrator/apply-plan.js';
-import { limitPlan } from '../orchestrator/limit-plan.js';
-import { emptyPlan, isEmptyPlan, mergePlans, type TaskToCreate } from '../orchestrator/plan.js';
-import { reconcileService } from '../orchestrator/reconcile-service.js';
-import { reapTasks } from '../orchestrator/task-reaper.js';
+import type { Node, Task } from '../model/types.js';
+import type { TaskToCreate } from '../orchestrator/plan.js';
 import { requirementsOf } from '../scheduler/filters.js';
 import { PendingQueue, isSchedulable } from '../scheduler/pending-queue.js';
 import { NodeInfoCache } from '../scheduler/node-info-cache.js';
 import { serviceHostPorts } from '../scheduler/node-info.js';
 import type { TaskReport } from '../protocol/task-report.js';
 import { planPlacements } from '../scheduler/plan-placements.js';
-import type { ReadTx, Store, StoreEvent, WriteTx } from '../store/store.js';
-import { applyUpdateStep } from '../update/apply-update-step.js';
-import { planUpdateStep } from '../update/plan-update-step.js';
+import type { ReadTx, Store, StoreEvent } from '../store/store.js';
 import { classifyChanges } from './classify-changes.js';
-import { planStarts } from './plan-starts.js';
 import { applyReport } from './apply-report.js';
-import { progressIsInert } from './progress-inert.js';
+import { earliest, reconcileOne, type ReconcileState } from './reconcile-one.js';
 import { BIG_SERVICE_TASKS, DEFAULT_PASS_BUDGET, PROGRESS_DEFER_MS, type PassBudget, type PassReport } from './pass-budget.js';
 
 export { BIG_SERVICE_TASKS, DEFAULT_PASS_BUDGET, PROGRESS_DEFER_MS, type PassBudget, type PassReport } from './pass-budget.js';
@@ -95,6 +88,8 @@ export class Manager {
    * without planning again while the service stays at the same version; a full reconcile follows.
    */
   private readonly continuations = new Map<string, { version: number; creates: TaskToCreate[] }>();
+  /** The bookkeeping above that each service's reconcile reads and updates (reconcile-one.ts). */
+  private readonly reconcileState: ReconcileState = { continuations: this.continuations, inert: this.inert, lastReconcile: this.lastReconcile, wakes: this.wakes };
 
   constructor(opts: ManagerOptions) {
     this.store = opts.store;
@@ -247,7 +242,7 @@ export class Manager {
         this.dirty.delete(id);
         this.progressDirty.delete(id);
         report.services.push(id);
-        const r = this.reconcileOne(tx, id, nodes, down, now, this.budget.orchestratorOps - ops);
+        const r = reconcileOne(tx, id, { nodes, down, now, opsLeft: this.budget.orchestratorOps - ops, ids: this.ids, historyLimit: this.taskHistoryLimit }, this.reconcileState);
         examined += r.examined;
         ops += r.ops;
         if (r.truncated) again.push(id);
@@ -255,65 +250,6 @@ export class Manager {
     });
     for (const id of again) this.dirty.add(id);
     return this.dirty.size > 0;
-  }
-
-  private reconcileOne(tx: WriteTx, id: string, nodes: ReadonlyMap<string, Node>, down: ReadonlySet<string>, now: number, opsLeft: number):
-    { examined: number; ops: number; truncated: boolean } {
-    let service: Service | undefined = tx.getService(id);
-    const cont = this.continuations.get(id);
-    this.inert.delete(id);
-    if (cont && service && service.Version.Index === cont.version) {
-      const slice = cont.creates.splice(0, Math.max(1, opsLeft));
-      applyOrchestratorPlan(tx, { ...emptyPlan(), create: slice }, now, this.ids);
-      if (cont.creates.length === 0) this.continuations.delete(id);
-      return { examined: slice.length, ops: slice.length, truncated: true }; // a full reconcile follows
-    }
-    this.continuations.delete(id);
-    let tasks = tx.tasksOfService(id);
-    const examined = tasks.length;
-    this.lastReconcile.set(id, { size: examined, at: now });
-    let wakeAt: number | undefined;
-    let stepped = false;
-    if (service) {
-      const step = planUpdateStep({ service, tasks, now, nodes });
-      applyUpdateStep(tx, service, step, now, this.ids);
-      wakeAt = step.wakeAt;
-      stepped = step.replace.length > 0 || step.shutdown.length > 0 || step.status !== undefined || step.rollback === true;
-      if (step.replace.length > 0 || step.shutdown.length > 0 || step.status) {
-        service = tx.getService(id) ?? service;
-        tasks = tx.tasksOfService(id);
-      }
-    } else if (tasks.length === 0) {
-      this.wakes.delete(id);
-      this.inert.delete(id);
-      this.lastReconcile.delete(id);
-      return { examined, ops: 0, truncated: false };
-    }
-    const planned = service
-      ? mergePlans([reconcileService({ service, tasks, nodes, now }), reapTasks({ service, tasks, historyLimit: this.taskHistoryLimit })])
-      : reapTasks({ service: undefined, tasks, historyLimit: this.taskHistoryLimit });
-    const { plan, truncated } = limitPlan(planned, opsLeft);
-    if (!isEmptyPlan(plan)) {
-      applyOrchestratorPlan(tx, plan, now, this.ids);
-      tasks = tx.tasksOfService(id);
-    }
-    const onlyCreatesLeft = truncated && plan.setDesired.length === planned.setDesired.length
-      && plan.markState.length === planned.markState.length && plan.remove.length === planned.remove.length;
-    if (onlyCreatesLeft && service) {
-      const version = tx.getService(id)?.Version.Index ?? service.Version.Index;
-      this.continuations.set(id, { version, creates: planned.create.slice(plan.create.length) });
-    }
-    const starts = planStarts(tasks, now, down);
-    for (const taskId of starts.start) {
-      const t = tx.getTask(taskId);
-      if (t && t.DesiredState === 'ready') tx.putTask({ ...t, DesiredState: 'running' });
-    }
-    wakeAt = earliest(wakeAt, starts.wakeAt);
-    if (wakeAt === undefined) this.wakes.delete(id);
-    else this.wakes.set(id, wakeAt);
-    const ops = plan.create.length + plan.setDesired.length + plan.remove.length + plan.markState.length + starts.start.length;
-    if (service && !stepped && ops === 0 && !truncated && wakeAt === undefined && progressIsInert(service, tasks)) this.inert.add(id);
-    return { examined, ops, truncated };
   }
 
   /** Offers up to `budget.placements` ready waiting tasks to the scheduler; parks those that fit nowhere. */
@@ -408,10 +344,4 @@ export class Manager {
       for (const { nodeId, taskId, report } of reports) applyReport(tx, nodeId, taskId, report, now);
     });
   }
-}
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }
