@@ -6,10 +6,9 @@
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, Task } from '../../lib/model/types.js';
-import { ROOT, cli, cliWith, freePort, getJson, parseTable, tempDataDir, until } from '../fixtures/up-process.js';
+import { ROOT, cli, cliWith, freePort, getJson, killedAtTeardown, parseTable, tempDataDir, until } from '../fixtures/up-process.js';
 import { swarmletArgs } from '../fixtures/swarmlet-command.js';
 import { dockerAvailable, dockerCli } from '../fixtures/docker-cli.js';
 
@@ -28,13 +27,7 @@ t.test('a task that never listens: create\'s progress and service ps say what it
   const dir = tempDataDir('swarmlet-listen-hint-');
   const port = await freePort(ADDR);
   const url = `http://${ADDR}:${port}`;
-  const procs: ChildProcess[] = [];
-  const pids = new Set<number>();
-  t.teardown(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    for (const pid of pids) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { procs, pids } = killedAtTeardown(t, dir);
   const manager = swarmlet(['manager', '--listen', `${ADDR}:${port}`, '--data', join(dir, 'manager')]);
   procs.push(manager);
   await until('the manager', async () => (await fetch(`${url}/_ping`)).ok || undefined, 30_000);

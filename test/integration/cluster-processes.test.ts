@@ -5,14 +5,14 @@
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { runLoad } from '../fixtures/load.js';
 import { swarmletArgs } from '../fixtures/swarmlet-command.js';
-import { until } from '../fixtures/up-process.js';
+import { killedAtTeardown, until } from '../fixtures/up-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const ADDRS = ['127.0.0.131', '127.0.0.132', '127.0.0.133'];
@@ -46,13 +46,7 @@ t.test('manager + 3 node processes: node failure, manager failure, tokens', asyn
   const dir = mkdtempSync(join(tmpdir(), 'swarmlet-procs-'));
   const port = await freePort('127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  const procs: ChildProcess[] = [];
-  const pids = new Set<number>();
-  t.teardown(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    for (const pid of pids) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { procs, pids } = killedAtTeardown(t, dir);
   const startManager = async () => {
     const m = swarmlet(['manager', '--listen', `127.0.0.1:${port}`, '--data', join(dir, 'manager'), '--dispatcher-heartbeat', '1s']);
     procs.push(m);
