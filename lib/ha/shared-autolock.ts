@@ -10,14 +10,14 @@
  * clear. A manager started on a wrapped file is locked until `unlock` with the key that wrapped it,
  * then follows the store's key (rewrapping if it was rotated meanwhile).
  */
-import { isoTime, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { AutolockKeys } from '../api/swarm-state.js';
-import type { Secret } from '../model/secret-types.js';
 import type { ManagerKeys } from '../secrets/manager-keys.js';
 import { CLUSTER_AUTOLOCK_ID } from '../secrets/reserved-secrets.js';
 import type { SecretCipher } from '../secrets/secret-cipher.js';
 import { formatUnlockKey, newUnlockKey } from '../secrets/unlock-key.js';
 import type { Store } from '../store/store.js';
+import { sealedRecord } from './sealed-record.js';
 
 /** Where the cluster's unlock key is kept: `undefined` is autolock off. */
 export interface UnlockKeyHome {
@@ -27,34 +27,13 @@ export interface UnlockKeyHome {
 
 /** The unlock key in the shared store, sealed with the data key (reading it needs the data key). */
 export function storeUnlockKeyHome(store: Store, cipher: SecretCipher, clock: Clock): UnlockKeyHome {
-  let cache: { index: number; key: Buffer } | undefined;
+  const record = sealedRecord<{ unlockKey?: unknown }>(store, cipher, clock, CLUSTER_AUTOLOCK_ID);
   return {
     read() {
-      const obj = store.view((tx) => tx.getSecret(CLUSTER_AUTOLOCK_ID));
-      if (!obj?.Sealed) return undefined;
-      if (cache?.index !== obj.Version.Index) {
-        const rec = JSON.parse(cipher.open(obj.ID, obj.Sealed).toString('utf8')) as { unlockKey?: unknown };
-        if (typeof rec.unlockKey !== 'string') return undefined;
-        cache = { index: obj.Version.Index, key: Buffer.from(rec.unlockKey, 'base64') };
-      }
-      return Buffer.from(cache.key);
+      const rec = record.read();
+      return typeof rec?.unlockKey === 'string' ? Buffer.from(rec.unlockKey, 'base64') : undefined;
     },
-    write(key) {
-      const now = isoTime(clock.now());
-      store.update((tx) => {
-        const old = tx.getSecret(CLUSTER_AUTOLOCK_ID);
-        if (!key) {
-          if (old) tx.deleteSecret(CLUSTER_AUTOLOCK_ID);
-          return;
-        }
-        const obj: Secret = {
-          ID: CLUSTER_AUTOLOCK_ID, Version: { Index: 0 }, CreatedAt: old?.CreatedAt ?? now, UpdatedAt: now,
-          Spec: { Name: CLUSTER_AUTOLOCK_ID, Labels: { 'swarmlet.internal': 'true' } },
-          Sealed: cipher.seal(CLUSTER_AUTOLOCK_ID, Buffer.from(JSON.stringify({ unlockKey: key.toString('base64') }), 'utf8')),
-        };
-        tx.putSecret(obj);
-      });
-    },
+    write(key) { record.write(key ? { unlockKey: key.toString('base64') } : undefined); },
   };
 }
 

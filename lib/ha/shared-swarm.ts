@@ -4,12 +4,12 @@
  * with the shared data key like the shared credentials), so what `swarm update` answered on the leader
  * is what the next leader serves and applies.
  */
-import { isoTime, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { SavedSwarm } from '../api/swarm-state.js';
-import type { Secret } from '../model/secret-types.js';
 import type { SecretCipher } from '../secrets/secret-cipher.js';
 import type { Store } from '../store/store.js';
 import { CLUSTER_SWARM_ID } from '../secrets/reserved-secrets.js';
+import { sealedRecord } from './sealed-record.js';
 
 export interface SwarmHome {
   read(): SavedSwarm | undefined;
@@ -17,27 +17,6 @@ export interface SwarmHome {
 }
 
 export function storeSwarmHome(store: Store, cipher: SecretCipher, clock: Clock): SwarmHome {
-  let cache: { index: number; swarm: SavedSwarm } | undefined;
-  return {
-    read() {
-      const obj = store.view((tx) => tx.getSecret(CLUSTER_SWARM_ID));
-      if (!obj?.Sealed) return undefined;
-      if (cache?.index !== obj.Version.Index) {
-        cache = { index: obj.Version.Index, swarm: JSON.parse(cipher.open(obj.ID, obj.Sealed).toString('utf8')) as SavedSwarm };
-      }
-      return cache.swarm;
-    },
-    write(s) {
-      const now = isoTime(clock.now());
-      store.update((tx) => {
-        const old = tx.getSecret(CLUSTER_SWARM_ID);
-        const obj: Secret = {
-          ID: CLUSTER_SWARM_ID, Version: { Index: 0 }, CreatedAt: old?.CreatedAt ?? now, UpdatedAt: now,
-          Spec: { Name: CLUSTER_SWARM_ID, Labels: { 'swarmlet.internal': 'true' } },
-          Sealed: cipher.seal(CLUSTER_SWARM_ID, Buffer.from(JSON.stringify(s), 'utf8')),
-        };
-        tx.putSecret(obj);
-      });
-    },
-  };
+  const record = sealedRecord<SavedSwarm>(store, cipher, clock, CLUSTER_SWARM_ID);
+  return { read: () => record.read(), write: (s) => record.write(s) };
 }
